@@ -1,0 +1,135 @@
+package customer
+
+import (
+	"context"
+	"encoding/json"
+	"time"
+
+	"github.com/kizuna-oss/kizuna/audit"
+)
+
+// Identity key kinds. A key is "kind:value" with the value normalized, e.g.
+// "email:hanako@example.jp", "ext:rakuten:rk-12ab".
+const (
+	KeyExternal = "ext"
+	KeyCard     = "card"
+	KeyEmail    = "email"
+	KeyPhone    = "phone"
+)
+
+// Key builds an identity key.
+func Key(kind, value string) string { return kind + ":" + value }
+
+// ExternalKey is the key of a channel's own ID.
+func ExternalKey(channel, externalID string) string {
+	return Key(KeyExternal, channel+":"+externalID)
+}
+
+// Duplicate statuses.
+const (
+	DuplicateOpen      = "open"
+	DuplicateMerged    = "merged"
+	DuplicateDismissed = "dismissed"
+)
+
+// Duplicate is a "possible duplicate": two customers Kizuna did not join on
+// its own, with the reason, for staff (or the probabilistic matcher) to decide.
+type Duplicate struct {
+	ID              string    `json:"id"`
+	CustomerID      string    `json:"customer_id" doc:"The newer customer"`
+	OtherID         string    `json:"other_customer_id"`
+	Reason          string    `json:"reason"`
+	SourceProfileID string    `json:"source_profile_id,omitempty"`
+	Status          string    `json:"status" enum:"open,merged,dismissed"`
+	CreatedAt       time.Time `json:"created_at"`
+}
+
+// Merge is the record of one merge, enough to undo it exactly.
+type Merge struct {
+	ID            string          `json:"id"`
+	SurvivorID    string          `json:"survivor_id"`
+	MergedID      string          `json:"merged_id"`
+	MovedProfiles []string        `json:"moved_profiles"`
+	Snapshot      json.RawMessage `json:"-"` // both customers and the affected duplicates before the merge
+	Reason        string          `json:"reason,omitempty"`
+	ActorID       string          `json:"actor_id"`
+	CreatedAt     time.Time       `json:"created_at"`
+	UndoneAt      *time.Time      `json:"undone_at,omitempty"`
+}
+
+// AttributeDef declares a custom attribute.
+type AttributeDef struct {
+	Name        string `json:"name" pattern:"^[a-z][a-z0-9_]{0,62}$"`
+	Type        string `json:"type" enum:"string,integer,number,boolean,date"`
+	Description string `json:"description,omitempty"`
+}
+
+// ListFilter selects customers for listing.
+type ListFilter struct {
+	Channel      string
+	Tag          string
+	Status       string
+	UpdatedSince time.Time
+	Limit        int
+	After        string // cursor: the last ID of the previous page
+}
+
+// Store is the persistence the customer domain needs. Reads run on a pool;
+// writes run in a Tx that the adapter serializes where the database needs it.
+type Store interface {
+	WithTx(ctx context.Context, fn func(Tx) error) error
+	GetCustomer(ctx context.Context, id string) (*Customer, error)
+	ListCustomers(ctx context.Context, f ListFilter) ([]Customer, error)
+	CustomersByKey(ctx context.Context, key string) ([]string, error)
+	SourcesOfCustomer(ctx context.Context, id string) ([]SourceProfile, error)
+	SourceVersions(ctx context.Context, profileID string) ([]SourceVersion, error)
+	Duplicates(ctx context.Context, status string, limit int, after string) ([]Duplicate, error)
+	DuplicatesOf(ctx context.Context, customerID string) ([]Duplicate, error)
+	MergesOf(ctx context.Context, customerID string) ([]Merge, error)
+	Channels(ctx context.Context) ([]Channel, error)
+	Locations(ctx context.Context) ([]Location, error)
+	Attributes(ctx context.Context) ([]AttributeDef, error)
+	Survivorship(ctx context.Context) (Survivorship, error)
+	ErasureSalt(ctx context.Context) ([]byte, error)
+}
+
+// Tx is one write transaction.
+type Tx interface {
+	// LockKeys serializes concurrent writers that touch the same identity
+	// keys, so two channels sending one person at once cannot both create a
+	// customer. Keys must be sorted (the adapter may rely on it to avoid deadlocks).
+	LockKeys(ctx context.Context, keys []string) error
+	CustomersByKeys(ctx context.Context, keys []string) (map[string][]string, error)
+	SourceByExternal(ctx context.Context, channel, externalID string) (*SourceProfile, error)
+	SourcesOfCustomer(ctx context.Context, customerID string) ([]SourceProfile, error)
+	SourcesByID(ctx context.Context, ids []string) ([]SourceProfile, error)
+	InsertSource(ctx context.Context, sp *SourceProfile) error
+	AddSourceVersion(ctx context.Context, sp *SourceProfile) error
+	MoveSources(ctx context.Context, profileIDs []string, customerID string) error
+	SetKeys(ctx context.Context, profileID, customerID string, keys []string) error
+	EraseSources(ctx context.Context, customerID string, erasedExternalID func(SourceProfile) string) error
+
+	GetCustomer(ctx context.Context, id string) (*Customer, error)
+	InsertCustomer(ctx context.Context, c *Customer) error
+	UpdateCustomer(ctx context.Context, c *Customer) error
+
+	InsertDuplicate(ctx context.Context, d *Duplicate) error
+	DuplicatesOf(ctx context.Context, customerID string) ([]Duplicate, error)
+	SetDuplicate(ctx context.Context, d Duplicate) error // restore or change status/pointers
+	RepointDuplicates(ctx context.Context, from, to string) error
+
+	InsertMerge(ctx context.Context, m *Merge) error
+	GetMerge(ctx context.Context, id string) (*Merge, error)
+	MarkMergeUndone(ctx context.Context, id string, at time.Time) error
+
+	ErasedAny(ctx context.Context, hashes []string) (bool, error)
+	AddErased(ctx context.Context, hashes []string) error
+
+	Channel(ctx context.Context, code string) (*Channel, error)
+	UpsertChannel(ctx context.Context, c Channel) error
+	UpsertLocation(ctx context.Context, l Location) error
+	UpsertAttribute(ctx context.Context, a AttributeDef) error
+	SetSurvivorship(ctx context.Context, s Survivorship) error
+
+	Audit(ctx context.Context, e audit.Entry) error
+}

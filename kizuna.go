@@ -1,0 +1,118 @@
+// Package kizuna holds the few types every layer of Kizuna shares: the
+// domain error, the actor who performs an action, and opaque ID generation.
+// Domain packages (customer, identity, audit, auth) build on it; adapters
+// (store/sqlstore, httpapi) translate it to their own world in one place each.
+package kizuna
+
+import (
+	"crypto/rand"
+	"encoding/base32"
+	"errors"
+	"fmt"
+	"strings"
+)
+
+// Error codes. The HTTP layer maps each to one status code (httpapi/errors.go);
+// nothing else in Kizuna decides a status code.
+const (
+	ECONFLICT     = "conflict"     // state does not allow the action (409)
+	EINTERNAL     = "internal"     // a bug or an unavailable dependency (500)
+	EINVALID      = "invalid"      // the input is wrong (400/422)
+	ENOTFOUND     = "not_found"    // no such object (404)
+	EUNAUTHORIZED = "unauthorized" // no or bad credentials (401)
+	EFORBIDDEN    = "forbidden"    // credentials lack the right (403)
+	EPRECONDITION = "precondition" // If-Match did not match (412)
+	ETOOLARGE     = "too_large"    // the request is too big (413)
+	EUNSUPPORTED  = "unsupported"  // schema too old/new, unsupported media (…)
+)
+
+// Error is Kizuna's one domain error. Field names the input that was wrong
+// ("profile.emails[2]"), so a caller can point at it.
+type Error struct {
+	Code    string
+	Message string
+	Field   string
+	Err     error // the cause, if any; never shown to API clients
+}
+
+func (e *Error) Error() string {
+	var b strings.Builder
+	b.WriteString(e.Code)
+	if e.Field != "" {
+		b.WriteString(" (" + e.Field + ")")
+	}
+	b.WriteString(": " + e.Message)
+	if e.Err != nil {
+		b.WriteString(": " + e.Err.Error())
+	}
+	return b.String()
+}
+
+func (e *Error) Unwrap() error { return e.Err }
+
+// Errorf returns a domain error with a formatted message.
+func Errorf(code, format string, args ...any) *Error {
+	return &Error{Code: code, Message: fmt.Sprintf(format, args...)}
+}
+
+// FieldError returns an EINVALID error that names the offending field.
+func FieldError(field, format string, args ...any) *Error {
+	return &Error{Code: EINVALID, Field: field, Message: fmt.Sprintf(format, args...)}
+}
+
+// ErrorCode returns the code of the first *Error in err's chain, EINTERNAL for
+// any other non-nil error, and "" for nil.
+func ErrorCode(err error) string {
+	var e *Error
+	if err == nil {
+		return ""
+	} else if errors.As(err, &e) {
+		return e.Code
+	}
+	return EINTERNAL
+}
+
+// ErrorMessage returns the human-readable message of a domain error, or a
+// generic one for internal errors (whose details stay in the logs).
+func ErrorMessage(err error) string {
+	var e *Error
+	if errors.As(err, &e) && e.Code != EINTERNAL {
+		return e.Message
+	}
+	return "internal error"
+}
+
+// ErrorField returns the field named by a domain error, if any.
+func ErrorField(err error) string {
+	var e *Error
+	if errors.As(err, &e) {
+		return e.Field
+	}
+	return ""
+}
+
+var idEncoding = base32.NewEncoding("0123456789abcdefghjkmnpqrstvwxyz").WithPadding(base32.NoPadding)
+
+// NewID returns an opaque, random, URL-safe ID with a readable prefix
+// ("cus_8k2…"). IDs carry no meaning; clients must not parse them.
+func NewID(prefix string) string {
+	var b [15]byte
+	if _, err := rand.Read(b[:]); err != nil {
+		panic(fmt.Sprintf("kizuna: crypto/rand failed: %v", err)) // the OS is broken; nothing sane to do
+	}
+	return prefix + "_" + idEncoding.EncodeToString(b[:])
+}
+
+// Actor is who performs an action: a staff user, an API key or the system
+// itself (CLI, jobs). Every write and every read of personal data names one.
+type Actor struct {
+	Type      string // "user", "apikey", "system"
+	ID        string
+	Name      string
+	IP        string
+	UserAgent string
+	Terminal  string // the staff terminal's name (X-Kizuna-Terminal header or console cookie)
+}
+
+// System is the actor for CLI commands and background jobs.
+func System(name string) Actor { return Actor{Type: "system", ID: name, Name: name} }

@@ -1,0 +1,542 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"hash/fnv"
+	"strings"
+	"time"
+
+	"github.com/kizuna-oss/kizuna"
+	"github.com/kizuna-oss/kizuna/audit"
+	"github.com/kizuna-oss/kizuna/customer"
+)
+
+// querier is what *sql.DB and *sql.Tx share.
+type querier interface {
+	QueryContext(ctx context.Context, q string, args ...any) (*sql.Rows, error)
+	QueryRowContext(ctx context.Context, q string, args ...any) *sql.Row
+	ExecContext(ctx context.Context, q string, args ...any) (sql.Result, error)
+}
+
+// chunk is the most values one IN (…) list gets; well under both databases'
+// parameter limits.
+const chunk = 500
+
+// WithTx runs fn in one write transaction. Audit entries fn adds are sealed
+// into the hash chain just before commit, so the chain lock is held briefly.
+func (db *DB) WithTx(ctx context.Context, fn func(customer.Tx) error) error {
+	return db.tx(ctx, func(sqltx *sql.Tx) error {
+		t := &tx{db: db, q: sqltx}
+		if err := fn(t); err != nil {
+			return err
+		}
+		return db.appendAudit(ctx, sqltx, t.audit)
+	})
+}
+
+type tx struct {
+	db    *DB
+	q     *sql.Tx
+	audit []audit.Entry
+}
+
+func (t *tx) exec(ctx context.Context, q string, args ...any) error {
+	_, err := t.q.ExecContext(ctx, t.db.rebind(q), args...)
+	return err
+}
+
+func (t *tx) Audit(_ context.Context, e audit.Entry) error {
+	t.audit = append(t.audit, e)
+	return nil
+}
+
+// LockKeys: SQLite already runs one writer at a time; PostgreSQL takes a
+// transaction-scoped advisory lock per key, in sorted order so two
+// transactions never wait on each other in a cycle.
+func (t *tx) LockKeys(ctx context.Context, keys []string) error {
+	if t.db.dialect != Postgres || len(keys) == 0 {
+		return nil
+	}
+	seen := map[int64]bool{}
+	var ids []int64
+	for _, k := range keys {
+		h := fnv.New64a()
+		h.Write([]byte(k))
+		id := int64(h.Sum64())
+		if !seen[id] {
+			seen[id] = true
+			ids = append(ids, id)
+		}
+	}
+	sortInt64(ids)
+	for _, id := range ids {
+		if _, err := t.q.ExecContext(ctx, `SELECT pg_advisory_xact_lock($1)`, id); err != nil {
+			return fmt.Errorf("lock identity keys: %w", err)
+		}
+	}
+	return nil
+}
+
+func sortInt64(a []int64) {
+	for i := 1; i < len(a); i++ {
+		for j := i; j > 0 && a[j] < a[j-1]; j-- {
+			a[j], a[j-1] = a[j-1], a[j]
+		}
+	}
+}
+
+func (t *tx) CustomersByKeys(ctx context.Context, keys []string) (map[string][]string, error) {
+	return customersByKeys(ctx, t.db, t.q, keys)
+}
+
+func customersByKeys(ctx context.Context, db *DB, q querier, keys []string) (map[string][]string, error) {
+	out := map[string][]string{}
+	for start := 0; start < len(keys); start += chunk {
+		part := keys[start:min(start+chunk, len(keys))]
+		args := make([]any, len(part))
+		for i, k := range part {
+			args[i] = k
+		}
+		rows, err := q.QueryContext(ctx, db.rebind(`SELECT DISTINCT key, customer_id FROM customer_keys WHERE key IN (`+placeholders(len(part))+`) ORDER BY key, customer_id`), args...)
+		if err != nil {
+			return nil, fmt.Errorf("look up identity keys: %w", err)
+		}
+		for rows.Next() {
+			var k, id string
+			if err := rows.Scan(&k, &id); err != nil {
+				rows.Close()
+				return nil, err
+			}
+			out[k] = append(out[k], id)
+		}
+		if err := rows.Close(); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+const sourceCols = `id, customer_id, channel, external_id, version, profile, raw, observed_at, received_at, created_at, erased`
+
+func scanSource(sc interface{ Scan(...any) error }) (customer.SourceProfile, error) {
+	var sp customer.SourceProfile
+	var prof, raw string
+	if err := sc.Scan(&sp.ID, &sp.CustomerID, &sp.Channel, &sp.ExternalID, &sp.Version, &prof, &raw, &sp.ObservedAt, &sp.ReceivedAt, &sp.CreatedAt, &sp.Erased); err != nil {
+		return sp, err
+	}
+	sp.Raw = json.RawMessage(raw)
+	if err := json.Unmarshal([]byte(prof), &sp.Profile); err != nil {
+		return sp, fmt.Errorf("source profile %s: corrupt profile JSON: %w", sp.ID, err)
+	}
+	sp.ObservedAt, sp.ReceivedAt, sp.CreatedAt = sp.ObservedAt.UTC(), sp.ReceivedAt.UTC(), sp.CreatedAt.UTC()
+	return sp, nil
+}
+
+func querySources(ctx context.Context, db *DB, q querier, where string, args ...any) ([]customer.SourceProfile, error) {
+	rows, err := q.QueryContext(ctx, db.rebind(`SELECT `+sourceCols+` FROM source_profiles WHERE `+where), args...)
+	if err != nil {
+		return nil, fmt.Errorf("query source profiles: %w", err)
+	}
+	defer rows.Close()
+	var out []customer.SourceProfile
+	for rows.Next() {
+		sp, err := scanSource(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, sp)
+	}
+	return out, rows.Err()
+}
+
+func (t *tx) SourceByExternal(ctx context.Context, channel, externalID string) (*customer.SourceProfile, error) {
+	l, err := querySources(ctx, t.db, t.q, `channel = ? AND external_id = ?`, channel, externalID)
+	if err != nil || len(l) == 0 {
+		return nil, err
+	}
+	return &l[0], nil
+}
+
+func (t *tx) SourcesOfCustomer(ctx context.Context, id string) ([]customer.SourceProfile, error) {
+	return querySources(ctx, t.db, t.q, `customer_id = ? ORDER BY id`, id)
+}
+
+func (t *tx) SourcesByID(ctx context.Context, ids []string) ([]customer.SourceProfile, error) {
+	var out []customer.SourceProfile
+	for start := 0; start < len(ids); start += chunk {
+		part := ids[start:min(start+chunk, len(ids))]
+		l, err := querySources(ctx, t.db, t.q, `id IN (`+placeholders(len(part))+`) ORDER BY id`, anys(part)...)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, l...)
+	}
+	return out, nil
+}
+
+func anys(s []string) []any {
+	a := make([]any, len(s))
+	for i, v := range s {
+		a[i] = v
+	}
+	return a
+}
+
+func (t *tx) InsertSource(ctx context.Context, sp *customer.SourceProfile) error {
+	prof, err := json.Marshal(sp.Profile)
+	if err != nil {
+		return err
+	}
+	if err := t.exec(ctx, `INSERT INTO source_profiles (`+sourceCols+`) VALUES (?,?,?,?,?,?,?,?,?,?,?)`,
+		sp.ID, sp.CustomerID, sp.Channel, sp.ExternalID, sp.Version, string(prof), string(sp.Raw), sp.ObservedAt, sp.ReceivedAt, sp.CreatedAt, sp.Erased); err != nil {
+		return fmt.Errorf("insert source profile %s/%s: %w", sp.Channel, sp.ExternalID, err)
+	}
+	return t.insertVersion(ctx, sp)
+}
+
+func (t *tx) insertVersion(ctx context.Context, sp *customer.SourceProfile) error {
+	if err := t.exec(ctx, `INSERT INTO source_profile_versions (customer_id, profile_id, version, raw, observed_at, received_at) VALUES (?,?,?,?,?,?)`,
+		sp.CustomerID, sp.ID, sp.Version, string(sp.Raw), sp.ObservedAt, sp.ReceivedAt); err != nil {
+		return fmt.Errorf("insert source profile version %s v%d: %w", sp.ID, sp.Version, err)
+	}
+	return nil
+}
+
+func (t *tx) AddSourceVersion(ctx context.Context, sp *customer.SourceProfile) error {
+	prof, err := json.Marshal(sp.Profile)
+	if err != nil {
+		return err
+	}
+	if err := t.exec(ctx, `UPDATE source_profiles SET version = ?, profile = ?, raw = ?, observed_at = ?, received_at = ? WHERE id = ?`,
+		sp.Version, string(prof), string(sp.Raw), sp.ObservedAt, sp.ReceivedAt, sp.ID); err != nil {
+		return fmt.Errorf("update source profile %s: %w", sp.ID, err)
+	}
+	return t.insertVersion(ctx, sp)
+}
+
+func (t *tx) MoveSources(ctx context.Context, ids []string, customerID string) error {
+	for start := 0; start < len(ids); start += chunk {
+		part := anys(ids[start:min(start+chunk, len(ids))])
+		in := `(` + placeholders(len(part)) + `)`
+		args := append([]any{customerID}, part...)
+		for _, q := range []string{
+			`UPDATE source_profiles SET customer_id = ? WHERE id IN ` + in,
+			`UPDATE source_profile_versions SET customer_id = ? WHERE profile_id IN ` + in,
+			`UPDATE customer_keys SET customer_id = ? WHERE profile_id IN ` + in,
+		} {
+			if err := t.exec(ctx, q, args...); err != nil {
+				return fmt.Errorf("move source profiles: %w", err)
+			}
+		}
+	}
+	return nil
+}
+
+func (t *tx) SetKeys(ctx context.Context, profileID, customerID string, keys []string) error {
+	if err := t.exec(ctx, `DELETE FROM customer_keys WHERE profile_id = ?`, profileID); err != nil {
+		return fmt.Errorf("replace identity keys: %w", err)
+	}
+	if len(keys) == 0 {
+		return nil
+	}
+	args := make([]any, 0, 3*len(keys))
+	for _, k := range keys {
+		args = append(args, k, customerID, profileID)
+	}
+	if err := t.exec(ctx, `INSERT INTO customer_keys (key, customer_id, profile_id) VALUES `+strings.TrimSuffix(strings.Repeat("(?,?,?),", len(keys)), ","), args...); err != nil {
+		return fmt.Errorf("insert identity keys: %w", err)
+	}
+	return nil
+}
+
+// EraseSources removes the personal content of every source profile and
+// version of a customer. The rows stay (counts, history of the fact) with an
+// empty body; the external ID is replaced by what erasedID returns.
+func (t *tx) EraseSources(ctx context.Context, customerID string, erasedID func(customer.SourceProfile) string) error {
+	srcs, err := t.SourcesOfCustomer(ctx, customerID)
+	if err != nil {
+		return err
+	}
+	for _, sp := range srcs {
+		if err := t.exec(ctx, `UPDATE source_profiles SET external_id = ?, profile = '{}', raw = '{}', erased = ? WHERE id = ?`, erasedID(sp), true, sp.ID); err != nil {
+			return fmt.Errorf("erase source profile %s: %w", sp.ID, err)
+		}
+	}
+	if err := t.exec(ctx, `UPDATE source_profile_versions SET raw = '{}' WHERE customer_id = ?`, customerID); err != nil {
+		return fmt.Errorf("erase source versions: %w", err)
+	}
+	if err := t.exec(ctx, `DELETE FROM customer_keys WHERE customer_id = ?`, customerID); err != nil {
+		return fmt.Errorf("erase identity keys: %w", err)
+	}
+	return nil
+}
+
+const customerCols = `id, status, merged_into, suppressed, profile, lineage, channels, version, created_at, updated_at`
+
+func scanCustomer(sc interface{ Scan(...any) error }) (*customer.Customer, error) {
+	var c customer.Customer
+	var merged sql.NullString
+	var prof, lin, chans string
+	if err := sc.Scan(&c.ID, &c.Status, &merged, &c.Suppressed, &prof, &lin, &chans, &c.Version, &c.CreatedAt, &c.UpdatedAt); err != nil {
+		return nil, err
+	}
+	c.MergedInto = merged.String
+	if err := json.Unmarshal([]byte(prof), &c.Profile); err != nil {
+		return nil, fmt.Errorf("customer %s: corrupt profile JSON: %w", c.ID, err)
+	}
+	if err := json.Unmarshal([]byte(lin), &c.Lineage); err != nil {
+		return nil, fmt.Errorf("customer %s: corrupt lineage JSON: %w", c.ID, err)
+	}
+	if chans != "" {
+		c.Channels = strings.Split(chans, ",")
+	} else {
+		c.Channels = []string{}
+	}
+	c.CreatedAt, c.UpdatedAt = c.CreatedAt.UTC(), c.UpdatedAt.UTC()
+	return &c, nil
+}
+
+func getCustomer(ctx context.Context, db *DB, q querier, id string, forUpdate bool) (*customer.Customer, error) {
+	query := `SELECT ` + customerCols + ` FROM customers WHERE id = ?`
+	if forUpdate && db.dialect == Postgres {
+		query += ` FOR UPDATE`
+	}
+	c, err := scanCustomer(q.QueryRowContext(ctx, db.rebind(query), id))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, kizuna.Errorf(kizuna.ENOTFOUND, "customer %s not found", id)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("get customer %s: %w", id, err)
+	}
+	return c, nil
+}
+
+// GetCustomer inside a transaction locks the row on PostgreSQL, so two
+// writers recomputing one golden record take turns and neither loses the
+// other's source profile.
+func (t *tx) GetCustomer(ctx context.Context, id string) (*customer.Customer, error) {
+	return getCustomer(ctx, t.db, t.q, id, true)
+}
+
+func customerArgs(c *customer.Customer) ([]any, error) {
+	prof, err := json.Marshal(c.Profile)
+	if err != nil {
+		return nil, err
+	}
+	if c.Lineage == nil {
+		c.Lineage = map[string]customer.Lineage{}
+	}
+	lin, err := json.Marshal(c.Lineage)
+	if err != nil {
+		return nil, err
+	}
+	var merged any
+	if c.MergedInto != "" {
+		merged = c.MergedInto
+	}
+	return []any{c.ID, c.Status, merged, c.Suppressed, string(prof), string(lin), strings.Join(c.Channels, ","), c.Version, c.CreatedAt, c.UpdatedAt}, nil
+}
+
+func (t *tx) InsertCustomer(ctx context.Context, c *customer.Customer) error {
+	args, err := customerArgs(c)
+	if err != nil {
+		return err
+	}
+	if err := t.exec(ctx, `INSERT INTO customers (`+customerCols+`) VALUES (?,?,?,?,?,?,?,?,?,?)`, args...); err != nil {
+		return fmt.Errorf("insert customer: %w", err)
+	}
+	return t.syncFacets(ctx, c)
+}
+
+func (t *tx) UpdateCustomer(ctx context.Context, c *customer.Customer) error {
+	args, err := customerArgs(c)
+	if err != nil {
+		return err
+	}
+	args = append(args[1:], c.ID)
+	if err := t.exec(ctx, `UPDATE customers SET status = ?, merged_into = ?, suppressed = ?, profile = ?, lineage = ?, channels = ?, version = ?, created_at = ?, updated_at = ? WHERE id = ?`, args...); err != nil {
+		return fmt.Errorf("update customer %s: %w", c.ID, err)
+	}
+	return t.syncFacets(ctx, c)
+}
+
+// syncFacets keeps the channel and tag index tables (used by list filters and
+// later by segments) equal to the golden record.
+func (t *tx) syncFacets(ctx context.Context, c *customer.Customer) error {
+	for _, f := range []struct {
+		table, col string
+		vals       []string
+	}{{"customer_channels", "channel", c.Channels}, {"customer_tags", "tag", c.Profile.Tags}} {
+		if err := t.exec(ctx, `DELETE FROM `+f.table+` WHERE customer_id = ?`, c.ID); err != nil {
+			return fmt.Errorf("sync %s: %w", f.table, err)
+		}
+		if len(f.vals) == 0 || c.Status != customer.StatusActive {
+			continue
+		}
+		args := make([]any, 0, 2*len(f.vals))
+		for _, v := range f.vals {
+			args = append(args, c.ID, v)
+		}
+		if err := t.exec(ctx, `INSERT INTO `+f.table+` (customer_id, `+f.col+`) VALUES `+strings.TrimSuffix(strings.Repeat("(?,?),", len(f.vals)), ","), args...); err != nil {
+			return fmt.Errorf("sync %s: %w", f.table, err)
+		}
+	}
+	return nil
+}
+
+const duplicateCols = `id, customer_id, other_id, reason, source_profile_id, status, created_at`
+
+func queryDuplicates(ctx context.Context, db *DB, q querier, where string, args ...any) ([]customer.Duplicate, error) {
+	rows, err := q.QueryContext(ctx, db.rebind(`SELECT `+duplicateCols+` FROM duplicates WHERE `+where), args...)
+	if err != nil {
+		return nil, fmt.Errorf("query duplicates: %w", err)
+	}
+	defer rows.Close()
+	var out []customer.Duplicate
+	for rows.Next() {
+		var d customer.Duplicate
+		if err := rows.Scan(&d.ID, &d.CustomerID, &d.OtherID, &d.Reason, &d.SourceProfileID, &d.Status, &d.CreatedAt); err != nil {
+			return nil, err
+		}
+		d.CreatedAt = d.CreatedAt.UTC()
+		out = append(out, d)
+	}
+	return out, rows.Err()
+}
+
+func (t *tx) InsertDuplicate(ctx context.Context, d *customer.Duplicate) error {
+	if err := t.exec(ctx, `INSERT INTO duplicates (`+duplicateCols+`) VALUES (?,?,?,?,?,?,?)`, d.ID, d.CustomerID, d.OtherID, d.Reason, d.SourceProfileID, d.Status, d.CreatedAt); err != nil {
+		return fmt.Errorf("insert duplicate: %w", err)
+	}
+	return nil
+}
+
+func (t *tx) DuplicatesOf(ctx context.Context, id string) ([]customer.Duplicate, error) {
+	return queryDuplicates(ctx, t.db, t.q, `customer_id = ? OR other_id = ? ORDER BY id`, id, id)
+}
+
+func (t *tx) SetDuplicate(ctx context.Context, d customer.Duplicate) error {
+	return t.exec(ctx, `UPDATE duplicates SET customer_id = ?, other_id = ?, reason = ?, source_profile_id = ?, status = ? WHERE id = ?`, d.CustomerID, d.OtherID, d.Reason, d.SourceProfileID, d.Status, d.ID)
+}
+
+func (t *tx) RepointDuplicates(ctx context.Context, from, to string) error {
+	if err := t.exec(ctx, `UPDATE duplicates SET customer_id = ? WHERE customer_id = ?`, to, from); err != nil {
+		return err
+	}
+	return t.exec(ctx, `UPDATE duplicates SET other_id = ? WHERE other_id = ?`, to, from)
+}
+
+const mergeCols = `id, customer_id, merged_id, moved_profiles, snapshot, reason, actor_id, created_at, undone_at`
+
+func queryMerges(ctx context.Context, db *DB, q querier, where string, args ...any) ([]customer.Merge, error) {
+	rows, err := q.QueryContext(ctx, db.rebind(`SELECT `+mergeCols+` FROM merges WHERE `+where), args...)
+	if err != nil {
+		return nil, fmt.Errorf("query merges: %w", err)
+	}
+	defer rows.Close()
+	var out []customer.Merge
+	for rows.Next() {
+		var m customer.Merge
+		var moved, snap string
+		var undone sql.NullTime
+		if err := rows.Scan(&m.ID, &m.SurvivorID, &m.MergedID, &moved, &snap, &m.Reason, &m.ActorID, &m.CreatedAt, &undone); err != nil {
+			return nil, err
+		}
+		if err := json.Unmarshal([]byte(moved), &m.MovedProfiles); err != nil {
+			return nil, fmt.Errorf("merge %s: corrupt moved_profiles: %w", m.ID, err)
+		}
+		m.Snapshot = json.RawMessage(snap)
+		m.CreatedAt = m.CreatedAt.UTC()
+		if undone.Valid {
+			u := undone.Time.UTC()
+			m.UndoneAt = &u
+		}
+		out = append(out, m)
+	}
+	return out, rows.Err()
+}
+
+func (t *tx) InsertMerge(ctx context.Context, m *customer.Merge) error {
+	moved, err := json.Marshal(m.MovedProfiles)
+	if err != nil {
+		return err
+	}
+	return t.exec(ctx, `INSERT INTO merges (`+mergeCols+`) VALUES (?,?,?,?,?,?,?,?,?)`, m.ID, m.SurvivorID, m.MergedID, string(moved), string(m.Snapshot), m.Reason, m.ActorID, m.CreatedAt, nil)
+}
+
+func (t *tx) GetMerge(ctx context.Context, id string) (*customer.Merge, error) {
+	ms, err := queryMerges(ctx, t.db, t.q, `id = ?`, id)
+	if err != nil {
+		return nil, err
+	}
+	if len(ms) == 0 {
+		return nil, kizuna.Errorf(kizuna.ENOTFOUND, "merge %s not found", id)
+	}
+	return &ms[0], nil
+}
+
+func (t *tx) MarkMergeUndone(ctx context.Context, id string, at time.Time) error {
+	return t.exec(ctx, `UPDATE merges SET undone_at = ? WHERE id = ?`, at, id)
+}
+
+func (t *tx) ErasedAny(ctx context.Context, hashes []string) (bool, error) {
+	if len(hashes) == 0 {
+		return false, nil
+	}
+	var n int
+	err := t.q.QueryRowContext(ctx, t.db.rebind(`SELECT COUNT(*) FROM erased_identifiers WHERE hash IN (`+placeholders(len(hashes))+`)`), anys(hashes)...).Scan(&n)
+	return n > 0, err
+}
+
+func (t *tx) AddErased(ctx context.Context, hashes []string) error {
+	now := time.Now().UTC()
+	for _, h := range hashes {
+		if err := t.exec(ctx, `INSERT INTO erased_identifiers (hash, created_at) VALUES (?, ?) ON CONFLICT (hash) DO NOTHING`, h, now); err != nil {
+			return fmt.Errorf("record erased identifier: %w", err)
+		}
+	}
+	return nil
+}
+
+func (t *tx) Channel(ctx context.Context, code string) (*customer.Channel, error) {
+	var c customer.Channel
+	err := t.q.QueryRowContext(ctx, t.db.rebind(`SELECT code, name, name_en, kind, priority FROM channels WHERE code = ?`), code).Scan(&c.Code, &c.Name, &c.NameEn, &c.Kind, &c.Priority)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, kizuna.Errorf(kizuna.ENOTFOUND, "channel %q not found", code)
+	}
+	return &c, err
+}
+
+func (t *tx) UpsertChannel(ctx context.Context, c customer.Channel) error {
+	return t.exec(ctx, `INSERT INTO channels (code, name, name_en, kind, priority) VALUES (?,?,?,?,?)
+		ON CONFLICT (code) DO UPDATE SET name = excluded.name, name_en = excluded.name_en, kind = excluded.kind, priority = excluded.priority`,
+		c.Code, c.Name, c.NameEn, c.Kind, c.Priority)
+}
+
+func (t *tx) UpsertLocation(ctx context.Context, l customer.Location) error {
+	return t.exec(ctx, `INSERT INTO locations (code, name, channel, prefecture, address, latitude, longitude) VALUES (?,?,?,?,?,?,?)
+		ON CONFLICT (code) DO UPDATE SET name = excluded.name, channel = excluded.channel, prefecture = excluded.prefecture,
+		address = excluded.address, latitude = excluded.latitude, longitude = excluded.longitude`,
+		l.Code, l.Name, l.Channel, l.Prefecture, l.Address, l.Latitude, l.Longitude)
+}
+
+func (t *tx) UpsertAttribute(ctx context.Context, a customer.AttributeDef) error {
+	return t.exec(ctx, `INSERT INTO attribute_defs (name, type, description) VALUES (?,?,?)
+		ON CONFLICT (name) DO UPDATE SET type = excluded.type, description = excluded.description`, a.Name, a.Type, a.Description)
+}
+
+func (t *tx) SetSurvivorship(ctx context.Context, s customer.Survivorship) error {
+	b, err := json.Marshal(s)
+	if err != nil {
+		return err
+	}
+	return t.setSetting(ctx, "survivorship", string(b))
+}
+
+func (t *tx) setSetting(ctx context.Context, key, value string) error {
+	return t.exec(ctx, `INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value`, key, value)
+}

@@ -1,0 +1,309 @@
+// Package sqlstore implements Kizuna's storage interfaces on SQLite
+// (modernc.org/sqlite, the embedded default) and PostgreSQL (jackc/pgx/v5, the
+// scale-out store). Both share one set of queries written with "?"
+// placeholders; the few real differences (locking, upserts, types) live in
+// dialect methods, so a behaviour difference between the two is a bug the
+// shared test suite catches.
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"embed"
+	"errors"
+	"fmt"
+	"io/fs"
+	"net/url"
+	"os"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" database/sql driver
+	_ "modernc.org/sqlite"             // registers the "sqlite" database/sql driver
+
+	"github.com/kizuna-oss/kizuna"
+)
+
+//go:embed migrations
+var migrationsFS embed.FS
+
+// Dialect names.
+const (
+	SQLite   = "sqlite"
+	Postgres = "postgres"
+)
+
+// DB is an open Kizuna database.
+type DB struct {
+	dialect string
+	// write is the single connection SQLite writes go through (SQLite allows
+	// one writer; queuing in Go beats SQLITE_BUSY retries). On PostgreSQL
+	// write and read are the same pool.
+	write *sql.DB
+	read  *sql.DB
+	dsn   string
+}
+
+// Dialect returns SQLite or Postgres.
+func (db *DB) Dialect() string { return db.dialect }
+
+// IsPostgresDSN reports whether dsn names a PostgreSQL database; anything
+// else is a SQLite file path.
+func IsPostgresDSN(dsn string) bool {
+	return strings.HasPrefix(dsn, "postgres://") || strings.HasPrefix(dsn, "postgresql://")
+}
+
+// Open connects to the database named by dsn. It does not migrate.
+func Open(ctx context.Context, dsn string) (*DB, error) {
+	if dsn == "" {
+		return nil, kizuna.Errorf(kizuna.EINVALID, "no database given: set --db or KIZUNA_DB")
+	}
+	if IsPostgresDSN(dsn) {
+		pool, err := sql.Open("pgx", dsn)
+		if err != nil {
+			return nil, fmt.Errorf("open postgres: %w", err)
+		}
+		pool.SetMaxOpenConns(16)
+		pool.SetMaxIdleConns(16)
+		pool.SetConnMaxIdleTime(5 * time.Minute)
+		if err := pool.PingContext(ctx); err != nil {
+			pool.Close()
+			return nil, fmt.Errorf("connect to postgres: %w", err)
+		}
+		return &DB{dialect: Postgres, write: pool, read: pool, dsn: dsn}, nil
+	}
+	path := strings.TrimPrefix(dsn, "sqlite://")
+	path = strings.TrimPrefix(path, "file:")
+	if dir := filepath.Dir(path); dir != "." && dir != "" {
+		if err := os.MkdirAll(dir, 0o750); err != nil {
+			return nil, fmt.Errorf("create database directory %s: %w", dir, err)
+		}
+	}
+	// synchronous=NORMAL in WAL mode: a committed transaction survives a
+	// process crash (kill -9); only an OS crash or power loss may lose the
+	// last commits. KIZUNA_SQLITE_SYNC=FULL trades speed for that too.
+	sync := os.Getenv("KIZUNA_SQLITE_SYNC")
+	if sync == "" {
+		sync = "NORMAL"
+	}
+	q := url.Values{}
+	for _, p := range []string{"busy_timeout(10000)", "journal_mode(WAL)", "foreign_keys(1)", "synchronous(" + sync + ")"} {
+		q.Add("_pragma", p)
+	}
+	q.Set("_txlock", "immediate")
+	w, err := sql.Open("sqlite", "file:"+path+"?"+q.Encode())
+	if err != nil {
+		return nil, fmt.Errorf("open sqlite %s: %w", path, err)
+	}
+	w.SetMaxOpenConns(1)
+	w.SetConnMaxIdleTime(0)
+	w.SetConnMaxLifetime(0)
+	if err := w.PingContext(ctx); err != nil {
+		w.Close()
+		return nil, fmt.Errorf("open sqlite %s: %w", path, err)
+	}
+	q.Add("_pragma", "query_only(1)")
+	r, err := sql.Open("sqlite", "file:"+path+"?"+q.Encode())
+	if err != nil {
+		w.Close()
+		return nil, fmt.Errorf("open sqlite %s: %w", path, err)
+	}
+	r.SetMaxOpenConns(8)
+	r.SetMaxIdleConns(8)
+	return &DB{dialect: SQLite, write: w, read: r, dsn: dsn}, nil
+}
+
+// Close closes every connection.
+func (db *DB) Close() error {
+	err := db.write.Close()
+	if db.read != db.write {
+		err = errors.Join(err, db.read.Close())
+	}
+	return err
+}
+
+// Ping checks the database answers (readiness).
+func (db *DB) Ping(ctx context.Context) error { return db.read.PingContext(ctx) }
+
+// rebind turns "?" placeholders into "$1…" for PostgreSQL. Queries never
+// contain a literal "?" elsewhere.
+func (db *DB) rebind(q string) string {
+	if db.dialect != Postgres {
+		return q
+	}
+	var b strings.Builder
+	n := 0
+	for i := 0; i < len(q); i++ {
+		if q[i] == '?' {
+			n++
+			b.WriteByte('$')
+			b.WriteString(strconv.Itoa(n))
+			continue
+		}
+		b.WriteByte(q[i])
+	}
+	return b.String()
+}
+
+// placeholders returns "?,?,…" for n values.
+func placeholders(n int) string {
+	return strings.TrimSuffix(strings.Repeat("?,", n), ",")
+}
+
+// Migration is one embedded schema version.
+type Migration struct {
+	Version int
+	Name    string
+	SQL     string
+}
+
+// Migrations returns the embedded migrations for the dialect, oldest first.
+func (db *DB) Migrations() ([]Migration, error) {
+	dir := "migrations/" + db.dialect
+	entries, err := fs.ReadDir(migrationsFS, dir)
+	if err != nil {
+		return nil, fmt.Errorf("read embedded migrations: %w", err)
+	}
+	var ms []Migration
+	for _, e := range entries {
+		name := e.Name()
+		v, err := strconv.Atoi(strings.SplitN(name, "_", 2)[0])
+		if err != nil {
+			return nil, fmt.Errorf("migration %s: name must start with a version number", name)
+		}
+		b, err := migrationsFS.ReadFile(dir + "/" + name)
+		if err != nil {
+			return nil, err
+		}
+		ms = append(ms, Migration{Version: v, Name: name, SQL: string(b)})
+	}
+	sort.Slice(ms, func(i, j int) bool { return ms[i].Version < ms[j].Version })
+	return ms, nil
+}
+
+// LatestVersion is the newest schema version this binary knows.
+func (db *DB) LatestVersion() int {
+	ms, _ := db.Migrations()
+	if len(ms) == 0 {
+		return 0
+	}
+	return ms[len(ms)-1].Version
+}
+
+// SchemaVersion returns the version the database is at (0: empty).
+func (db *DB) SchemaVersion(ctx context.Context) (int, error) {
+	if _, err := db.write.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at TEXT NOT NULL)`); err != nil {
+		return 0, fmt.Errorf("create schema_migrations: %w", err)
+	}
+	var v sql.NullInt64
+	if err := db.write.QueryRowContext(ctx, `SELECT MAX(version) FROM schema_migrations`).Scan(&v); err != nil {
+		return 0, fmt.Errorf("read schema version: %w", err)
+	}
+	return int(v.Int64), nil
+}
+
+// Migrate applies every pending migration, each in its own transaction, and
+// returns the ones it applied.
+func (db *DB) Migrate(ctx context.Context) ([]Migration, error) {
+	cur, err := db.SchemaVersion(ctx)
+	if err != nil {
+		return nil, err
+	}
+	ms, err := db.Migrations()
+	if err != nil {
+		return nil, err
+	}
+	if cur > db.LatestVersion() {
+		return nil, db.versionError(cur)
+	}
+	var applied []Migration
+	for _, m := range ms {
+		if m.Version <= cur {
+			continue
+		}
+		err := db.tx(ctx, func(tx *sql.Tx) error {
+			if db.dialect == Postgres {
+				// Two processes migrating at once: the second waits, then finds nothing to do.
+				if _, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock(7428120)`); err != nil {
+					return err
+				}
+				var v sql.NullInt64
+				if err := tx.QueryRowContext(ctx, `SELECT MAX(version) FROM schema_migrations`).Scan(&v); err != nil {
+					return err
+				}
+				if int(v.Int64) >= m.Version {
+					return nil
+				}
+			}
+			if _, err := tx.ExecContext(ctx, m.SQL); err != nil {
+				return fmt.Errorf("migration %s: %w", m.Name, err)
+			}
+			_, err := tx.ExecContext(ctx, db.rebind(`INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)`), m.Version, time.Now().UTC().Format(time.RFC3339))
+			return err
+		})
+		if err != nil {
+			return applied, err
+		}
+		applied = append(applied, m)
+	}
+	return applied, nil
+}
+
+// CheckSchema returns an error that says which command fixes it when the
+// database's schema is not the one this binary was built for.
+func (db *DB) CheckSchema(ctx context.Context) error {
+	cur, err := db.SchemaVersion(ctx)
+	if err != nil {
+		return err
+	}
+	if cur == db.LatestVersion() {
+		return nil
+	}
+	return db.versionError(cur)
+}
+
+func (db *DB) versionError(cur int) error {
+	latest := db.LatestVersion()
+	if cur < latest {
+		return kizuna.Errorf(kizuna.EUNSUPPORTED, "database schema is at version %d but this kizuna needs version %d: run `kizuna migrate up --db %s` first", cur, latest, redactDSN(db.dsn))
+	}
+	return kizuna.Errorf(kizuna.EUNSUPPORTED, "database schema is at version %d, newer than this kizuna knows (%d): it was migrated by a newer release; run that release (or newer) instead", cur, latest)
+}
+
+// redactDSN hides a password in a PostgreSQL URL for messages.
+func redactDSN(dsn string) string {
+	if u, err := url.Parse(dsn); err == nil && u.User != nil {
+		if _, ok := u.User.Password(); ok {
+			u.User = url.UserPassword(u.User.Username(), "xxxxx")
+			return u.String()
+		}
+	}
+	return dsn
+}
+
+// tx runs fn in a write transaction, committing on nil and rolling back on error.
+func (db *DB) tx(ctx context.Context, fn func(*sql.Tx) error) (err error) {
+	tx, err := db.write.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("begin: %w", err)
+	}
+	defer func() {
+		if p := recover(); p != nil {
+			_ = tx.Rollback()
+			panic(p)
+		}
+		if err != nil {
+			_ = tx.Rollback()
+		}
+	}()
+	if err = fn(tx); err != nil {
+		return err
+	}
+	if err = tx.Commit(); err != nil {
+		return fmt.Errorf("commit: %w", err)
+	}
+	return nil
+}
