@@ -5,6 +5,7 @@
 package audit
 
 import (
+	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
@@ -104,6 +105,24 @@ func Verify(entries iter.Seq2[Entry, error]) (int64, *Problem, error) {
 		prevSeq, prevHash = e.Seq, e.Hash
 	}
 	return n, nil, nil
+}
+
+// Filter selects audit entries, newest first.
+type Filter struct {
+	CustomerID string
+	ActorID    string
+	Action     string
+	Since      time.Time
+	Until      time.Time
+	BeforeSeq  int64 // cursor: entries older than this
+	Limit      int
+}
+
+// Log is the audit trail's storage.
+type Log interface {
+	AppendAudit(ctx context.Context, entries ...Entry) error
+	AuditEntries(ctx context.Context, f Filter) ([]Entry, error)
+	VerifyAudit(ctx context.Context) (int64, *Problem, error)
 }
 
 // Redacted replaces a personal value in audit details: the trail keeps the

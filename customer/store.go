@@ -118,6 +118,9 @@ type Tx interface {
 	SetDuplicate(ctx context.Context, d Duplicate) error // restore or change status/pointers
 	RepointDuplicates(ctx context.Context, from, to string) error
 
+	CustomersMergedInto(ctx context.Context, id string) ([]string, error)
+	ScrubMerges(ctx context.Context, customerID string) error // erasure: forget merge snapshots
+
 	InsertMerge(ctx context.Context, m *Merge) error
 	GetMerge(ctx context.Context, id string) (*Merge, error)
 	MarkMergeUndone(ctx context.Context, id string, at time.Time) error

@@ -57,17 +57,6 @@ func (db *DB) AppendAudit(ctx context.Context, entries ...audit.Entry) error {
 	return db.tx(ctx, func(tx *sql.Tx) error { return db.appendAudit(ctx, tx, entries) })
 }
 
-// AuditFilter selects audit entries.
-type AuditFilter struct {
-	CustomerID string
-	ActorID    string
-	Action     string
-	Since      time.Time
-	Until      time.Time
-	BeforeSeq  int64 // cursor: entries older than this
-	Limit      int
-}
-
 const auditCols = `seq, at, actor_type, actor_id, actor_name, ip, user_agent, terminal, action, object_type, object_id, customer_id, detail, prev_hash, hash`
 
 func scanAudit(sc interface{ Scan(...any) error }) (audit.Entry, error) {
@@ -82,7 +71,7 @@ func scanAudit(sc interface{ Scan(...any) error }) (audit.Entry, error) {
 }
 
 // AuditEntries lists entries newest first.
-func (db *DB) AuditEntries(ctx context.Context, f AuditFilter) ([]audit.Entry, error) {
+func (db *DB) AuditEntries(ctx context.Context, f audit.Filter) ([]audit.Entry, error) {
 	var where []string
 	var args []any
 	add := func(cond string, v any) { where = append(where, cond); args = append(args, v) }

@@ -540,3 +540,26 @@ func (t *tx) SetSurvivorship(ctx context.Context, s customer.Survivorship) error
 func (t *tx) setSetting(ctx context.Context, key, value string) error {
 	return t.exec(ctx, `INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value`, key, value)
 }
+
+func (t *tx) CustomersMergedInto(ctx context.Context, id string) ([]string, error) {
+	rows, err := t.q.QueryContext(ctx, t.db.rebind(`SELECT id FROM customers WHERE merged_into = ? ORDER BY id`), id)
+	if err != nil {
+		return nil, fmt.Errorf("customers merged into %s: %w", id, err)
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var s string
+		if err := rows.Scan(&s); err != nil {
+			return nil, err
+		}
+		out = append(out, s)
+	}
+	return out, rows.Err()
+}
+
+// ScrubMerges removes the personal data merge snapshots hold; the merges
+// can no longer be undone, which an erased person's record must not be.
+func (t *tx) ScrubMerges(ctx context.Context, id string) error {
+	return t.exec(ctx, `UPDATE merges SET snapshot = '{}' WHERE customer_id = ? OR merged_id = ?`, id, id)
+}

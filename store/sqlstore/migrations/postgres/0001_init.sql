@@ -187,3 +187,19 @@ CREATE TABLE idempotency_keys (
     created_at   TIMESTAMPTZ NOT NULL,
     PRIMARY KEY (owner, key)
 );
+
+-- A standard set of channels so a new installation accepts data at once;
+-- rename or add through the API. "manual" holds staff and API edits and is
+-- ranked first by survivorship.
+INSERT INTO channels (code, name, name_en, kind, priority) VALUES
+    ('manual',     'スタッフ入力',         'Staff entry',        'manual',       0),
+    ('store',      '直営店',               'Own stores',         'store',        10),
+    ('ec',         '公式オンラインストア', 'Official EC site',   'ec',           20),
+    ('app',        '公式アプリ',           'Official app',       'app',          30),
+    ('dept',       '百貨店カウンター',     'Department store counter', 'dept_counter', 40),
+    ('catalog',    'カタログ通販',         'Catalog / mail order', 'catalog',    50),
+    ('callcenter', 'コールセンター',       'Call center',        'call_center',  60),
+    ('rakuten',    '楽天市場店',           'Rakuten Ichiba',     'marketplace',  70),
+    ('yahoo',      'Yahoo!ショッピング店', 'Yahoo! Shopping',    'marketplace',  80),
+    ('amazon',     'Amazon店',             'Amazon',             'marketplace',  90),
+    ('other',      'その他',               'Other',              'other',        100);

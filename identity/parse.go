@@ -1,0 +1,214 @@
+package identity
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"slices"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/kizuna-oss/kizuna"
+	"github.com/kizuna-oss/kizuna/customer"
+	"github.com/kizuna-oss/kizuna/normalize"
+)
+
+// ParseProfile decodes a channel's record strictly (an unknown field is an
+// error naming it) and normalizes every identifier, so that comparisons and
+// the golden record see one spelling. Errors name the field path under
+// prefix, e.g. "profile.emails[1]".
+func ParseProfile(raw json.RawMessage, prefix, channel string, observed time.Time, attrs map[string]customer.AttributeDef) (customer.Profile, error) {
+	var p customer.Profile
+	if len(bytes.TrimSpace(raw)) == 0 || string(bytes.TrimSpace(raw)) == "null" {
+		return p, kizuna.FieldError(prefix, "is required")
+	}
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.DisallowUnknownFields()
+	dec.UseNumber()
+	if err := dec.Decode(&p); err != nil {
+		return p, decodeError(err, prefix, raw)
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		return p, kizuna.FieldError(prefix, "must be a single JSON object")
+	}
+	return p, normalizeProfile(&p, prefix, channel, observed, attrs)
+}
+
+// decodeError turns encoding/json's errors into a field path and reason.
+func decodeError(err error, prefix string, raw []byte) error {
+	var se *json.SyntaxError
+	var te *json.UnmarshalTypeError
+	switch {
+	case errors.As(err, &se):
+		return kizuna.FieldError(prefix, "malformed JSON at byte %d: %s", se.Offset, se.Error())
+	case errors.As(err, &te):
+		f := prefix
+		if te.Field != "" {
+			f += "." + te.Field
+		}
+		return kizuna.FieldError(f, "expected %s, got JSON %s", te.Type.String(), te.Value)
+	case strings.HasPrefix(err.Error(), "json: unknown field "):
+		name := strings.Trim(strings.TrimPrefix(err.Error(), "json: unknown field "), `"`)
+		return kizuna.FieldError(prefix+"."+name, "unknown field %q", name)
+	}
+	return kizuna.FieldError(prefix, "invalid JSON: %v", err)
+}
+
+func normalizeProfile(p *customer.Profile, prefix, channel string, observed time.Time, attrs map[string]customer.AttributeDef) error {
+	f := func(name string) string { return prefix + "." + name }
+	p.FamilyName = normalize.Text(p.FamilyName)
+	p.GivenName = normalize.Text(p.GivenName)
+	p.FamilyNameKana = normalize.Kana(p.FamilyNameKana)
+	p.GivenNameKana = normalize.Kana(p.GivenNameKana)
+	p.FamilyNameRomaji = normalize.Text(p.FamilyNameRomaji)
+	p.GivenNameRomaji = normalize.Text(p.GivenNameRomaji)
+
+	var err error
+	p.Emails, err = normalizeList(p.Emails, f("emails"), normalize.Email)
+	if err != nil {
+		return err
+	}
+	p.Phones, err = normalizeList(p.Phones, f("phones"), func(s string) (string, error) {
+		e, _, err := normalize.Phone(s)
+		return e, err
+	})
+	if err != nil {
+		return err
+	}
+	p.MemberCards, err = normalizeList(p.MemberCards, f("member_cards"), func(s string) (string, error) {
+		return normalize.MemberCard(s), nil
+	})
+	if err != nil {
+		return err
+	}
+	for i := range p.Addresses {
+		a := &p.Addresses[i]
+		path := fmt.Sprintf("%s[%d]", f("addresses"), i)
+		if strings.TrimSpace(a.PostalCode) != "" {
+			if a.PostalCode, err = normalize.PostalCode(a.PostalCode); err != nil {
+				return kizuna.FieldError(path+".postal_code", "%v", err)
+			}
+		}
+		if pref := normalize.Prefecture(a.Prefecture); pref != "" {
+			a.Prefecture = pref
+		} else {
+			a.Prefecture = normalize.Text(a.Prefecture)
+		}
+		a.City, a.Street, a.Building = normalize.Text(a.City), normalize.Text(a.Street), normalize.Text(a.Building)
+	}
+	p.Addresses = slices.DeleteFunc(p.Addresses, func(a customer.Address) bool { return a == customer.Address{} })
+	if p.BirthDate != "" {
+		if p.BirthDate, err = normalize.Date(p.BirthDate); err != nil {
+			return kizuna.FieldError(f("birth_date"), "%v", err)
+		}
+	}
+	if p.Gender, err = normalize.Gender(p.Gender); err != nil {
+		return kizuna.FieldError(f("gender"), "%v", err)
+	}
+	for i := range p.Consents {
+		c := &p.Consents[i]
+		path := fmt.Sprintf("%s[%d]", f("consents"), i)
+		if !slices.Contains(customer.ConsentPurposes, c.Purpose) {
+			return kizuna.FieldError(path+".purpose", "must be one of %s", strings.Join(customer.ConsentPurposes, ", "))
+		}
+		if !slices.Contains(customer.ConsentChannels, c.Channel) {
+			return kizuna.FieldError(path+".channel", "must be one of %s", strings.Join(customer.ConsentChannels, ", "))
+		}
+		c.Source = channel
+		if c.At.IsZero() {
+			c.At = observed
+		}
+		c.At = c.At.UTC().Truncate(time.Microsecond)
+	}
+	for name, v := range p.Attributes {
+		def, ok := attrs[name]
+		if !ok {
+			return kizuna.FieldError(f("attributes."+name), "attribute %q is not declared in the attribute schema", name)
+		}
+		nv, err := checkAttribute(def, v)
+		if err != nil {
+			return kizuna.FieldError(f("attributes."+name), "%v", err)
+		}
+		p.Attributes[name] = nv
+	}
+	if len(p.Attributes) == 0 {
+		p.Attributes = nil
+	}
+	tags := p.Tags[:0]
+	for _, t := range p.Tags {
+		if t = normalize.Text(t); t != "" && !slices.Contains(tags, t) {
+			tags = append(tags, t)
+		}
+	}
+	p.Tags = tags
+	if len(p.Tags) == 0 {
+		p.Tags = nil
+	}
+	return nil
+}
+
+func normalizeList(in []string, path string, norm func(string) (string, error)) ([]string, error) {
+	var out []string
+	for i, s := range in {
+		if strings.TrimSpace(s) == "" {
+			continue
+		}
+		v, err := norm(s)
+		if err != nil {
+			return nil, kizuna.FieldError(fmt.Sprintf("%s[%d]", path, i), "%v", err)
+		}
+		if v != "" && !slices.Contains(out, v) {
+			out = append(out, v)
+		}
+	}
+	return out, nil
+}
+
+func checkAttribute(def customer.AttributeDef, v any) (any, error) {
+	switch def.Type {
+	case "string":
+		if s, ok := v.(string); ok {
+			return s, nil
+		}
+	case "integer":
+		if n, ok := v.(json.Number); ok {
+			if i, err := n.Int64(); err == nil {
+				return i, nil
+			}
+		}
+	case "number":
+		if n, ok := v.(json.Number); ok {
+			if f, err := n.Float64(); err == nil {
+				return f, nil
+			}
+		}
+	case "boolean":
+		if b, ok := v.(bool); ok {
+			return b, nil
+		}
+	case "date":
+		if s, ok := v.(string); ok {
+			return normalize.Date(s)
+		}
+	}
+	return nil, fmt.Errorf("must be a %s", def.Type)
+}
+
+// Keys returns a source profile's identity keys, sorted and unique.
+func Keys(channel, externalID string, p *customer.Profile) []string {
+	keys := []string{customer.ExternalKey(channel, externalID)}
+	for _, c := range p.MemberCards {
+		keys = append(keys, customer.Key(customer.KeyCard, c))
+	}
+	for _, e := range p.Emails {
+		keys = append(keys, customer.Key(customer.KeyEmail, e))
+	}
+	for _, ph := range p.Phones {
+		keys = append(keys, customer.Key(customer.KeyPhone, ph))
+	}
+	sort.Strings(keys)
+	return slices.Compact(keys)
+}

@@ -1,0 +1,444 @@
+// Package identity gives every person one customer ID across channels
+// ("One ID"). It ingests source profiles, joins them to customers through a
+// Matcher, keeps golden records current through survivorship, and performs
+// merge, unmerge, erasure and disclosure. It holds the rules; storage is
+// behind customer.Store.
+package identity
+
+import (
+	"bytes"
+	"context"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"slices"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/kizuna-oss/kizuna"
+	"github.com/kizuna-oss/kizuna/audit"
+	"github.com/kizuna-oss/kizuna/customer"
+)
+
+// MaxBatch is the most source profiles one ingest call takes.
+const MaxBatch = 10000
+
+// Service is the One ID engine.
+type Service struct {
+	store   customer.Store
+	matcher Matcher
+	audit   audit.Log
+	now     func() time.Time
+}
+
+// New returns a Service using the deterministic matcher. log may be nil;
+// with it, disclosures include the customer's audit trail.
+func New(store customer.Store, log audit.Log) *Service {
+	return &Service{store: store, audit: log, matcher: Deterministic{}, now: time.Now}
+}
+
+// WithMatcher replaces the matcher (the probabilistic one plugs in here).
+func (s *Service) WithMatcher(m Matcher) *Service { s.matcher = m; return s }
+
+// WithClock replaces the clock (tests).
+func (s *Service) WithClock(now func() time.Time) *Service { s.now = now; return s }
+
+// Result statuses of one ingested item.
+const (
+	ResultCreated   = "created"   // a new customer was created
+	ResultJoined    = "joined"    // joined an existing customer
+	ResultUpdated   = "updated"   // a new version of a known source profile
+	ResultUnchanged = "unchanged" // same content as the current version
+	ResultRejected  = "rejected"  // invalid; nothing was written for it
+)
+
+// Result is the outcome for one item of a batch.
+type Result struct {
+	Index           int        `json:"index"`
+	Status          string     `json:"status" enum:"created,joined,updated,unchanged,rejected"`
+	CustomerID      string     `json:"customer_id,omitempty"`
+	SourceProfileID string     `json:"source_profile_id,omitempty"`
+	Version         int        `json:"version,omitempty"`
+	Match           string     `json:"match,omitempty" doc:"What joined the record: external_id, member_card, email, or new"`
+	Duplicates      []string   `json:"possible_duplicates,omitempty"`
+	Error           *ItemError `json:"error,omitempty"`
+}
+
+// ItemError says what is wrong with one rejected item.
+type ItemError struct {
+	Field  string `json:"field"`
+	Reason string `json:"reason"`
+}
+
+// prepared is a validated, normalized item.
+type prepared struct {
+	idx      int
+	in       customer.SourceProfileInput
+	profile  customer.Profile
+	raw      json.RawMessage
+	keys     []string
+	observed time.Time
+	// newCustomerID, when set, is the ID a newly created customer gets
+	// (POST /customers answers with the ID it promised).
+	newCustomerID string
+}
+
+// env is what one operation needs to know about configuration.
+type env struct {
+	channels map[string]customer.Channel
+	attrs    map[string]customer.AttributeDef
+	rules    customer.Survivorship
+	salt     []byte
+}
+
+func (s *Service) loadEnv(ctx context.Context) (*env, error) {
+	chs, err := s.store.Channels(ctx)
+	if err != nil {
+		return nil, err
+	}
+	attrs, err := s.store.Attributes(ctx)
+	if err != nil {
+		return nil, err
+	}
+	rules, err := s.store.Survivorship(ctx)
+	if err != nil {
+		return nil, err
+	}
+	salt, err := s.store.ErasureSalt(ctx)
+	if err != nil {
+		return nil, err
+	}
+	e := &env{channels: map[string]customer.Channel{}, attrs: map[string]customer.AttributeDef{}, rules: rules, salt: salt}
+	for _, c := range chs {
+		e.channels[c.Code] = c
+	}
+	for _, a := range attrs {
+		e.attrs[a.Name] = a
+	}
+	return e, nil
+}
+
+func (e *env) priority(code string) int {
+	if c, ok := e.channels[code]; ok {
+		return c.Priority
+	}
+	return 1 << 20
+}
+
+// hash is the salted hash an erased identifier is remembered by.
+func (e *env) hash(key string) string {
+	m := hmac.New(sha256.New, e.salt)
+	m.Write([]byte(key))
+	return hex.EncodeToString(m.Sum(nil))
+}
+
+// AllowedChannels limits which channels an actor may write for (API keys
+// scoped to channels); nil means all.
+type AllowedChannels []string
+
+func (a AllowedChannels) allows(ch string) bool { return a == nil || slices.Contains(a, ch) }
+
+// Ingest upserts a batch of source profiles in one transaction and returns
+// one result per item, in order. Invalid items are rejected individually;
+// the rest are written. An error return means nothing was written.
+func (s *Service) Ingest(ctx context.Context, actor kizuna.Actor, allowed AllowedChannels, items []customer.SourceProfileInput) ([]Result, error) {
+	if len(items) > MaxBatch {
+		return nil, kizuna.Errorf(kizuna.ETOOLARGE, "a batch holds at most %d source profiles, got %d", MaxBatch, len(items))
+	}
+	e, err := s.loadEnv(ctx)
+	if err != nil {
+		return nil, err
+	}
+	now := s.now().UTC().Truncate(time.Microsecond)
+	results := make([]Result, len(items))
+	var ready []*prepared
+	for i, in := range items {
+		p, err := s.prepare(e, allowed, i, in, now)
+		if err != nil {
+			results[i] = Result{Index: i, Status: ResultRejected, Error: &ItemError{Field: kizuna.ErrorField(err), Reason: kizuna.ErrorMessage(err)}}
+			continue
+		}
+		ready = append(ready, p)
+	}
+	if len(ready) == 0 {
+		return results, nil
+	}
+	err = s.store.WithTx(ctx, func(tx customer.Tx) error {
+		return s.ingestTx(ctx, tx, e, actor, ready, results, now)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return results, nil
+}
+
+func (s *Service) prepare(e *env, allowed AllowedChannels, i int, in customer.SourceProfileInput, now time.Time) (*prepared, error) {
+	in.Channel = strings.TrimSpace(in.Channel)
+	in.ExternalID = strings.TrimSpace(in.ExternalID)
+	if in.Channel == "" {
+		return nil, kizuna.FieldError("channel", "is required")
+	}
+	if _, ok := e.channels[in.Channel]; !ok {
+		return nil, kizuna.FieldError("channel", "unknown channel %q; GET /api/v1/channels lists them", in.Channel)
+	}
+	if !allowed.allows(in.Channel) {
+		return nil, &kizuna.Error{Code: kizuna.EFORBIDDEN, Field: "channel", Message: fmt.Sprintf("this API key may not write for channel %q", in.Channel)}
+	}
+	if in.ExternalID == "" {
+		return nil, kizuna.FieldError("external_id", "is required")
+	}
+	if len(in.ExternalID) > 200 {
+		return nil, kizuna.FieldError("external_id", "is longer than 200 bytes")
+	}
+	observed := now
+	if in.ObservedAt != nil && !in.ObservedAt.IsZero() {
+		observed = in.ObservedAt.UTC().Truncate(time.Microsecond)
+		if observed.After(now.Add(24 * time.Hour)) {
+			return nil, kizuna.FieldError("observed_at", "is in the future")
+		}
+	}
+	p, err := ParseProfile(in.Profile, "profile", in.Channel, observed, e.attrs)
+	if err != nil {
+		return nil, err
+	}
+	var raw bytes.Buffer
+	if err := json.Compact(&raw, in.Profile); err != nil {
+		return nil, kizuna.FieldError("profile", "invalid JSON: %v", err)
+	}
+	return &prepared{idx: i, in: in, profile: p, raw: raw.Bytes(), keys: Keys(in.Channel, in.ExternalID, &p), observed: observed}, nil
+}
+
+func (s *Service) ingestTx(ctx context.Context, tx customer.Tx, e *env, actor kizuna.Actor, items []*prepared, results []Result, now time.Time) error {
+	var all []string
+	for _, p := range items {
+		all = append(all, p.keys...)
+	}
+	sort.Strings(all)
+	all = slices.Compact(all)
+	if err := tx.LockKeys(ctx, all); err != nil {
+		return err
+	}
+	index, err := tx.CustomersByKeys(ctx, all)
+	if err != nil {
+		return err
+	}
+	lookup := func(k string) []string { return index[k] }
+	claim := func(keys []string, id string) {
+		for _, k := range keys {
+			if !slices.Contains(index[k], id) {
+				index[k] = append(index[k], id)
+			}
+		}
+	}
+	dirty := map[string]bool{}
+	created := map[string]bool{}
+	suppressed := map[string]bool{}
+	for _, p := range items {
+		r := &results[p.idx]
+		r.Index = p.idx
+		existing, err := tx.SourceByExternal(ctx, p.in.Channel, p.in.ExternalID)
+		if err != nil {
+			return err
+		}
+		if existing != nil {
+			if err := s.updateSource(ctx, tx, actor, existing, p, r, lookup, now); err != nil {
+				return err
+			}
+			if r.Status == ResultUpdated {
+				claim(p.keys, existing.CustomerID)
+				dirty[existing.CustomerID] = true
+			}
+			continue
+		}
+		d, err := s.matcher.Match(ctx, Candidate{Channel: p.in.Channel, ExternalID: p.in.ExternalID, Profile: &p.profile, Keys: p.keys}, lookup)
+		if err != nil {
+			return fmt.Errorf("match item %d: %w", p.idx, err)
+		}
+		custID := d.CustomerID
+		r.Status, r.Match = ResultJoined, d.Rule
+		if custID == "" {
+			custID = p.newCustomerID
+			if custID == "" {
+				custID = kizuna.NewID("cus")
+			}
+			r.Status = ResultCreated
+			created[custID] = true
+			hashes := make([]string, len(p.keys))
+			for i, k := range p.keys {
+				hashes[i] = e.hash(k)
+			}
+			sup, err := tx.ErasedAny(ctx, hashes)
+			if err != nil {
+				return err
+			}
+			if err := tx.InsertCustomer(ctx, &customer.Customer{ID: custID, Status: customer.StatusActive, Suppressed: sup, Version: 0, CreatedAt: now, UpdatedAt: now}); err != nil {
+				return err
+			}
+			suppressed[custID] = sup
+		}
+		sp := &customer.SourceProfile{ID: kizuna.NewID("src"), CustomerID: custID, Channel: p.in.Channel, ExternalID: p.in.ExternalID,
+			Version: 1, Profile: p.profile, Raw: p.raw, ObservedAt: p.observed, ReceivedAt: now, CreatedAt: now}
+		if err := tx.InsertSource(ctx, sp); err != nil {
+			return err
+		}
+		if err := tx.SetKeys(ctx, sp.ID, custID, p.keys); err != nil {
+			return err
+		}
+		claim(p.keys, custID)
+		for _, h := range d.Hints {
+			if err := tx.InsertDuplicate(ctx, &customer.Duplicate{ID: kizuna.NewID("dup"), CustomerID: custID, OtherID: h.OtherID, Reason: h.Reason, SourceProfileID: sp.ID, Status: customer.DuplicateOpen, CreatedAt: now}); err != nil {
+				return err
+			}
+			r.Duplicates = append(r.Duplicates, h.OtherID)
+		}
+		r.CustomerID, r.SourceProfileID, r.Version = custID, sp.ID, 1
+		dirty[custID] = true
+		if err := tx.Audit(ctx, entry(actor, now, "source_profile.create", "source_profile", sp.ID, custID, map[string]any{
+			"channel": sp.Channel, "status": r.Status, "match": r.Match, "possible_duplicates": r.Duplicates, "suppressed": suppressed[custID]})); err != nil {
+			return err
+		}
+	}
+	ids := make([]string, 0, len(dirty))
+	for id := range dirty {
+		ids = append(ids, id)
+	}
+	sort.Strings(ids) // lock order: never two writers waiting on each other
+	for _, id := range ids {
+		if err := s.recompute(ctx, tx, e, actor, id, now, !created[id]); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// updateSource appends a new version when the content changed.
+func (s *Service) updateSource(ctx context.Context, tx customer.Tx, actor kizuna.Actor, sp *customer.SourceProfile, p *prepared, r *Result, lookup Lookup, now time.Time) error {
+	r.CustomerID, r.SourceProfileID, r.Match = sp.CustomerID, sp.ID, "external_id"
+	if sp.Erased {
+		return kizuna.Errorf(kizuna.ECONFLICT, "source profile %s was erased", sp.ID)
+	}
+	// Same content is not a new version, whatever its timestamp: channels
+	// resend whole member lists, and history should show changes, not resends.
+	if bytes.Equal(sp.Raw, p.raw) {
+		r.Status, r.Version = ResultUnchanged, sp.Version
+		return nil
+	}
+	if p.observed.Before(sp.ObservedAt) {
+		// An older observation arriving late is kept in history but does not
+		// replace newer data (replays and out-of-order batches).
+		p.observed = sp.ObservedAt
+	}
+	sp.Version++
+	sp.Profile, sp.Raw, sp.ObservedAt, sp.ReceivedAt = p.profile, p.raw, p.observed, now
+	if err := tx.AddSourceVersion(ctx, sp); err != nil {
+		return err
+	}
+	if err := tx.SetKeys(ctx, sp.ID, sp.CustomerID, p.keys); err != nil {
+		return err
+	}
+	r.Status, r.Version = ResultUpdated, sp.Version
+	// New identifiers that point at another customer are worth a look.
+	var hints []string
+	for _, k := range p.keys {
+		if strings.HasPrefix(k, customer.KeyCard+":") || strings.HasPrefix(k, customer.KeyEmail+":") {
+			for _, other := range lookup(k) {
+				if other != sp.CustomerID && !slices.Contains(hints, other) {
+					hints = append(hints, other)
+				}
+			}
+		}
+	}
+	for _, other := range hints {
+		if err := tx.InsertDuplicate(ctx, &customer.Duplicate{ID: kizuna.NewID("dup"), CustomerID: sp.CustomerID, OtherID: other,
+			Reason: "an updated source record shares a member card or email with another customer", SourceProfileID: sp.ID, Status: customer.DuplicateOpen, CreatedAt: now}); err != nil {
+			return err
+		}
+		r.Duplicates = append(r.Duplicates, other)
+	}
+	return tx.Audit(ctx, entry(actor, now, "source_profile.update", "source_profile", sp.ID, sp.CustomerID, map[string]any{
+		"channel": sp.Channel, "version": sp.Version, "possible_duplicates": r.Duplicates}))
+}
+
+// recompute rebuilds a customer's golden record from its sources.
+func (s *Service) recompute(ctx context.Context, tx customer.Tx, e *env, actor kizuna.Actor, id string, now time.Time, auditIt bool) error {
+	c, err := tx.GetCustomer(ctx, id)
+	if err != nil {
+		return err
+	}
+	srcs, err := tx.SourcesOfCustomer(ctx, id)
+	if err != nil {
+		return err
+	}
+	before := c.Profile
+	c.Profile, c.Lineage, c.Channels = customer.BuildGolden(srcs, e.rules, e.priority)
+	if c.Channels == nil {
+		c.Channels = []string{}
+	}
+	c.Version++
+	c.UpdatedAt = now
+	if err := tx.UpdateCustomer(ctx, c); err != nil {
+		return err
+	}
+	if !auditIt {
+		return nil
+	}
+	changes := Diff(before, c.Profile)
+	if len(changes) == 0 {
+		return nil
+	}
+	return tx.Audit(ctx, entry(actor, now, "customer.update", "customer", id, id, map[string]any{"changes": audit.Redact(changes), "version": c.Version}))
+}
+
+// Diff lists the golden fields that differ between two profiles.
+func Diff(a, b customer.Profile) []audit.Change {
+	var out []audit.Change
+	add := func(field string, x, y any) {
+		xb, _ := json.Marshal(x)
+		yb, _ := json.Marshal(y)
+		if !bytes.Equal(xb, yb) {
+			out = append(out, audit.Change{Field: field, Before: x, After: y})
+		}
+	}
+	add("family_name", a.FamilyName, b.FamilyName)
+	add("given_name", a.GivenName, b.GivenName)
+	add("family_name_kana", a.FamilyNameKana, b.FamilyNameKana)
+	add("given_name_kana", a.GivenNameKana, b.GivenNameKana)
+	add("family_name_romaji", a.FamilyNameRomaji, b.FamilyNameRomaji)
+	add("given_name_romaji", a.GivenNameRomaji, b.GivenNameRomaji)
+	add("emails", a.Emails, b.Emails)
+	add("phones", a.Phones, b.Phones)
+	add("addresses", a.Addresses, b.Addresses)
+	add("birth_date", a.BirthDate, b.BirthDate)
+	add("gender", a.Gender, b.Gender)
+	add("member_cards", a.MemberCards, b.MemberCards)
+	add("consents", a.Consents, b.Consents)
+	add("attributes", a.Attributes, b.Attributes)
+	add("tags", a.Tags, b.Tags)
+	for i := range out {
+		if out[i].Before == nil || isEmpty(out[i].Before) {
+			out[i].Before = nil
+		}
+		if out[i].After == nil || isEmpty(out[i].After) {
+			out[i].After = nil
+		}
+	}
+	return out
+}
+
+func isEmpty(v any) bool {
+	b, _ := json.Marshal(v)
+	s := string(b)
+	return s == `""` || s == "null" || s == "[]" || s == "{}"
+}
+
+func entry(actor kizuna.Actor, at time.Time, action, objType, objID, customerID string, detail any) audit.Entry {
+	var d json.RawMessage
+	if detail != nil {
+		d, _ = json.Marshal(detail)
+	}
+	return audit.Entry{At: at, ActorType: actor.Type, ActorID: actor.ID, ActorName: actor.Name, IP: actor.IP, UserAgent: actor.UserAgent,
+		Terminal: actor.Terminal, Action: action, ObjectType: objType, ObjectID: objID, CustomerID: customerID, Detail: d}
+}

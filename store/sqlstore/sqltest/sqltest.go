@@ -1,0 +1,89 @@
+// Package sqltest opens fresh, migrated Kizuna databases for tests: a SQLite
+// file in the test's temp dir, and a PostgreSQL schema of its own that is
+// dropped afterwards. Each runs every storage-touching test against both.
+//
+// PostgreSQL is found at KIZUNA_TEST_PG (default
+// postgres://postgres@127.0.0.1:5432/test). When it cannot be reached the
+// PostgreSQL run is skipped, except under CI=true, where it fails.
+package sqltest
+
+import (
+	"context"
+	"crypto/rand"
+	"database/sql"
+	"encoding/hex"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	_ "github.com/jackc/pgx/v5/stdlib"
+
+	"github.com/kizuna-oss/kizuna/store/sqlstore"
+)
+
+// DefaultPG is the PostgreSQL tests use unless KIZUNA_TEST_PG says otherwise.
+const DefaultPG = "postgres://postgres@127.0.0.1:5432/test?sslmode=disable"
+
+// Each runs fn once per database, as subtests "sqlite" and "postgres".
+func Each(t *testing.T, fn func(t *testing.T, db *sqlstore.DB)) {
+	t.Helper()
+	for _, d := range []string{sqlstore.SQLite, sqlstore.Postgres} {
+		t.Run(d, func(t *testing.T) { fn(t, Open(t, d)) })
+	}
+}
+
+// Open returns a migrated, empty database of the dialect, closed and
+// removed when the test ends.
+func Open(t testing.TB, dialect string) *sqlstore.DB {
+	t.Helper()
+	dsn := DSN(t, dialect)
+	ctx := context.Background()
+	db, err := sqlstore.Open(ctx, dsn)
+	if err != nil {
+		t.Fatalf("open %s: %v", dialect, err)
+	}
+	t.Cleanup(func() { db.Close() })
+	if _, err := db.Migrate(ctx); err != nil {
+		t.Fatalf("migrate %s: %v", dialect, err)
+	}
+	return db
+}
+
+// DSN returns the DSN of a new empty database of the dialect; for
+// PostgreSQL a new schema that is dropped when the test ends.
+func DSN(t testing.TB, dialect string) string {
+	t.Helper()
+	if dialect == sqlstore.SQLite {
+		return filepath.Join(t.TempDir(), "kizuna.db")
+	}
+	base := os.Getenv("KIZUNA_TEST_PG")
+	if base == "" {
+		base = DefaultPG
+	}
+	admin, err := sql.Open("pgx", base)
+	if err == nil {
+		err = admin.PingContext(context.Background())
+	}
+	if err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatalf("PostgreSQL at %s is required under CI=true and could not be reached: %v", base, err)
+		}
+		t.Skipf("PostgreSQL not reachable at %s (set KIZUNA_TEST_PG): %v", base, err)
+	}
+	b := make([]byte, 6)
+	rand.Read(b)
+	schema := "kztest_" + hex.EncodeToString(b)
+	if _, err := admin.Exec(`CREATE SCHEMA ` + schema); err != nil {
+		t.Fatalf("create schema %s: %v", schema, err)
+	}
+	t.Cleanup(func() {
+		admin.Exec(`DROP SCHEMA ` + schema + ` CASCADE`)
+		admin.Close()
+	})
+	sep := "?"
+	if strings.Contains(base, "?") {
+		sep = "&"
+	}
+	return base + sep + "search_path=" + schema
+}
