@@ -115,6 +115,7 @@ type Tx interface {
 
 	InsertDuplicate(ctx context.Context, d *Duplicate) error
 	DuplicatesOf(ctx context.Context, customerID string) ([]Duplicate, error)
+	Duplicate(ctx context.Context, id string) (*Duplicate, error)
 	SetDuplicate(ctx context.Context, d Duplicate) error // restore or change status/pointers
 	RepointDuplicates(ctx context.Context, from, to string) error
 

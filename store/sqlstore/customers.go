@@ -563,3 +563,14 @@ func (t *tx) CustomersMergedInto(ctx context.Context, id string) ([]string, erro
 func (t *tx) ScrubMerges(ctx context.Context, id string) error {
 	return t.exec(ctx, `UPDATE merges SET snapshot = '{}' WHERE customer_id = ? OR merged_id = ?`, id, id)
 }
+
+func (t *tx) Duplicate(ctx context.Context, id string) (*customer.Duplicate, error) {
+	l, err := queryDuplicates(ctx, t.db, t.q, `id = ?`, id)
+	if err != nil {
+		return nil, err
+	}
+	if len(l) == 0 {
+		return nil, kizuna.Errorf(kizuna.ENOTFOUND, "possible duplicate %s not found", id)
+	}
+	return &l[0], nil
+}

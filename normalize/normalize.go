@@ -1,0 +1,209 @@
+// Package normalize puts customer identifiers into one canonical form before
+// they are compared or used as identity keys.
+//
+// Japanese retail data arrives in every width and script: full-width
+// letters from POS terminals, half-width katakana from legacy systems,
+// hiragana readings typed on phones, and a dozen different dashes. Two
+// records of the same customer only join if both sides were normalized the
+// same way, so every function here is deterministic and idempotent:
+// normalizing an already-normalized value returns it unchanged.
+package normalize
+
+import (
+	"errors"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+	"unicode"
+
+	"golang.org/x/text/unicode/norm"
+)
+
+// Text applies Unicode NFKC (which also folds full-width ASCII to
+// half-width and half-width katakana to full-width), trims, and collapses
+// every run of whitespace (including U+3000 ideographic space, tabs,
+// newlines) into one ASCII space.
+func Text(s string) string {
+	// Invalid UTF-8 would otherwise survive NFKC byte for byte and make two
+	// differently corrupted copies of the same value compare unequal.
+	s = norm.NFKC.String(strings.ToValidUTF8(s, "\uFFFD"))
+	return strings.Join(strings.Fields(s), " ")
+}
+
+// Kana returns a reading in full-width katakana: NFKC, hiragana converted
+// to katakana (ぁ-ゖ → ァ-ヶ, ゝゞ → ヽヾ), whitespace removed entirely.
+// Non-kana characters are kept.
+func Kana(s string) string {
+	s = strings.Map(func(r rune) rune {
+		if unicode.IsSpace(r) {
+			return -1
+		}
+		return r
+	}, Text(s))
+	s = strings.Map(func(r rune) rune {
+		switch {
+		case r >= 'ぁ' && r <= 'ゖ', r == 'ゝ', r == 'ゞ':
+			return r + 'ァ' - 'ぁ'
+		}
+		return r
+	}, s)
+	// NFKC turns a stand-alone voiced mark (は゛) into a space plus a
+	// combining mark; with the space gone the mark must be composed again
+	// (バ), or a second call would give a different result.
+	return norm.NFKC.String(s)
+}
+
+// isDash reports whether r is one of the many characters people type
+// between digit groups: every Unicode dash, the minus sign, and the
+// katakana prolonged sound mark, which Japanese IMEs produce when the
+// hyphen key is pressed in kana mode.
+func isDash(r rune) bool {
+	return unicode.Is(unicode.Pd, r) || r == '−' || r == 'ー'
+}
+
+// Email returns the address NFKC-normalized and lower-cased, or an error
+// if it does not look like an address. Plus-tags are kept: whether
+// a+tag@x and a@x are the same person is for the fuzzy matcher to decide.
+func Email(s string) (string, error) {
+	// Lower-casing can leave a sequence NFKC would compose (İ plus a
+	// combining acute becomes i plus the acute, that is í), so normalize
+	// once more to stay idempotent.
+	s = norm.NFKC.String(strings.ToLower(Text(s)))
+	fail := func(reason string) (string, error) {
+		return "", errors.New("not a valid email address: " + reason)
+	}
+	if s == "" {
+		return fail("empty")
+	}
+	if strings.IndexFunc(s, func(r rune) bool { return unicode.IsSpace(r) || unicode.IsControl(r) }) >= 0 {
+		return fail("contains spaces or control characters")
+	}
+	local, domain, ok := strings.Cut(s, "@")
+	switch {
+	case !ok:
+		return fail("missing @")
+	case strings.Contains(domain, "@"):
+		return fail("more than one @")
+	case local == "":
+		return fail("empty local part")
+	case domain == "":
+		return fail("empty domain")
+	case !strings.Contains(domain, "."):
+		return fail("domain has no dot")
+	}
+	// Only the domain is checked for empty labels: older docomo and au
+	// addresses such as "taro..yamada.@docomo.ne.jp" break RFC 5322 in the
+	// local part but are still delivered and still in customer records.
+	for label := range strings.SplitSeq(domain, ".") {
+		if label == "" {
+			return fail("empty label in domain")
+		}
+	}
+	return s, nil
+}
+
+// PostalCode returns a Japanese postal code as exactly 7 ASCII digits.
+// It accepts 〒, full-width digits, any hyphen or dash, and spaces.
+func PostalCode(s string) (string, error) {
+	s = strings.Map(func(r rune) rune {
+		if r == '〒' || r == ' ' || isDash(r) {
+			return -1
+		}
+		return r
+	}, Text(s))
+	if len(s) != 7 || strings.IndexFunc(s, func(r rune) bool { return r < '0' || r > '9' }) >= 0 {
+		return "", errors.New("not a valid postal code: want 7 digits")
+	}
+	return s, nil
+}
+
+// datePatterns are matched against NFKC-normalized input; \d is ASCII-only
+// in Go regexps, which is why full-width digits must be folded first.
+var datePatterns = []*regexp.Regexp{
+	regexp.MustCompile(`^(\d{4})-(\d{1,2})-(\d{1,2})$`),
+	regexp.MustCompile(`^(\d{4})/(\d{1,2})/(\d{1,2})$`),
+	regexp.MustCompile(`^(\d{4})\.(\d{1,2})\.(\d{1,2})$`),
+	regexp.MustCompile(`^(\d{4})年(\d{1,2})月(\d{1,2})日$`),
+	regexp.MustCompile(`^(\d{4})(\d{2})(\d{2})$`),
+}
+
+// Date returns a calendar date as YYYY-MM-DD. It accepts 1990-01-02,
+// 1990/1/2, 1990.1.2, 1990年1月2日 and 19900102 in any width.
+func Date(s string) (string, error) {
+	s = strings.Map(func(r rune) rune {
+		switch {
+		case r == ' ':
+			return -1
+		case isDash(r):
+			return '-'
+		}
+		return r
+	}, Text(s))
+	for _, p := range datePatterns {
+		m := p.FindStringSubmatch(s)
+		if m == nil {
+			continue
+		}
+		y, _ := strconv.Atoi(m[1])
+		mo, _ := strconv.Atoi(m[2])
+		d, _ := strconv.Atoi(m[3])
+		if y < 1850 || y > 2100 {
+			return "", errors.New("not a valid date: year out of range 1850-2100")
+		}
+		// time.Date silently rolls 1990-02-30 over to March 2; a round trip
+		// is the simplest way to reject dates the calendar does not have.
+		t := time.Date(y, time.Month(mo), d, 0, 0, 0, 0, time.UTC)
+		if t.Year() != y || int(t.Month()) != mo || t.Day() != d {
+			return "", errors.New("not a valid date: no such calendar date")
+		}
+		return t.Format(time.DateOnly), nil
+	}
+	return "", errors.New("not a valid date: want a form like 1990-01-02")
+}
+
+// MemberCard returns a member card number without spaces or dashes and in
+// upper case, because cards are read aloud, typed and scanned with
+// different grouping and case. It returns "" for empty input.
+func MemberCard(s string) string {
+	s = strings.ToUpper(strings.Map(func(r rune) rune {
+		if r == ' ' || isDash(r) {
+			return -1
+		}
+		return r
+	}, Text(s)))
+	// Dropping a space can bring a combining mark next to a letter (NFKC
+	// spells ¨ as a space plus U+0308), and upper-casing can leave
+	// uncomposed sequences; either way the result must be normalized again.
+	return norm.NFKC.String(s)
+}
+
+// genders maps lower-cased, NFKC-normalized spellings to a canonical value.
+// The digits follow JIS X 0303, the code most Japanese systems export.
+var genders = map[string]string{
+	"female": "female", "f": "female", "woman": "female", "2": "female",
+	"女": "female", "女性": "female", "おんな": "female", "じょせい": "female",
+
+	"male": "male", "m": "male", "man": "male", "1": "male",
+	"男": "male", "男性": "male", "おとこ": "male", "だんせい": "male",
+
+	"other": "other", "9": "other", "x": "other", "non-binary": "other",
+	"nonbinary": "other", "その他": "other", "そのた": "other",
+
+	"unknown": "unknown", "0": "unknown", "u": "unknown",
+	"不明": "unknown", "未回答": "unknown", "無回答": "unknown",
+	"回答しない": "unknown", "prefer not to say": "unknown",
+}
+
+// Gender maps common spellings to "female", "male", "other" or "unknown",
+// or returns "" for empty input.
+func Gender(s string) (string, error) {
+	s = strings.ToLower(Text(s))
+	if s == "" {
+		return "", nil
+	}
+	if g, ok := genders[s]; ok {
+		return g, nil
+	}
+	return "", errors.New("not a valid gender: unrecognized value")
+}
