@@ -12,7 +12,10 @@ import (
 	"github.com/kizuna-oss/kizuna/normalize"
 )
 
-var codePattern = regexp.MustCompile(`^[a-z0-9][a-z0-9_-]{0,39}$`)
+var (
+	codePattern     = regexp.MustCompile(`^[a-z0-9][a-z0-9_-]{0,39}$`)
+	locationPattern = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_-]{0,39}$`) // POS store codes are often upper case
+)
 
 func (s *Service) configTx(ctx context.Context, actor kizuna.Actor, action, objType, objID string, detail any, fn func(customer.Tx) error) error {
 	now := s.now().UTC()
@@ -43,8 +46,8 @@ func (s *Service) UpsertChannel(ctx context.Context, actor kizuna.Actor, c custo
 
 // UpsertLocation creates or changes a store or other location.
 func (s *Service) UpsertLocation(ctx context.Context, actor kizuna.Actor, l customer.Location) error {
-	if !codePattern.MatchString(l.Code) {
-		return kizuna.FieldError("code", "must be 1-40 characters of a-z, 0-9, '_' and '-'")
+	if !locationPattern.MatchString(l.Code) {
+		return kizuna.FieldError("code", "must be 1-40 characters of A-Z, a-z, 0-9, '_' and '-'")
 	}
 	if strings.TrimSpace(l.Name) == "" {
 		return kizuna.FieldError("name", "is required")

@@ -42,11 +42,73 @@ type tx struct {
 	db    *DB
 	q     *sql.Tx
 	audit []audit.Entry
+	// facets remembers each customer's channel and tag index as read or
+	// written in this transaction, so unchanged ones are not rewritten.
+	facets map[string]string
+	stmts  map[string]*sql.Stmt // closed by database/sql when the transaction ends
+}
+
+// stmt returns a statement prepared once per transaction (SQLite), or nil
+// to run the query directly (PostgreSQL, where pgx caches prepared
+// statements per connection itself). A batch runs the same few statements
+// thousands of times; parsing them each time cost more than running them.
+func (t *tx) stmt(ctx context.Context, q string) (*sql.Stmt, error) {
+	if t.db.dialect != SQLite {
+		return nil, nil
+	}
+	if s, ok := t.stmts[q]; ok {
+		return s, nil
+	}
+	s, err := t.q.PrepareContext(ctx, q)
+	if err != nil {
+		return nil, err
+	}
+	if t.stmts == nil {
+		t.stmts = map[string]*sql.Stmt{}
+	}
+	t.stmts[q] = s
+	return s, nil
 }
 
 func (t *tx) exec(ctx context.Context, q string, args ...any) error {
-	_, err := t.q.ExecContext(ctx, t.db.rebind(q), args...)
+	s, err := t.stmt(ctx, q)
+	if err != nil {
+		return err
+	}
+	if s != nil {
+		_, err = s.ExecContext(ctx, args...)
+		return err
+	}
+	_, err = t.q.ExecContext(ctx, t.db.rebind(q), args...)
 	return err
+}
+
+func (t *tx) query(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
+	s, err := t.stmt(ctx, q)
+	if err != nil {
+		return nil, err
+	}
+	if s != nil {
+		return s.QueryContext(ctx, args...)
+	}
+	return t.q.QueryContext(ctx, t.db.rebind(q), args...)
+}
+
+// QueryRowContext and friends let a *tx serve as a querier with cached
+// statements; queries are written with "?" and rebound here.
+func (t *tx) QueryContext(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
+	return t.query(ctx, q, args...)
+}
+
+func (t *tx) ExecContext(ctx context.Context, q string, args ...any) (sql.Result, error) {
+	return nil, t.exec(ctx, q, args...)
+}
+
+func (t *tx) QueryRowContext(ctx context.Context, q string, args ...any) *sql.Row {
+	if s, err := t.stmt(ctx, q); err == nil && s != nil {
+		return s.QueryRowContext(ctx, args...)
+	}
+	return t.q.QueryRowContext(ctx, t.db.rebind(q), args...)
 }
 
 func (t *tx) Audit(_ context.Context, e audit.Entry) error {
@@ -90,7 +152,7 @@ func sortInt64(a []int64) {
 }
 
 func (t *tx) CustomersByKeys(ctx context.Context, keys []string) (map[string][]string, error) {
-	return customersByKeys(ctx, t.db, t.q, keys)
+	return customersByKeys(ctx, t.db, t, keys)
 }
 
 func customersByKeys(ctx context.Context, db *DB, q querier, keys []string) (map[string][]string, error) {
@@ -154,7 +216,7 @@ func querySources(ctx context.Context, db *DB, q querier, where string, args ...
 }
 
 func (t *tx) SourceByExternal(ctx context.Context, channel, externalID string) (*customer.SourceProfile, error) {
-	l, err := querySources(ctx, t.db, t.q, `channel = ? AND external_id = ?`, channel, externalID)
+	l, err := querySources(ctx, t.db, t, `channel = ? AND external_id = ?`, channel, externalID)
 	if err != nil || len(l) == 0 {
 		return nil, err
 	}
@@ -162,14 +224,14 @@ func (t *tx) SourceByExternal(ctx context.Context, channel, externalID string) (
 }
 
 func (t *tx) SourcesOfCustomer(ctx context.Context, id string) ([]customer.SourceProfile, error) {
-	return querySources(ctx, t.db, t.q, `customer_id = ? ORDER BY id`, id)
+	return querySources(ctx, t.db, t, `customer_id = ? ORDER BY id`, id)
 }
 
 func (t *tx) SourcesByID(ctx context.Context, ids []string) ([]customer.SourceProfile, error) {
 	var out []customer.SourceProfile
 	for start := 0; start < len(ids); start += chunk {
 		part := ids[start:min(start+chunk, len(ids))]
-		l, err := querySources(ctx, t.db, t.q, `id IN (`+placeholders(len(part))+`) ORDER BY id`, anys(part)...)
+		l, err := querySources(ctx, t.db, t, `id IN (`+placeholders(len(part))+`) ORDER BY id`, anys(part)...)
 		if err != nil {
 			return nil, err
 		}
@@ -319,7 +381,14 @@ func getCustomer(ctx context.Context, db *DB, q querier, id string, forUpdate bo
 // writers recomputing one golden record take turns and neither loses the
 // other's source profile.
 func (t *tx) GetCustomer(ctx context.Context, id string) (*customer.Customer, error) {
-	return getCustomer(ctx, t.db, t.q, id, true)
+	c, err := getCustomer(ctx, t.db, t, id, true)
+	if err == nil {
+		if t.facets == nil {
+			t.facets = map[string]string{}
+		}
+		t.facets[c.ID] = c.Status + "|" + strings.Join(c.Channels, ",") + "|" + strings.Join(c.Profile.Tags, "\x00")
+	}
+	return c, err
 }
 
 func customerArgs(c *customer.Customer) ([]any, error) {
@@ -349,6 +418,13 @@ func (t *tx) InsertCustomer(ctx context.Context, c *customer.Customer) error {
 	if err := t.exec(ctx, `INSERT INTO customers (`+customerCols+`) VALUES (?,?,?,?,?,?,?,?,?,?)`, args...); err != nil {
 		return fmt.Errorf("insert customer: %w", err)
 	}
+	if len(c.Channels) == 0 && len(c.Profile.Tags) == 0 {
+		if t.facets == nil {
+			t.facets = map[string]string{}
+		}
+		t.facets[c.ID] = "" // nothing indexed yet; the first sync writes it
+		return nil
+	}
 	return t.syncFacets(ctx, c)
 }
 
@@ -367,6 +443,14 @@ func (t *tx) UpdateCustomer(ctx context.Context, c *customer.Customer) error {
 // syncFacets keeps the channel and tag index tables (used by list filters and
 // later by segments) equal to the golden record.
 func (t *tx) syncFacets(ctx context.Context, c *customer.Customer) error {
+	sig := c.Status + "|" + strings.Join(c.Channels, ",") + "|" + strings.Join(c.Profile.Tags, "\x00")
+	if prev, ok := t.facets[c.ID]; ok && prev == sig {
+		return nil
+	}
+	if t.facets == nil {
+		t.facets = map[string]string{}
+	}
+	t.facets[c.ID] = sig
 	for _, f := range []struct {
 		table, col string
 		vals       []string
@@ -416,7 +500,7 @@ func (t *tx) InsertDuplicate(ctx context.Context, d *customer.Duplicate) error {
 }
 
 func (t *tx) DuplicatesOf(ctx context.Context, id string) ([]customer.Duplicate, error) {
-	return queryDuplicates(ctx, t.db, t.q, `customer_id = ? OR other_id = ? ORDER BY id`, id, id)
+	return queryDuplicates(ctx, t.db, t, `customer_id = ? OR other_id = ? ORDER BY id`, id, id)
 }
 
 func (t *tx) SetDuplicate(ctx context.Context, d customer.Duplicate) error {
@@ -469,7 +553,7 @@ func (t *tx) InsertMerge(ctx context.Context, m *customer.Merge) error {
 }
 
 func (t *tx) GetMerge(ctx context.Context, id string) (*customer.Merge, error) {
-	ms, err := queryMerges(ctx, t.db, t.q, `id = ?`, id)
+	ms, err := queryMerges(ctx, t.db, t, `id = ?`, id)
 	if err != nil {
 		return nil, err
 	}
@@ -488,7 +572,7 @@ func (t *tx) ErasedAny(ctx context.Context, hashes []string) (bool, error) {
 		return false, nil
 	}
 	var n int
-	err := t.q.QueryRowContext(ctx, t.db.rebind(`SELECT COUNT(*) FROM erased_identifiers WHERE hash IN (`+placeholders(len(hashes))+`)`), anys(hashes)...).Scan(&n)
+	err := t.QueryRowContext(ctx, t.db.rebind(`SELECT COUNT(*) FROM erased_identifiers WHERE hash IN (`+placeholders(len(hashes))+`)`), anys(hashes)...).Scan(&n)
 	return n > 0, err
 }
 
@@ -504,7 +588,7 @@ func (t *tx) AddErased(ctx context.Context, hashes []string) error {
 
 func (t *tx) Channel(ctx context.Context, code string) (*customer.Channel, error) {
 	var c customer.Channel
-	err := t.q.QueryRowContext(ctx, t.db.rebind(`SELECT code, name, name_en, kind, priority FROM channels WHERE code = ?`), code).Scan(&c.Code, &c.Name, &c.NameEn, &c.Kind, &c.Priority)
+	err := t.QueryRowContext(ctx, t.db.rebind(`SELECT code, name, name_en, kind, priority FROM channels WHERE code = ?`), code).Scan(&c.Code, &c.Name, &c.NameEn, &c.Kind, &c.Priority)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, kizuna.Errorf(kizuna.ENOTFOUND, "channel %q not found", code)
 	}
@@ -542,7 +626,7 @@ func (t *tx) setSetting(ctx context.Context, key, value string) error {
 }
 
 func (t *tx) CustomersMergedInto(ctx context.Context, id string) ([]string, error) {
-	rows, err := t.q.QueryContext(ctx, t.db.rebind(`SELECT id FROM customers WHERE merged_into = ? ORDER BY id`), id)
+	rows, err := t.QueryContext(ctx, t.db.rebind(`SELECT id FROM customers WHERE merged_into = ? ORDER BY id`), id)
 	if err != nil {
 		return nil, fmt.Errorf("customers merged into %s: %w", id, err)
 	}
@@ -565,7 +649,7 @@ func (t *tx) ScrubMerges(ctx context.Context, id string) error {
 }
 
 func (t *tx) Duplicate(ctx context.Context, id string) (*customer.Duplicate, error) {
-	l, err := queryDuplicates(ctx, t.db, t.q, `id = ?`, id)
+	l, err := queryDuplicates(ctx, t.db, t, `id = ?`, id)
 	if err != nil {
 		return nil, err
 	}

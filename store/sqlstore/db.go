@@ -85,12 +85,13 @@ func Open(ctx context.Context, dsn string) (*DB, error) {
 	// synchronous=NORMAL in WAL mode: a committed transaction survives a
 	// process crash (kill -9); only an OS crash or power loss may lose the
 	// last commits. KIZUNA_SQLITE_SYNC=FULL trades speed for that too.
-	sync := os.Getenv("KIZUNA_SQLITE_SYNC")
-	if sync == "" {
-		sync = "NORMAL"
+	syncMode := os.Getenv("KIZUNA_SQLITE_SYNC")
+	if syncMode == "" {
+		syncMode = "NORMAL"
 	}
 	q := url.Values{}
-	for _, p := range []string{"busy_timeout(10000)", "journal_mode(WAL)", "foreign_keys(1)", "synchronous(" + sync + ")"} {
+	for _, p := range []string{"busy_timeout(10000)", "journal_mode(WAL)", "foreign_keys(1)", "synchronous(" + syncMode + ")",
+		"cache_size(-65536)", "temp_store(MEMORY)"} {
 		q.Add("_pragma", p)
 	}
 	q.Set("_txlock", "immediate")

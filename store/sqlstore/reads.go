@@ -232,3 +232,36 @@ func (db *DB) ErasureSalt(ctx context.Context) ([]byte, error) {
 	}
 	return b, nil
 }
+
+// Setting reads a settings value ("" and false when unset).
+func (db *DB) Setting(ctx context.Context, key string) (string, bool, error) {
+	return db.setting(ctx, key)
+}
+
+// SetSetting writes a settings value.
+func (db *DB) SetSetting(ctx context.Context, key, value string) error {
+	_, err := db.write.ExecContext(ctx, db.rebind(`INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value`), key, value)
+	if err != nil {
+		return fmt.Errorf("write setting %s: %w", key, err)
+	}
+	return nil
+}
+
+// CountCustomers counts customers by status.
+func (db *DB) CountCustomers(ctx context.Context) (map[string]int, error) {
+	rows, err := db.read.QueryContext(ctx, `SELECT status, COUNT(*) FROM customers GROUP BY status`)
+	if err != nil {
+		return nil, fmt.Errorf("count customers: %w", err)
+	}
+	defer rows.Close()
+	out := map[string]int{}
+	for rows.Next() {
+		var s string
+		var n int
+		if err := rows.Scan(&s, &n); err != nil {
+			return nil, err
+		}
+		out[s] = n
+	}
+	return out, rows.Err()
+}

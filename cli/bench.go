@@ -1,0 +1,272 @@
+package cli
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/url"
+	"runtime"
+	"slices"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/kizuna-oss/kizuna"
+	"github.com/kizuna-oss/kizuna/auth"
+	"github.com/kizuna-oss/kizuna/config"
+	"github.com/kizuna-oss/kizuna/customer"
+	"github.com/kizuna-oss/kizuna/demo"
+	"github.com/kizuna-oss/kizuna/httpapi"
+	"github.com/kizuna-oss/kizuna/identity"
+	"github.com/kizuna-oss/kizuna/store/sqlstore"
+)
+
+func runBench(ctx context.Context, e *Env, args []string) error {
+	cfg := config.Defaults()
+	about := `Measure speed on this machine, through the real HTTP API on loopback.
+  ingest  --customers N --batch B    batch upsert of demo source profiles (One ID and audit included)
+  lookup  --rate R --duration D      lookups by email at a fixed request rate; prints latency percentiles
+Use a scratch database: ingest writes demo data into it.`
+	fs := flags(e, "bench", "ingest|lookup [flags]", about)
+	cfg.BindDB(fs, e.Getenv)
+	people := fs.Int("customers", 20000, "ingest: people to generate")
+	seed := fs.Int64("seed", 42, "ingest: demo data seed")
+	batch := fs.Int("batch", 1000, "ingest: source profiles per request")
+	clients := fs.Int("clients", 2, "ingest: concurrent HTTP clients")
+	rate := fs.Int("rate", 2000, "lookup: requests per second")
+	dur := fs.Duration("duration", 10*time.Second, "lookup: how long to run")
+	if len(args) == 0 || (args[0] != "ingest" && args[0] != "lookup") {
+		fs.Usage()
+		if len(args) > 0 && (args[0] == "-h" || args[0] == "--help") {
+			return nil
+		}
+		return fmt.Errorf("kizuna bench: say ingest or lookup: %w", errUsage)
+	}
+	sub := args[0]
+	if err := parse(fs, args[1:]); err != nil {
+		return err
+	}
+	if err := cfg.Validate(); err != nil {
+		return err
+	}
+	sdb, err := sqlstore.Open(ctx, cfg.DB)
+	if err != nil {
+		return err
+	}
+	if _, err := sdb.Migrate(ctx); err != nil {
+		sdb.Close()
+		return err
+	}
+	sdb.Close()
+	db, err := openDB(ctx, cfg.DB)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	base, key, stop, err := benchServer(ctx, db)
+	if err != nil {
+		return err
+	}
+	defer stop()
+	fmt.Fprintf(e.Stdout, "kizuna bench %s on %s (%s), GOMAXPROCS=%d\n", sub, displayDSN(cfg.DB), db.Dialect(), runtime.GOMAXPROCS(0))
+	if sub == "ingest" {
+		return benchIngest(ctx, e, db, base, key, demo.Options{People: *people, Seed: *seed}, *batch, *clients)
+	}
+	return benchLookup(ctx, e, db, base, key, *rate, *dur)
+}
+
+// benchServer serves the real API on a loopback port with a fresh admin key.
+func benchServer(ctx context.Context, db *sqlstore.DB) (string, string, func(), error) {
+	_, secret, err := createAPIKey(ctx, db, "bench", []string{auth.ScopeRead, auth.ScopeWrite, auth.ScopeAdmin}, nil)
+	if err != nil {
+		return "", "", nil, err
+	}
+	api := httpapi.New(httpapi.Deps{Customers: db, Identity: identity.New(db, db), Auth: db, Audit: db, Idempotency: db.Idempotency(),
+		Logger: discardLogger(), Version: Version, RatePerKey: 1e9})
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return "", "", nil, err
+	}
+	srv := &http.Server{Handler: api}
+	go srv.Serve(ln)
+	return "http://" + ln.Addr().String(), secret, func() { srv.Close(); api.Close() }, nil
+}
+
+func benchIngest(ctx context.Context, e *Env, db *sqlstore.DB, base, key string, opts demo.Options, batch, clients int) error {
+	// Generate and encode first, so the figure is the server's, not the generator's.
+	var bodies [][]byte
+	var items []customer.SourceProfileInput
+	records := 0
+	encode := func() error {
+		b, err := json.Marshal(items)
+		if err != nil {
+			return err
+		}
+		bodies = append(bodies, b)
+		items = items[:0]
+		return nil
+	}
+	err := demo.Generate(opts, func(r demo.Record) error {
+		raw, err := json.Marshal(r.Profile)
+		if err != nil {
+			return err
+		}
+		at := r.ObservedAt
+		items = append(items, customer.SourceProfileInput{Channel: r.Channel, ExternalID: r.ExternalID, ObservedAt: &at, Profile: raw})
+		records++
+		if len(items) == batch {
+			return encode()
+		}
+		return nil
+	})
+	if err == nil && len(items) > 0 {
+		err = encode()
+	}
+	if err != nil {
+		return err
+	}
+	svc := identity.New(db, db)
+	for _, c := range demo.Channels() {
+		if err := svc.UpsertChannel(ctx, kizuna.System("bench"), c); err != nil {
+			return err
+		}
+	}
+	fmt.Fprintf(e.Stdout, "  %d source profiles in %d requests of %d, %d clients\n", records, len(bodies), batch, clients)
+	var next, rejected atomic.Int64
+	var lat []time.Duration
+	var mu sync.Mutex
+	var firstErr error
+	start := time.Now()
+	var wg sync.WaitGroup
+	for range clients {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				i := int(next.Add(1)) - 1
+				if i >= len(bodies) {
+					return
+				}
+				t0 := time.Now()
+				var out httpapi.BatchOutput
+				err := doJSON(ctx, http.MethodPost, base+"/api/v1/source-profiles/batch", key, bodies[i], &out.Body)
+				mu.Lock()
+				lat = append(lat, time.Since(t0))
+				if err != nil && firstErr == nil {
+					firstErr = err
+				}
+				mu.Unlock()
+				rejected.Add(int64(out.Body.Summary.Rejected))
+			}
+		}()
+	}
+	wg.Wait()
+	elapsed := time.Since(start)
+	if firstErr != nil {
+		return firstErr
+	}
+	slices.Sort(lat)
+	fmt.Fprintf(e.Stdout, "  ingested %d source profiles in %s: %.0f profiles/s (rejected %d); per request p50 %s, p99 %s\n",
+		records, elapsed.Round(time.Millisecond), float64(records)/elapsed.Seconds(), rejected.Load(), pct(lat, 50), pct(lat, 99))
+	return nil
+}
+
+func benchLookup(ctx context.Context, e *Env, db *sqlstore.DB, base, key string, rate int, dur time.Duration) error {
+	// Sample emails of existing customers to look up.
+	var emails []string
+	after := ""
+	for len(emails) < 5000 {
+		page, err := db.ListCustomers(ctx, customer.ListFilter{Limit: 1000, After: after})
+		if err != nil {
+			return err
+		}
+		if len(page) == 0 {
+			break
+		}
+		for i, c := range page {
+			if len(c.Profile.Emails) > 0 && i%3 == 0 {
+				emails = append(emails, c.Profile.Emails[0])
+			}
+		}
+		after = page[len(page)-1].ID
+	}
+	if len(emails) == 0 {
+		return fmt.Errorf("the database has no customers with emails: load data first (kizuna demo or kizuna bench ingest)")
+	}
+	n := int(float64(rate) * dur.Seconds())
+	interval := time.Second / time.Duration(rate)
+	lat := make([]time.Duration, n)
+	var failures atomic.Int64
+	var wg sync.WaitGroup
+	tr := &http.Transport{MaxIdleConnsPerHost: 256, MaxConnsPerHost: 256}
+	client := &http.Client{Transport: tr, Timeout: 5 * time.Second}
+	start := time.Now()
+	// Open loop: requests start on schedule whether or not earlier ones
+	// have finished, so a slow server cannot hide its latency.
+	for i := range n {
+		due := start.Add(time.Duration(i) * interval)
+		if d := time.Until(due); d > 0 {
+			time.Sleep(d)
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			req, _ := http.NewRequestWithContext(ctx, http.MethodGet, base+"/api/v1/customers/lookup?email="+url.QueryEscape(emails[i%len(emails)]), nil)
+			req.Header.Set("Authorization", "Bearer "+key)
+			resp, err := client.Do(req)
+			if err == nil {
+				io.Copy(io.Discard, resp.Body)
+				resp.Body.Close()
+				if resp.StatusCode != http.StatusOK {
+					failures.Add(1)
+				}
+			} else {
+				failures.Add(1)
+			}
+			// Latency from the scheduled start, which includes any queueing.
+			lat[i] = time.Since(due)
+		}()
+	}
+	wg.Wait()
+	elapsed := time.Since(start)
+	slices.Sort(lat)
+	counts, _ := db.CountCustomers(ctx)
+	fmt.Fprintf(e.Stdout, "  %d lookups by email against %d customers in %s (%.0f req/s achieved, %d failed)\n", n, counts[customer.StatusActive], elapsed.Round(time.Millisecond), float64(n)/elapsed.Seconds(), failures.Load())
+	fmt.Fprintf(e.Stdout, "  latency p50 %s, p95 %s, p99 %s, max %s\n", pct(lat, 50), pct(lat, 95), pct(lat, 99), lat[len(lat)-1])
+	return nil
+}
+
+func pct(sorted []time.Duration, p int) time.Duration {
+	if len(sorted) == 0 {
+		return 0
+	}
+	// Nearest rank: the smallest value with at least p% of samples at or below it.
+	i := min(max((len(sorted)*p+99)/100-1, 0), len(sorted)-1)
+	return sorted[i].Round(time.Microsecond)
+}
+
+func doJSON(ctx context.Context, method, url, key string, body []byte, out any) error {
+	req, err := http.NewRequestWithContext(ctx, method, url, bytes.NewReader(body))
+	if err != nil {
+		return err
+	}
+	req.Header.Set("Authorization", "Bearer "+key)
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		return err
+	}
+	if resp.StatusCode >= 300 {
+		return fmt.Errorf("%s %s: HTTP %d: %s", method, url, resp.StatusCode, b)
+	}
+	return json.Unmarshal(b, out)
+}

@@ -1,0 +1,207 @@
+// Package cli implements the kizuna command's subcommands. Each subcommand
+// parses its own flags into config.Config, validates them, opens what it
+// needs and closes it again; cmd/kizuna only calls Run.
+package cli
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"strings"
+
+	"github.com/kizuna-oss/kizuna"
+	"github.com/kizuna-oss/kizuna/config"
+	"github.com/kizuna-oss/kizuna/store/sqlstore"
+)
+
+// Version is set at build time (-ldflags "-X …/cli.Version=…").
+var Version = "dev"
+
+// Env is what a command runs with.
+type Env struct {
+	Stdin  io.Reader
+	Stdout io.Writer
+	Stderr io.Writer
+	Getenv config.Getenv
+}
+
+type command struct {
+	name    string
+	summary string
+	run     func(ctx context.Context, e *Env, args []string) error
+}
+
+func commands() []command {
+	return []command{
+		{"serve", "run the HTTP API server", runServe},
+		{"migrate", "apply or show database schema migrations (up, status)", runMigrate},
+		{"demo", "load realistic Japanese demo customers", runDemo},
+		{"user", "manage staff users (add, list, disable, set-password, set-role)", runUser},
+		{"apikey", "manage API keys (create, list, revoke)", runAPIKey},
+		{"audit", "check the audit trail (verify)", runAudit},
+		{"bench", "measure ingest and lookup speed (ingest, lookup)", runBench},
+		{"version", "print the version", runVersion},
+	}
+}
+
+// errUsage marks an error whose message is already a usage text.
+var errUsage = errors.New("usage")
+
+// Run runs the command line and returns the process exit code.
+func Run(ctx context.Context, args []string, e *Env) int {
+	if e.Getenv == nil {
+		e.Getenv = os.Getenv
+	}
+	if len(args) == 0 || args[0] == "help" || args[0] == "-h" || args[0] == "--help" {
+		if len(args) > 1 {
+			return Run(ctx, []string{args[1], "--help"}, e)
+		}
+		usage(e.Stdout)
+		if len(args) == 0 {
+			return 2
+		}
+		return 0
+	}
+	for _, c := range commands() {
+		if c.name == args[0] {
+			err := c.run(ctx, e, args[1:])
+			switch {
+			case err == nil:
+				return 0
+			case errors.Is(err, flag.ErrHelp):
+				return 0
+			case errors.Is(err, errUsage):
+				fmt.Fprintln(e.Stderr, strings.TrimSuffix(err.Error(), ": "+errUsage.Error()))
+				return 2
+			}
+			fmt.Fprintf(e.Stderr, "kizuna %s: %s\n", c.name, describe(err))
+			return 1
+		}
+	}
+	fmt.Fprintf(e.Stderr, "kizuna: unknown command %q\n\n", args[0])
+	usage(e.Stderr)
+	return 2
+}
+
+func describe(err error) string {
+	var ke *kizuna.Error
+	if errors.As(err, &ke) && ke.Code != kizuna.EINTERNAL {
+		if ke.Field != "" {
+			return ke.Field + ": " + ke.Message
+		}
+		return ke.Message
+	}
+	return err.Error()
+}
+
+func usage(w io.Writer) {
+	fmt.Fprintf(w, "Kizuna (絆) %s — one customer ID across every channel.\n\nUsage: kizuna <command> [flags]\n\nCommands:\n", Version)
+	for _, c := range commands() {
+		fmt.Fprintf(w, "  %-9s %s\n", c.name, c.summary)
+	}
+	fmt.Fprintf(w, "  %-9s %s\n", "help", "show this list, or a command's flags (kizuna help serve)")
+	fmt.Fprintln(w, "\nEvery command takes --db (env KIZUNA_DB): a SQLite file path (default ./data/kizuna.db) or a postgres:// URL.")
+}
+
+// flags returns a flag set that prints usage to the Env and reports errors
+// instead of exiting.
+func flags(e *Env, name, args, about string) *flag.FlagSet {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(e.Stderr)
+	fs.Usage = func() {
+		fmt.Fprintf(e.Stderr, "Usage: kizuna %s %s\n\n%s\n\nFlags:\n", name, args, about)
+		fs.PrintDefaults()
+	}
+	return fs
+}
+
+// parse parses flags; a parse error becomes a usage error.
+func parse(fs *flag.FlagSet, args []string) error {
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return err
+		}
+		return fmt.Errorf("%w", errUsage)
+	}
+	return nil
+}
+
+// openDB opens the database and checks its schema is the one this binary
+// knows (every command but migrate).
+func openDB(ctx context.Context, dsn string) (*sqlstore.DB, error) {
+	db, err := sqlstore.Open(ctx, dsn)
+	if err != nil {
+		return nil, err
+	}
+	if err := db.CheckSchema(ctx); err != nil {
+		db.Close()
+		return nil, err
+	}
+	return db, nil
+}
+
+func runVersion(_ context.Context, e *Env, args []string) error {
+	fs := flags(e, "version", "", "Print the version.")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	fmt.Fprintf(e.Stdout, "kizuna %s\n", Version)
+	return nil
+}
+
+func runMigrate(ctx context.Context, e *Env, args []string) error {
+	cfg := config.Defaults()
+	fs := flags(e, "migrate", "up|status [flags]", "up applies every pending schema migration; status shows the schema version.")
+	cfg.BindDB(fs, e.Getenv)
+	if len(args) == 0 || strings.HasPrefix(args[0], "-") {
+		if len(args) > 0 && (args[0] == "-h" || args[0] == "--help") {
+			fs.Usage()
+			return flag.ErrHelp
+		}
+		fs.Usage()
+		return fmt.Errorf("kizuna migrate: say up or status: %w", errUsage)
+	}
+	sub := args[0]
+	if err := parse(fs, args[1:]); err != nil {
+		return err
+	}
+	if err := cfg.Validate(); err != nil {
+		return err
+	}
+	db, err := sqlstore.Open(ctx, cfg.DB)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	switch sub {
+	case "up":
+		applied, err := db.Migrate(ctx)
+		for _, m := range applied {
+			fmt.Fprintf(e.Stdout, "applied %s\n", m.Name)
+		}
+		if err != nil {
+			return err
+		}
+		v, _ := db.SchemaVersion(ctx)
+		fmt.Fprintf(e.Stdout, "schema at version %d (%s)\n", v, db.Dialect())
+		return nil
+	case "status":
+		v, err := db.SchemaVersion(ctx)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(e.Stdout, "schema at version %d, this kizuna knows version %d (%s)\n", v, db.LatestVersion(), db.Dialect())
+		if err := db.CheckSchema(ctx); err != nil {
+			fmt.Fprintln(e.Stdout, describe(err))
+		}
+		return nil
+	}
+	fs.Usage()
+	return fmt.Errorf("kizuna migrate: unknown subcommand %q: %w", sub, errUsage)
+}
+
+func discardLogger() *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard, nil)) }

@@ -1,0 +1,214 @@
+package cli
+
+import (
+	"bufio"
+	"context"
+	"encoding/csv"
+	"encoding/json"
+	"fmt"
+	"os"
+	"strconv"
+	"time"
+
+	"github.com/kizuna-oss/kizuna"
+	"github.com/kizuna-oss/kizuna/auth"
+	"github.com/kizuna-oss/kizuna/config"
+	"github.com/kizuna-oss/kizuna/customer"
+	"github.com/kizuna-oss/kizuna/demo"
+	"github.com/kizuna-oss/kizuna/identity"
+	"github.com/kizuna-oss/kizuna/store/sqlstore"
+)
+
+// The demo staff accounts. The password is printed by `make run` and
+// `kizuna serve` for as long as it is unchanged; it exists only in demo data.
+const (
+	DemoAdminUser     = "admin"
+	DemoAdminPassword = "kizuna-demo-2026"
+)
+
+var demoUsers = []struct{ name, display, role string }{
+	{DemoAdminUser, "管理者 太郎", auth.RoleAdmin},
+	{"marketer", "販促 花子", auth.RoleMarketer},
+	{"staff", "店舗 次郎", auth.RoleStoreStaff},
+	{"support", "窓口 三郎", auth.RoleSupport},
+	{"auditor", "監査 四郎", auth.RoleAuditor},
+}
+
+func runDemo(ctx context.Context, e *Env, args []string) error {
+	cfg := config.Defaults()
+	fs := flags(e, "demo", "[flags]", "Load realistic Japanese demo customers (with demo channels, stores and staff users) into the database. Runs once per database unless --force.")
+	cfg.BindDB(fs, e.Getenv)
+	people := fs.Int("customers", 20000, "number of distinct people to generate")
+	seed := fs.Int64("seed", 1, "random seed: the same seed gives the same data")
+	truth := fs.String("truth", "", "write the ground truth (channel,external_id,person_id) to this CSV file")
+	batch := fs.Int("batch", 5000, "source profiles per transaction")
+	force := fs.Bool("force", false, "load even if demo data was loaded before")
+	migrate := fs.Bool("migrate", false, "apply pending schema migrations first")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	if err := cfg.Validate(); err != nil {
+		return err
+	}
+	if *people < 1 || *batch < 1 || *batch > identity.MaxBatch {
+		return fmt.Errorf("--customers must be ≥1 and --batch 1..%d: %w", identity.MaxBatch, errUsage)
+	}
+	if *migrate {
+		db, err := sqlstore.Open(ctx, cfg.DB)
+		if err != nil {
+			return err
+		}
+		_, err = db.Migrate(ctx)
+		db.Close()
+		if err != nil {
+			return err
+		}
+	}
+	db, err := openDB(ctx, cfg.DB)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	if v, ok, err := db.Setting(ctx, "demo_loaded"); err != nil {
+		return err
+	} else if ok && !*force {
+		fmt.Fprintf(e.Stdout, "demo data already loaded (%s); use --force to load more\n", v)
+		return nil
+	}
+	st, err := LoadDemo(ctx, db, demo.Options{People: *people, Seed: *seed}, *batch, *truth, func(done, total int) {
+		fmt.Fprintf(e.Stdout, "\r  %d / %d people", done, total)
+	})
+	fmt.Fprintln(e.Stdout)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(e.Stdout, "demo data loaded: %d people, %d source records → %d customers (%d joined, %d possible duplicates flagged, %d rejected) in %s (%.0f records/s)\n",
+		*people, st.Records, st.Created, st.Joined, st.Duplicates, st.Rejected, st.Elapsed.Round(time.Millisecond), float64(st.Records)/st.Elapsed.Seconds())
+	fmt.Fprintf(e.Stdout, "demo staff logins (password %s): ", DemoAdminPassword)
+	for i, u := range demoUsers {
+		if i > 0 {
+			fmt.Fprint(e.Stdout, ", ")
+		}
+		fmt.Fprintf(e.Stdout, "%s (%s)", u.name, u.role)
+	}
+	fmt.Fprintln(e.Stdout)
+	return nil
+}
+
+// DemoStats counts what a demo load did.
+type DemoStats struct {
+	Records, Created, Joined, Rejected, Duplicates int
+	Elapsed                                        time.Duration
+}
+
+// LoadDemo generates demo people and ingests them in batches through the
+// same One ID path as real data.
+func LoadDemo(ctx context.Context, db *sqlstore.DB, opts demo.Options, batch int, truthPath string, progress func(done, total int)) (DemoStats, error) {
+	var st DemoStats
+	start := time.Now()
+	actor := kizuna.System("demo")
+	svc := identity.New(db, db)
+	for _, c := range demo.Channels() {
+		if err := svc.UpsertChannel(ctx, actor, c); err != nil {
+			return st, fmt.Errorf("demo channel %s: %w", c.Code, err)
+		}
+	}
+	for _, l := range demo.Stores() {
+		if err := svc.UpsertLocation(ctx, actor, l); err != nil {
+			return st, fmt.Errorf("demo location %s: %w", l.Code, err)
+		}
+	}
+	var truth *csv.Writer
+	if truthPath != "" {
+		f, err := os.Create(truthPath)
+		if err != nil {
+			return st, fmt.Errorf("create truth file: %w", err)
+		}
+		defer f.Close()
+		bw := bufio.NewWriter(f)
+		defer bw.Flush()
+		truth = csv.NewWriter(bw)
+		defer truth.Flush()
+		truth.Write([]string{"channel", "external_id", "person_id"})
+	}
+	items := make([]customer.SourceProfileInput, 0, batch)
+	lastPerson := ""
+	flush := func() error {
+		if len(items) == 0 {
+			return nil
+		}
+		res, err := svc.Ingest(ctx, actor, nil, items)
+		if err != nil {
+			return err
+		}
+		for _, r := range res {
+			switch r.Status {
+			case identity.ResultCreated:
+				st.Created++
+			case identity.ResultJoined:
+				st.Joined++
+			case identity.ResultRejected:
+				st.Rejected++
+			}
+			st.Duplicates += len(r.Duplicates)
+		}
+		items = items[:0]
+		return nil
+	}
+	done := 0
+	err := demo.Generate(opts, func(r demo.Record) error {
+		raw, err := json.Marshal(r.Profile)
+		if err != nil {
+			return err
+		}
+		at := r.ObservedAt
+		items = append(items, customer.SourceProfileInput{Channel: r.Channel, ExternalID: r.ExternalID, ObservedAt: &at, Profile: raw})
+		st.Records++
+		if truth != nil {
+			truth.Write([]string{r.Channel, r.ExternalID, r.PersonID})
+		}
+		if r.PersonID != lastPerson { // records arrive person by person
+			lastPerson = r.PersonID
+			done++
+			if progress != nil && (done%1000 == 0 || done == opts.People) {
+				progress(done, opts.People)
+			}
+		}
+		if len(items) >= batch {
+			return flush()
+		}
+		return nil
+	})
+	if err == nil {
+		err = flush()
+	}
+	if err != nil {
+		return st, err
+	}
+	if err := ensureDemoUsers(ctx, db); err != nil {
+		return st, err
+	}
+	st.Elapsed = time.Since(start)
+	return st, db.SetSetting(ctx, "demo_loaded", "seed "+strconv.FormatInt(opts.Seed, 10)+", "+strconv.Itoa(opts.People)+" people, "+time.Now().UTC().Format(time.RFC3339))
+}
+
+func ensureDemoUsers(ctx context.Context, db *sqlstore.DB) error {
+	hash, err := auth.HashPassword(DemoAdminPassword)
+	if err != nil {
+		return err
+	}
+	for _, u := range demoUsers {
+		if _, err := db.UserByName(ctx, u.name); err == nil {
+			continue
+		}
+		now := time.Now().UTC().Truncate(time.Microsecond)
+		err := db.CreateUser(ctx, &auth.User{ID: kizuna.NewID("usr"), Username: u.name, DisplayName: u.display, Role: u.role, Locale: "ja", PasswordHash: hash, CreatedAt: now, UpdatedAt: now})
+		if err != nil {
+			return fmt.Errorf("demo user %s: %w", u.name, err)
+		}
+		if err := db.AppendAudit(ctx, cliEntry("user.create", "user", u.name, fmt.Sprintf(`{"username":%q,"role":%q,"demo":true}`, u.name, u.role))); err != nil {
+			return err
+		}
+	}
+	return nil
+}

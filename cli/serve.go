@@ -1,0 +1,99 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"time"
+
+	"github.com/kizuna-oss/kizuna/auth"
+	"github.com/kizuna-oss/kizuna/config"
+	"github.com/kizuna-oss/kizuna/httpapi"
+	"github.com/kizuna-oss/kizuna/identity"
+	"github.com/kizuna-oss/kizuna/store/sqlstore"
+)
+
+func runServe(ctx context.Context, e *Env, args []string) error {
+	cfg := config.Defaults()
+	fs := flags(e, "serve", "[flags]", "Run the HTTP API server until interrupted (SIGINT/SIGTERM), then finish in-flight requests.")
+	if err := cfg.BindServe(fs, e.Getenv); err != nil {
+		return err
+	}
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	if err := cfg.Validate(); err != nil {
+		return err
+	}
+	logger := cfg.Logger(os.Stderr)
+	db, err := openDB(ctx, cfg.DB)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+
+	api := httpapi.New(httpapi.Deps{
+		Customers: db, Identity: identity.New(db, db), Auth: db, Audit: db, Idempotency: db.Idempotency(),
+		Ready: func(ctx context.Context) error {
+			if err := db.Ping(ctx); err != nil {
+				return err
+			}
+			return db.CheckSchema(ctx)
+		},
+		Logger: logger, Version: Version, RatePerKey: cfg.RatePerKey, TrustProxy: cfg.TrustProxy,
+	})
+	defer api.Close()
+
+	ln, err := net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w (is another kizuna running? choose another port with --addr or KIZUNA_ADDR)", cfg.Addr, err)
+	}
+	srv := &http.Server{Handler: api, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 120 * time.Second, ErrorLog: nil}
+	url := "http://" + ln.Addr().String()
+	fmt.Fprintf(e.Stdout, "Kizuna %s is running at %s (database: %s, %s)\n", Version, url, displayDSN(cfg.DB), db.Dialect())
+	fmt.Fprintf(e.Stdout, "  API description: %s/api/openapi.json\n", url)
+	printDemoLogin(ctx, e, db)
+	logger.Info("serving", "addr", ln.Addr().String(), "db", db.Dialect())
+
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	logger.Info("shutting down: finishing in-flight requests", "timeout", cfg.ShutdownTimeout)
+	sctx, cancel := context.WithTimeout(context.Background(), cfg.ShutdownTimeout)
+	defer cancel()
+	if err := srv.Shutdown(sctx); err != nil {
+		return fmt.Errorf("shutdown: %w", err)
+	}
+	if err := <-errc; err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	logger.Info("stopped")
+	return nil
+}
+
+// printDemoLogin shows the demo administrator's login while it still has
+// the demo password, so a newcomer after `make run` can sign in.
+func printDemoLogin(ctx context.Context, e *Env, db *sqlstore.DB) {
+	if _, ok, _ := db.Setting(ctx, "demo_loaded"); !ok {
+		return
+	}
+	u, err := db.UserByName(ctx, DemoAdminUser)
+	if err != nil || u.Disabled || !auth.CheckPassword(u.PasswordHash, DemoAdminPassword) {
+		return
+	}
+	fmt.Fprintf(e.Stdout, "  Demo administrator login: %s / %s (change it: kizuna user set-password %s)\n", DemoAdminUser, DemoAdminPassword, DemoAdminUser)
+}
+
+func displayDSN(dsn string) string {
+	if sqlstore.IsPostgresDSN(dsn) {
+		return "PostgreSQL"
+	}
+	return dsn
+}

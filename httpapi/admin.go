@@ -1,0 +1,191 @@
+package httpapi
+
+import (
+	"context"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/danielgtaylor/huma/v2"
+
+	"github.com/kizuna-oss/kizuna"
+	"github.com/kizuna-oss/kizuna/audit"
+	"github.com/kizuna-oss/kizuna/auth"
+	"github.com/kizuna-oss/kizuna/customer"
+)
+
+// DuplicatePage is one page of possible duplicates.
+type DuplicatePage struct {
+	Items      []customer.Duplicate `json:"items"`
+	NextCursor string               `json:"next_cursor,omitempty"`
+}
+
+// AuditPage is one page of audit entries, newest first.
+type AuditPage struct {
+	Items      []audit.Entry `json:"items"`
+	NextCursor string        `json:"next_cursor,omitempty"`
+}
+
+// AuditVerification is the result of walking the hash chain.
+type AuditVerification struct {
+	OK       bool           `json:"ok"`
+	Entries  int64          `json:"entries_checked"`
+	Problem  *audit.Problem `json:"problem,omitempty" doc:"The first entry where the chain breaks"`
+	Verified time.Time      `json:"verified_at"`
+}
+
+func (s *Server) registerAdmin() {
+	huma.Register(s.api, huma.Operation{OperationID: "list-channels", Method: http.MethodGet, Path: "/api/v1/channels", Tags: []string{"Configuration"},
+		Summary: "List channels", Description: "Most trusted first (survivorship source priority).", Metadata: perm(auth.PermCustomerRead)},
+		func(ctx context.Context, _ *struct{}) (*struct{ Body []customer.Channel }, error) {
+			l, err := s.Customers.Channels(ctx)
+			return &struct{ Body []customer.Channel }{Body: nonNil(l)}, s.handlerError(err)
+		})
+	huma.Register(s.api, huma.Operation{OperationID: "put-channel", Method: http.MethodPut, Path: "/api/v1/channels/{code}", Tags: []string{"Configuration"},
+		Summary: "Create or change a channel", Metadata: perm(auth.PermAdmin)},
+		func(ctx context.Context, in *struct {
+			Code string `path:"code"`
+			Body customer.Channel
+		}) (*struct{ Body customer.Channel }, error) {
+			in.Body.Code = in.Code
+			if err := s.Identity.UpsertChannel(ctx, s.actor(ctx), in.Body); err != nil {
+				return nil, s.handlerError(err)
+			}
+			return &struct{ Body customer.Channel }{Body: in.Body}, nil
+		})
+	huma.Register(s.api, huma.Operation{OperationID: "list-stores", Method: http.MethodGet, Path: "/api/v1/stores", Tags: []string{"Configuration"},
+		Summary: "List stores and other locations", Metadata: perm(auth.PermCustomerRead)},
+		func(ctx context.Context, _ *struct{}) (*struct{ Body []customer.Location }, error) {
+			l, err := s.Customers.Locations(ctx)
+			return &struct{ Body []customer.Location }{Body: nonNil(l)}, s.handlerError(err)
+		})
+	huma.Register(s.api, huma.Operation{OperationID: "put-store", Method: http.MethodPut, Path: "/api/v1/stores/{code}", Tags: []string{"Configuration"},
+		Summary: "Create or change a store or location", Metadata: perm(auth.PermAdmin)},
+		func(ctx context.Context, in *struct {
+			Code string `path:"code"`
+			Body customer.Location
+		}) (*struct{ Body customer.Location }, error) {
+			in.Body.Code = in.Code
+			if err := s.Identity.UpsertLocation(ctx, s.actor(ctx), in.Body); err != nil {
+				return nil, s.handlerError(err)
+			}
+			return &struct{ Body customer.Location }{Body: in.Body}, nil
+		})
+	huma.Register(s.api, huma.Operation{OperationID: "list-attributes", Method: http.MethodGet, Path: "/api/v1/attributes", Tags: []string{"Configuration"},
+		Summary: "List custom attributes", Metadata: perm(auth.PermCustomerRead)},
+		func(ctx context.Context, _ *struct{}) (*struct{ Body []customer.AttributeDef }, error) {
+			l, err := s.Customers.Attributes(ctx)
+			return &struct{ Body []customer.AttributeDef }{Body: nonNil(l)}, s.handlerError(err)
+		})
+	huma.Register(s.api, huma.Operation{OperationID: "put-attribute", Method: http.MethodPut, Path: "/api/v1/attributes/{name}", Tags: []string{"Configuration"},
+		Summary: "Declare or change a custom attribute", Metadata: perm(auth.PermAdmin)},
+		func(ctx context.Context, in *struct {
+			Name string `path:"name"`
+			Body customer.AttributeDef
+		}) (*struct{ Body customer.AttributeDef }, error) {
+			in.Body.Name = in.Name
+			if err := s.Identity.UpsertAttribute(ctx, s.actor(ctx), in.Body); err != nil {
+				return nil, s.handlerError(err)
+			}
+			return &struct{ Body customer.AttributeDef }{Body: in.Body}, nil
+		})
+	huma.Register(s.api, huma.Operation{OperationID: "get-survivorship", Method: http.MethodGet, Path: "/api/v1/survivorship", Tags: []string{"Configuration"},
+		Summary: "Survivorship rules per golden field", Metadata: perm(auth.PermCustomerRead)},
+		func(ctx context.Context, _ *struct{}) (*struct{ Body customer.Survivorship }, error) {
+			r, err := s.Customers.Survivorship(ctx)
+			return &struct{ Body customer.Survivorship }{Body: r}, s.handlerError(err)
+		})
+	huma.Register(s.api, huma.Operation{OperationID: "put-survivorship", Method: http.MethodPut, Path: "/api/v1/survivorship", Tags: []string{"Configuration"},
+		Summary: "Change survivorship rules", Description: "Rules: source_priority, most_recent, most_frequent. They apply to each customer the next time its records change.",
+		Metadata: perm(auth.PermAdmin)},
+		func(ctx context.Context, in *struct{ Body customer.Survivorship }) (*struct{ Body customer.Survivorship }, error) {
+			if err := s.Identity.SetSurvivorship(ctx, s.actor(ctx), in.Body); err != nil {
+				return nil, s.handlerError(err)
+			}
+			return &struct{ Body customer.Survivorship }{Body: in.Body}, nil
+		})
+
+	huma.Register(s.api, huma.Operation{OperationID: "list-duplicates", Method: http.MethodGet, Path: "/api/v1/duplicates", Tags: []string{"Customers"},
+		Summary: "Possible duplicates", Description: "Pairs One ID did not join on its own (phone only, disagreeing identifiers), with the reason.", Metadata: perm(auth.PermCustomerRead)},
+		func(ctx context.Context, in *struct {
+			Status string `query:"status" default:"open" enum:"open,merged,dismissed"`
+			Limit  int    `query:"limit" default:"50" minimum:"1" maximum:"500"`
+			Cursor string `query:"cursor"`
+		}) (*struct{ Body DuplicatePage }, error) {
+			l, err := s.Customers.Duplicates(ctx, in.Status, in.Limit+1, in.Cursor)
+			if err != nil {
+				return nil, s.handlerError(err)
+			}
+			out := &struct{ Body DuplicatePage }{}
+			if len(l) > in.Limit {
+				l = l[:in.Limit]
+				out.Body.NextCursor = l[len(l)-1].ID
+			}
+			out.Body.Items = nonNil(l)
+			return out, nil
+		})
+	huma.Register(s.api, huma.Operation{OperationID: "dismiss-duplicate", Method: http.MethodPost, Path: "/api/v1/duplicates/{id}/dismiss", Tags: []string{"Customers"},
+		Summary: "Mark a possible duplicate as two different people", Metadata: perm(auth.PermCustomerMerge)},
+		func(ctx context.Context, in *struct {
+			ID   string `path:"id"`
+			Body struct {
+				Reason string `json:"reason,omitempty"`
+			}
+		}) (*StatusOutput, error) {
+			if err := s.Identity.DismissDuplicate(ctx, s.actor(ctx), in.ID, in.Body.Reason); err != nil {
+				return nil, s.handlerError(err)
+			}
+			out := &StatusOutput{}
+			out.Body.Status, out.Body.ID = customer.DuplicateDismissed, in.ID
+			return out, nil
+		})
+
+	huma.Register(s.api, huma.Operation{OperationID: "list-audit", Method: http.MethodGet, Path: "/api/v1/audit", Tags: []string{"Audit"},
+		Summary: "Read the audit trail", Description: "Newest first. Reading the trail is itself audited.", Metadata: perm(auth.PermAuditRead)},
+		func(ctx context.Context, in *struct {
+			CustomerID string    `query:"customer_id"`
+			ActorID    string    `query:"actor_id"`
+			Action     string    `query:"action"`
+			Since      time.Time `query:"since"`
+			Until      time.Time `query:"until"`
+			Limit      int       `query:"limit" default:"100" minimum:"1" maximum:"1000"`
+			Cursor     string    `query:"cursor"`
+		}) (*struct{ Body AuditPage }, error) {
+			var before int64
+			if in.Cursor != "" {
+				n, err := strconv.ParseInt(in.Cursor, 10, 64)
+				if err != nil || n <= 0 {
+					return nil, s.handlerError(kizuna.FieldError("cursor", "is not one this API issued"))
+				}
+				before = n
+			}
+			l, err := s.Audit.AuditEntries(ctx, audit.Filter{CustomerID: in.CustomerID, ActorID: in.ActorID, Action: in.Action, Since: in.Since, Until: in.Until, BeforeSeq: before, Limit: in.Limit + 1})
+			if err != nil {
+				return nil, s.handlerError(err)
+			}
+			out := &struct{ Body AuditPage }{}
+			if len(l) > in.Limit {
+				l = l[:in.Limit]
+				out.Body.NextCursor = strconv.FormatInt(l[len(l)-1].Seq, 10)
+			}
+			out.Body.Items = nonNil(l)
+			s.reads.Add(s.entry(ctx, "audit.read", in.CustomerID, map[string]any{"count": len(l), "action": in.Action, "actor_id": in.ActorID}))
+			return out, nil
+		})
+	huma.Register(s.api, huma.Operation{OperationID: "verify-audit", Method: http.MethodGet, Path: "/api/v1/audit/verify", Tags: []string{"Audit"},
+		Summary: "Verify the audit hash chain", Description: "Walks every entry; names the first edited, deleted or reordered one.", Metadata: perm(auth.PermAuditRead)},
+		func(ctx context.Context, _ *struct{}) (*struct{ Body AuditVerification }, error) {
+			n, p, err := s.Audit.VerifyAudit(ctx)
+			if err != nil {
+				return nil, s.handlerError(err)
+			}
+			return &struct{ Body AuditVerification }{Body: AuditVerification{OK: p == nil, Entries: n, Problem: p, Verified: time.Now().UTC()}}, nil
+		})
+}
+
+func nonNil[T any](l []T) []T {
+	if l == nil {
+		return []T{}
+	}
+	return l
+}

@@ -1,0 +1,169 @@
+// Package httpapi serves Kizuna's REST API under /api/v1 and its OpenAPI 3.1
+// description at /api/openapi.json, plus /healthz, /readyz and /metrics.
+// Handlers are thin: they decode, call a domain service, and encode; domain
+// errors become RFC 9457 problems in one place (errors.go).
+package httpapi
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/danielgtaylor/huma/v2"
+	"github.com/danielgtaylor/huma/v2/adapters/humago"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+	"golang.org/x/time/rate"
+
+	"github.com/kizuna-oss/kizuna/audit"
+	"github.com/kizuna-oss/kizuna/auth"
+	"github.com/kizuna-oss/kizuna/customer"
+	"github.com/kizuna-oss/kizuna/idempotency"
+	"github.com/kizuna-oss/kizuna/identity"
+)
+
+// Deps is what the server is built from.
+type Deps struct {
+	Customers   customer.Store
+	Identity    *identity.Service
+	Auth        auth.Store
+	Audit       audit.Log
+	Idempotency idempotency.Store
+	Ready       func(context.Context) error
+	Logger      *slog.Logger
+	Version     string
+	// RatePerKey is each API key's sustained request rate per second;
+	// bursts of twice that are allowed.
+	RatePerKey float64
+	// TrustProxy makes the client IP come from X-Forwarded-For.
+	TrustProxy bool
+}
+
+// Server is the HTTP API.
+type Server struct {
+	Deps
+	log      *slog.Logger
+	api      huma.API
+	mux      *http.ServeMux
+	handler  http.Handler
+	reads    *audit.Batcher
+	metrics  *metrics
+	limiters sync.Map // API key ID → *rate.Limiter
+}
+
+// New builds the server and registers every route.
+func New(d Deps) *Server {
+	installHumaErrors()
+	if d.Logger == nil {
+		d.Logger = slog.Default()
+	}
+	if d.RatePerKey <= 0 {
+		d.RatePerKey = 1000
+	}
+	s := &Server{Deps: d, log: d.Logger, mux: http.NewServeMux()}
+	s.reads = audit.NewBatcher(d.Audit, d.Logger, 100*time.Millisecond)
+	s.metrics = newMetrics()
+
+	cfg := huma.DefaultConfig("Kizuna API", d.Version)
+	cfg.Info.Description = "Kizuna (絆): one customer ID across every channel. Authenticate with an API key: `Authorization: Bearer kz_…`. " +
+		"Errors are RFC 9457 problem documents. POST and PATCH accept an `Idempotency-Key` header: the same key with the same body returns the first answer; with another body, 422."
+	cfg.OpenAPIPath = "/api/openapi"
+	cfg.DocsPath = "" // the docs renderer loads scripts from a CDN; the console will serve its own
+	cfg.SchemasPath = "/api/schemas"
+	cfg.CreateHooks = nil // no "$schema" links in bodies: clients should not have to ignore fields
+	cfg.Formats = map[string]huma.Format{"application/json": strictJSON(), "json": strictJSON()}
+	cfg.Components.SecuritySchemes = map[string]*huma.SecurityScheme{
+		"apiKey": {Type: "http", Scheme: "bearer", Description: "An API key from `kizuna apikey create`, as `Authorization: Bearer kz_…` (or the X-API-Key header)."},
+	}
+	cfg.Security = []map[string][]string{{"apiKey": {}}}
+	s.api = humago.New(s.mux, cfg)
+	s.api.UseMiddleware(s.requirePermission)
+	s.routes()
+
+	s.mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		w.Write([]byte("ok\n"))
+	})
+	s.mux.HandleFunc("GET /readyz", s.readyz)
+	s.mux.Handle("GET /metrics", promhttp.HandlerFor(s.metrics.reg, promhttp.HandlerOpts{}))
+	s.mux.HandleFunc("GET /{$}", s.index)
+
+	s.handler = s.recoverer(s.observe(s.authenticate(s.idempotent(s.mux))))
+	return s
+}
+
+// ServeHTTP implements http.Handler.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.handler.ServeHTTP(w, r) }
+
+// API exposes the huma API (tests check the OpenAPI document against it).
+func (s *Server) API() huma.API { return s.api }
+
+// Close flushes queued audit entries.
+func (s *Server) Close() { s.reads.Close() }
+
+func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
+	ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
+	defer cancel()
+	if s.Ready != nil {
+		if err := s.Ready(ctx); err != nil {
+			writeProblem(w, r, &Problem{Status: http.StatusServiceUnavailable, Detail: "not ready: " + err.Error()})
+			return
+		}
+	}
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	w.Write([]byte("ready\n"))
+}
+
+func (s *Server) index(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.Write([]byte(`<!doctype html><html lang="ja"><head><meta charset="utf-8"><title>Kizuna 絆</title></head><body>
+<h1>Kizuna 絆</h1><p>顧客統合プラットフォーム — one customer ID across every channel.</p>
+<ul><li><a href="/api/openapi.json">API description (OpenAPI 3.1)</a></li><li><a href="/healthz">/healthz</a> · <a href="/readyz">/readyz</a> · <a href="/metrics">/metrics</a></li></ul>
+<p>スタッフ用コンソールは次のリリースで提供します。The staff console arrives with the next release; the REST API is live.</p></body></html>`))
+}
+
+// clientIP is the caller's address, from X-Forwarded-For only behind a trusted proxy.
+func (s *Server) clientIP(r *http.Request) string {
+	if s.TrustProxy {
+		if f := r.Header.Get("X-Forwarded-For"); f != "" {
+			return strings.TrimSpace(strings.Split(f, ",")[0])
+		}
+	}
+	host := r.RemoteAddr
+	if i := strings.LastIndexByte(host, ':'); i > 0 {
+		host = host[:i]
+	}
+	return strings.Trim(host, "[]")
+}
+
+func (s *Server) limiter(keyID string) *rate.Limiter {
+	if l, ok := s.limiters.Load(keyID); ok {
+		return l.(*rate.Limiter)
+	}
+	l, _ := s.limiters.LoadOrStore(keyID, rate.NewLimiter(rate.Limit(s.RatePerKey), int(2*s.RatePerKey)))
+	return l.(*rate.Limiter)
+}
+
+type metrics struct {
+	reg      *prometheus.Registry
+	requests *prometheus.HistogramVec
+	ingested *prometheus.CounterVec
+}
+
+func newMetrics() *metrics {
+	m := &metrics{reg: prometheus.NewRegistry()}
+	m.reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	m.requests = prometheus.NewHistogramVec(prometheus.HistogramOpts{
+		Name: "kizuna_http_request_duration_seconds", Help: "HTTP requests by route pattern, method and status.",
+		Buckets: []float64{.0005, .001, .002, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10},
+	}, []string{"route", "method", "status"})
+	m.ingested = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "kizuna_source_profiles_total", Help: "Source profiles received, by outcome.",
+	}, []string{"status"})
+	m.reg.MustRegister(m.requests, m.ingested)
+	return m
+}

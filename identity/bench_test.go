@@ -1,0 +1,48 @@
+package identity_test
+
+import (
+	"context"
+	"encoding/json"
+	"testing"
+
+	"github.com/kizuna-oss/kizuna/customer"
+	"github.com/kizuna-oss/kizuna/demo"
+	"github.com/kizuna-oss/kizuna/identity"
+	"github.com/kizuna-oss/kizuna/store/sqlstore"
+	"github.com/kizuna-oss/kizuna/store/sqlstore/sqltest"
+)
+
+// BenchmarkIngest measures batch upsert of demo source profiles through the
+// service (One ID, survivorship and audit included), per database.
+func BenchmarkIngest(b *testing.B) {
+	for _, dialect := range []string{sqlstore.SQLite, sqlstore.Postgres} {
+		b.Run(dialect, func(b *testing.B) {
+			db := sqltest.Open(b, dialect)
+			svc := identity.New(db, db)
+			ctx := context.Background()
+			for _, c := range demo.Channels() {
+				if err := svc.UpsertChannel(ctx, actor, c); err != nil {
+					b.Fatal(err)
+				}
+			}
+			var items []customer.SourceProfileInput
+			err := demo.Generate(demo.Options{People: 3000 * max(1, b.N/3000+1), Seed: 9}, func(r demo.Record) error {
+				raw, _ := json.Marshal(r.Profile)
+				at := r.ObservedAt
+				items = append(items, customer.SourceProfileInput{Channel: r.Channel, ExternalID: r.ExternalID, ObservedAt: &at, Profile: raw})
+				return nil
+			})
+			if err != nil {
+				b.Fatal(err)
+			}
+			items = items[:b.N]
+			b.ResetTimer()
+			for start := 0; start < len(items); start += 1000 {
+				if _, err := svc.Ingest(ctx, actor, nil, items[start:min(start+1000, len(items))]); err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "profiles/s")
+		})
+	}
+}
