@@ -25,6 +25,12 @@ func ExternalKey(channel, externalID string) string {
 	return Key(KeyExternal, channel+":"+externalID)
 }
 
+// ExternalRef names a source profile by its channel's own ID.
+type ExternalRef struct {
+	Channel    string
+	ExternalID string
+}
+
 // Duplicate statuses.
 const (
 	DuplicateOpen      = "open"
@@ -101,12 +107,15 @@ type Tx interface {
 	LockKeys(ctx context.Context, keys []string) error
 	CustomersByKeys(ctx context.Context, keys []string) (map[string][]string, error)
 	SourceByExternal(ctx context.Context, channel, externalID string) (*SourceProfile, error)
+	SourcesByExternal(ctx context.Context, refs []ExternalRef) (map[ExternalRef]*SourceProfile, error)
+	SourcesOfCustomers(ctx context.Context, ids []string) (map[string][]SourceProfile, error)
 	SourcesOfCustomer(ctx context.Context, customerID string) ([]SourceProfile, error)
 	SourcesByID(ctx context.Context, ids []string) ([]SourceProfile, error)
 	InsertSource(ctx context.Context, sp *SourceProfile) error
 	AddSourceVersion(ctx context.Context, sp *SourceProfile) error
 	MoveSources(ctx context.Context, profileIDs []string, customerID string) error
-	SetKeys(ctx context.Context, profileID, customerID string, keys []string) error
+	SetKeys(ctx context.Context, profileID, customerID string, keys []string) error // replace a profile's keys
+	AddKeys(ctx context.Context, profileID, customerID string, keys []string) error // keys of a new profile
 	EraseSources(ctx context.Context, customerID string, erasedExternalID func(SourceProfile) string) error
 
 	GetCustomer(ctx context.Context, id string) (*Customer, error)
@@ -126,7 +135,7 @@ type Tx interface {
 	GetMerge(ctx context.Context, id string) (*Merge, error)
 	MarkMergeUndone(ctx context.Context, id string, at time.Time) error
 
-	ErasedAny(ctx context.Context, hashes []string) (bool, error)
+	ErasedAmong(ctx context.Context, hashes []string) (map[string]bool, error) // which hashes belong to erased people
 	AddErased(ctx context.Context, hashes []string) error
 
 	Channel(ctx context.Context, code string) (*Channel, error)

@@ -152,7 +152,7 @@ func (s *Service) Patch(ctx context.Context, actor kizuna.Actor, id, ifMatch str
 		if err := tx.SetKeys(ctx, manual.ID, id, keys); err != nil {
 			return err
 		}
-		if err := s.recompute(ctx, tx, e, actor, id, now, true); err != nil {
+		if err := s.recompute(ctx, tx, e, actor, id, now); err != nil {
 			return err
 		}
 		out, err = tx.GetCustomer(ctx, id)

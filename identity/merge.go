@@ -108,7 +108,7 @@ func (s *Service) Merge(ctx context.Context, actor kizuna.Actor, survivorID, mer
 				return err
 			}
 		}
-		if err := s.recompute(ctx, tx, e, actor, survivorID, now, true); err != nil {
+		if err := s.recompute(ctx, tx, e, actor, survivorID, now); err != nil {
 			return err
 		}
 		m = &customer.Merge{ID: kizuna.NewID("mrg"), SurvivorID: survivorID, MergedID: mergedID, MovedProfiles: moved, Snapshot: snap,
@@ -193,7 +193,7 @@ func (s *Service) Unmerge(ctx context.Context, actor kizuna.Actor, mergeID strin
 			if c.Status == customer.StatusMerged {
 				continue // its records live with its survivor, which is in owners
 			}
-			if err := s.recompute(ctx, tx, e, actor, id, now, true); err != nil {
+			if err := s.recompute(ctx, tx, e, actor, id, now); err != nil {
 				return err
 			}
 		}

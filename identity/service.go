@@ -13,9 +13,11 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"runtime"
 	"slices"
 	"sort"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/kizuna-oss/kizuna"
@@ -154,14 +156,31 @@ func (s *Service) Ingest(ctx context.Context, actor kizuna.Actor, allowed Allowe
 	}
 	now := s.now().UTC().Truncate(time.Microsecond)
 	results := make([]Result, len(items))
+	// Parsing and normalizing is pure CPU work: spread it over the cores
+	// before the (serialized) write transaction starts.
+	preps := make([]*prepared, len(items))
+	workers := min(runtime.GOMAXPROCS(0), max(1, len(items)/64))
+	var wg sync.WaitGroup
+	for w := range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := w; i < len(items); i += workers {
+				p, err := s.prepare(e, allowed, i, items[i], now)
+				if err != nil {
+					results[i] = Result{Index: i, Status: ResultRejected, Error: &ItemError{Field: kizuna.ErrorField(err), Reason: kizuna.ErrorMessage(err)}}
+					continue
+				}
+				preps[i] = p
+			}
+		}()
+	}
+	wg.Wait()
 	var ready []*prepared
-	for i, in := range items {
-		p, err := s.prepare(e, allowed, i, in, now)
-		if err != nil {
-			results[i] = Result{Index: i, Status: ResultRejected, Error: &ItemError{Field: kizuna.ErrorField(err), Reason: kizuna.ErrorMessage(err)}}
-			continue
+	for _, p := range preps {
+		if p != nil {
+			ready = append(ready, p)
 		}
-		ready = append(ready, p)
 	}
 	if len(ready) == 0 {
 		return results, nil
@@ -213,15 +232,31 @@ func (s *Service) prepare(e *env, allowed AllowedChannels, i int, in customer.So
 
 func (s *Service) ingestTx(ctx context.Context, tx customer.Tx, e *env, actor kizuna.Actor, items []*prepared, results []Result, now time.Time) error {
 	var all []string
+	refs := make([]customer.ExternalRef, 0, len(items))
 	for _, p := range items {
 		all = append(all, p.keys...)
+		refs = append(refs, customer.ExternalRef{Channel: p.in.Channel, ExternalID: p.in.ExternalID})
 	}
 	sort.Strings(all)
 	all = slices.Compact(all)
 	if err := tx.LockKeys(ctx, all); err != nil {
 		return err
 	}
+	// Everything the batch needs to know is read up front in a few queries;
+	// the writes are then buffered and sent as multi-row inserts.
 	index, err := tx.CustomersByKeys(ctx, all)
+	if err != nil {
+		return err
+	}
+	known, err := tx.SourcesByExternal(ctx, refs)
+	if err != nil {
+		return err
+	}
+	hashes := make([]string, len(all))
+	for i, k := range all {
+		hashes[i] = e.hash(k)
+	}
+	erased, err := tx.ErasedAmong(ctx, hashes)
 	if err != nil {
 		return err
 	}
@@ -233,23 +268,22 @@ func (s *Service) ingestTx(ctx context.Context, tx customer.Tx, e *env, actor ki
 			}
 		}
 	}
-	dirty := map[string]bool{}
-	created := map[string]bool{}
-	suppressed := map[string]bool{}
+	dirty := map[string]bool{}                           // existing customers whose golden record must be rebuilt
+	created := map[string]*customer.Customer{}           // customers new in this batch
+	newSources := map[string][]*customer.SourceProfile{} // their sources, all in this batch
 	for _, p := range items {
 		r := &results[p.idx]
 		r.Index = p.idx
-		existing, err := tx.SourceByExternal(ctx, p.in.Channel, p.in.ExternalID)
-		if err != nil {
-			return err
-		}
-		if existing != nil {
+		ref := customer.ExternalRef{Channel: p.in.Channel, ExternalID: p.in.ExternalID}
+		if existing := known[ref]; existing != nil {
 			if err := s.updateSource(ctx, tx, actor, existing, p, r, lookup, now); err != nil {
 				return err
 			}
 			if r.Status == ResultUpdated {
 				claim(p.keys, existing.CustomerID)
-				dirty[existing.CustomerID] = true
+				if created[existing.CustomerID] == nil {
+					dirty[existing.CustomerID] = true
+				}
 			}
 			continue
 		}
@@ -265,29 +299,27 @@ func (s *Service) ingestTx(ctx context.Context, tx customer.Tx, e *env, actor ki
 				custID = kizuna.NewID("cus")
 			}
 			r.Status = ResultCreated
-			created[custID] = true
-			hashes := make([]string, len(p.keys))
-			for i, k := range p.keys {
-				hashes[i] = e.hash(k)
+			sup := false
+			for _, k := range p.keys {
+				sup = sup || erased[e.hash(k)]
 			}
-			sup, err := tx.ErasedAny(ctx, hashes)
-			if err != nil {
-				return err
-			}
-			if err := tx.InsertCustomer(ctx, &customer.Customer{ID: custID, Status: customer.StatusActive, Suppressed: sup, Version: 0, CreatedAt: now, UpdatedAt: now}); err != nil {
-				return err
-			}
-			suppressed[custID] = sup
+			created[custID] = &customer.Customer{ID: custID, Status: customer.StatusActive, Suppressed: sup, CreatedAt: now}
 		}
 		sp := &customer.SourceProfile{ID: kizuna.NewID("src"), CustomerID: custID, Channel: p.in.Channel, ExternalID: p.in.ExternalID,
 			Version: 1, Profile: p.profile, Raw: p.raw, ObservedAt: p.observed, ReceivedAt: now, CreatedAt: now}
 		if err := tx.InsertSource(ctx, sp); err != nil {
 			return err
 		}
-		if err := tx.SetKeys(ctx, sp.ID, custID, p.keys); err != nil {
+		if err := tx.AddKeys(ctx, sp.ID, custID, p.keys); err != nil {
 			return err
 		}
+		known[ref] = sp
 		claim(p.keys, custID)
+		if created[custID] != nil {
+			newSources[custID] = append(newSources[custID], sp)
+		} else {
+			dirty[custID] = true
+		}
 		for _, h := range d.Hints {
 			if err := tx.InsertDuplicate(ctx, &customer.Duplicate{ID: kizuna.NewID("dup"), CustomerID: custID, OtherID: h.OtherID, Reason: h.Reason, SourceProfileID: sp.ID, Status: customer.DuplicateOpen, CreatedAt: now}); err != nil {
 				return err
@@ -295,19 +327,58 @@ func (s *Service) ingestTx(ctx context.Context, tx customer.Tx, e *env, actor ki
 			r.Duplicates = append(r.Duplicates, h.OtherID)
 		}
 		r.CustomerID, r.SourceProfileID, r.Version = custID, sp.ID, 1
-		dirty[custID] = true
 		if err := tx.Audit(ctx, entry(actor, now, "source_profile.create", "source_profile", sp.ID, custID, map[string]any{
-			"channel": sp.Channel, "status": r.Status, "match": r.Match, "possible_duplicates": r.Duplicates, "suppressed": suppressed[custID]})); err != nil {
+			"channel": sp.Channel, "status": r.Status, "match": r.Match, "possible_duplicates": r.Duplicates, "suppressed": created[custID] != nil && created[custID].Suppressed})); err != nil {
 			return err
 		}
 	}
-	ids := make([]string, 0, len(dirty))
+	// New customers: every source is in this batch, so the golden record is
+	// built in memory and inserted once.
+	ids := make([]string, 0, len(created))
+	for id := range created {
+		ids = append(ids, id)
+	}
+	sort.Strings(ids)
+	for _, id := range ids {
+		c := created[id]
+		srcs := make([]customer.SourceProfile, len(newSources[id]))
+		for i, sp := range newSources[id] {
+			srcs[i] = *sp
+		}
+		c.Profile, c.Lineage, c.Channels = customer.BuildGolden(srcs, e.rules, e.priority)
+		c.Version, c.UpdatedAt = 1, now
+		if err := tx.InsertCustomer(ctx, c); err != nil {
+			return err
+		}
+	}
+	ids = ids[:0]
 	for id := range dirty {
 		ids = append(ids, id)
 	}
 	sort.Strings(ids) // lock order: never two writers waiting on each other
-	for _, id := range ids {
-		if err := s.recompute(ctx, tx, e, actor, id, now, !created[id]); err != nil {
+	return s.recomputeMany(ctx, tx, e, actor, ids, now)
+}
+
+// recomputeMany rebuilds existing customers' golden records, reading their
+// sources in one query.
+func (s *Service) recomputeMany(ctx context.Context, tx customer.Tx, e *env, actor kizuna.Actor, ids []string, now time.Time) error {
+	if len(ids) == 0 {
+		return nil
+	}
+	cs := make([]*customer.Customer, len(ids))
+	for i, id := range ids {
+		c, err := tx.GetCustomer(ctx, id) // locks the row on PostgreSQL before its sources are read
+		if err != nil {
+			return err
+		}
+		cs[i] = c
+	}
+	srcs, err := tx.SourcesOfCustomers(ctx, ids)
+	if err != nil {
+		return err
+	}
+	for _, c := range cs {
+		if err := s.rebuild(ctx, tx, e, actor, c, srcs[c.ID], now); err != nil {
 			return err
 		}
 	}
@@ -363,15 +434,13 @@ func (s *Service) updateSource(ctx context.Context, tx customer.Tx, actor kizuna
 }
 
 // recompute rebuilds a customer's golden record from its sources.
-func (s *Service) recompute(ctx context.Context, tx customer.Tx, e *env, actor kizuna.Actor, id string, now time.Time, auditIt bool) error {
-	c, err := tx.GetCustomer(ctx, id)
-	if err != nil {
-		return err
-	}
-	srcs, err := tx.SourcesOfCustomer(ctx, id)
-	if err != nil {
-		return err
-	}
+func (s *Service) recompute(ctx context.Context, tx customer.Tx, e *env, actor kizuna.Actor, id string, now time.Time) error {
+	return s.recomputeMany(ctx, tx, e, actor, []string{id}, now)
+}
+
+// rebuild applies survivorship to a customer's sources and saves the result,
+// auditing which golden fields changed.
+func (s *Service) rebuild(ctx context.Context, tx customer.Tx, e *env, actor kizuna.Actor, c *customer.Customer, srcs []customer.SourceProfile, now time.Time) error {
 	before := c.Profile
 	c.Profile, c.Lineage, c.Channels = customer.BuildGolden(srcs, e.rules, e.priority)
 	if c.Channels == nil {
@@ -382,14 +451,11 @@ func (s *Service) recompute(ctx context.Context, tx customer.Tx, e *env, actor k
 	if err := tx.UpdateCustomer(ctx, c); err != nil {
 		return err
 	}
-	if !auditIt {
-		return nil
-	}
 	changes := Diff(before, c.Profile)
 	if len(changes) == 0 {
 		return nil
 	}
-	return tx.Audit(ctx, entry(actor, now, "customer.update", "customer", id, id, map[string]any{"changes": audit.Redact(changes), "version": c.Version}))
+	return tx.Audit(ctx, entry(actor, now, "customer.update", "customer", c.ID, c.ID, map[string]any{"changes": audit.Redact(changes), "version": c.Version}))
 }
 
 // Diff lists the golden fields that differ between two profiles.

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"hash/fnv"
+	"strconv"
 	"strings"
 	"time"
 
@@ -34,6 +35,9 @@ func (db *DB) WithTx(ctx context.Context, fn func(customer.Tx) error) error {
 		if err := fn(t); err != nil {
 			return err
 		}
+		if err := t.flush(ctx); err != nil {
+			return err
+		}
 		return db.appendAudit(ctx, sqltx, t.audit)
 	})
 }
@@ -46,6 +50,73 @@ type tx struct {
 	// written in this transaction, so unchanged ones are not rewritten.
 	facets map[string]string
 	stmts  map[string]*sql.Stmt // closed by database/sql when the transaction ends
+	// pending holds inserted rows not yet sent, per table; they go out as
+	// multi-row INSERTs, in foreign-key order, before any other statement
+	// runs, so every read in the transaction still sees them.
+	pending map[string]*pendingRows
+	err     error // a failed flush poisons the transaction
+}
+
+type pendingRows struct {
+	cols string
+	n    int
+	args []any
+}
+
+// flushOrder lists buffered tables parents first.
+var flushOrder = []string{"customers", "customer_channels", "customer_tags", "source_profiles", "source_profile_versions", "customer_keys", "duplicates"}
+
+// later buffers one row for table.
+func (t *tx) later(table, cols string, row ...any) {
+	if t.pending == nil {
+		t.pending = map[string]*pendingRows{}
+	}
+	p := t.pending[table]
+	if p == nil {
+		p = &pendingRows{cols: cols, n: len(row)}
+		t.pending[table] = p
+	}
+	p.args = append(p.args, row...)
+}
+
+// flush sends every buffered row.
+func (t *tx) flush(ctx context.Context) error {
+	if t.err != nil {
+		return t.err
+	}
+	if len(t.pending) == 0 {
+		return nil
+	}
+	for _, table := range flushOrder {
+		p := t.pending[table]
+		if p == nil {
+			continue
+		}
+		// At most ~30,000 parameters per statement: under both databases' limits.
+		per := max(1, 30000/p.n)
+		rows := len(p.args) / p.n
+		for start := 0; start < rows; start += per {
+			k := min(per, rows-start)
+			q := `INSERT INTO ` + table + ` (` + p.cols + `) VALUES ` + strings.TrimSuffix(strings.Repeat("("+placeholders(p.n)+"),", k), ",")
+			var err error
+			if k == per || k == 1 {
+				var st *sql.Stmt
+				if st, err = t.stmt(ctx, q); err == nil && st != nil {
+					_, err = st.ExecContext(ctx, p.args[start*p.n:(start+k)*p.n]...)
+				} else if err == nil {
+					_, err = t.q.ExecContext(ctx, t.db.rebind(q), p.args[start*p.n:(start+k)*p.n]...)
+				}
+			} else {
+				_, err = t.q.ExecContext(ctx, t.db.rebind(q), p.args[start*p.n:(start+k)*p.n]...)
+			}
+			if err != nil {
+				t.err = fmt.Errorf("insert into %s: %w", table, err)
+				return t.err
+			}
+		}
+	}
+	t.pending = nil
+	return nil
 }
 
 // stmt returns a statement prepared once per transaction (SQLite), or nil
@@ -71,6 +142,9 @@ func (t *tx) stmt(ctx context.Context, q string) (*sql.Stmt, error) {
 }
 
 func (t *tx) exec(ctx context.Context, q string, args ...any) error {
+	if err := t.flush(ctx); err != nil {
+		return err
+	}
 	s, err := t.stmt(ctx, q)
 	if err != nil {
 		return err
@@ -84,6 +158,9 @@ func (t *tx) exec(ctx context.Context, q string, args ...any) error {
 }
 
 func (t *tx) query(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
+	if err := t.flush(ctx); err != nil {
+		return nil, err
+	}
 	s, err := t.stmt(ctx, q)
 	if err != nil {
 		return nil, err
@@ -105,6 +182,7 @@ func (t *tx) ExecContext(ctx context.Context, q string, args ...any) (sql.Result
 }
 
 func (t *tx) QueryRowContext(ctx context.Context, q string, args ...any) *sql.Row {
+	_ = t.flush(ctx) // an error is kept in t.err and fails the transaction
 	if s, err := t.stmt(ctx, q); err == nil && s != nil {
 		return s.QueryRowContext(ctx, args...)
 	}
@@ -135,10 +213,14 @@ func (t *tx) LockKeys(ctx context.Context, keys []string) error {
 		}
 	}
 	sortInt64(ids)
-	for _, id := range ids {
-		if _, err := t.q.ExecContext(ctx, `SELECT pg_advisory_xact_lock($1)`, id); err != nil {
-			return fmt.Errorf("lock identity keys: %w", err)
-		}
+	// One round trip: unnest keeps the array's (sorted) order, so locks are
+	// taken in that order.
+	arr := make([]string, len(ids))
+	for i, id := range ids {
+		arr[i] = strconv.FormatInt(id, 10)
+	}
+	if _, err := t.q.ExecContext(ctx, `SELECT count(pg_advisory_xact_lock(k)) FROM unnest($1::bigint[]) AS k`, "{"+strings.Join(arr, ",")+"}"); err != nil {
+		return fmt.Errorf("lock identity keys: %w", err)
 	}
 	return nil
 }
@@ -223,6 +305,45 @@ func (t *tx) SourceByExternal(ctx context.Context, channel, externalID string) (
 	return &l[0], nil
 }
 
+// SourcesByExternal reads the current source profiles for many
+// channel/external ID pairs at once.
+func (t *tx) SourcesByExternal(ctx context.Context, refs []customer.ExternalRef) (map[customer.ExternalRef]*customer.SourceProfile, error) {
+	out := map[customer.ExternalRef]*customer.SourceProfile{}
+	for start := 0; start < len(refs); start += chunk {
+		part := refs[start:min(start+chunk, len(refs))]
+		var cond []string
+		var args []any
+		for _, r := range part {
+			cond = append(cond, `(channel = ? AND external_id = ?)`)
+			args = append(args, r.Channel, r.ExternalID)
+		}
+		l, err := querySources(ctx, t.db, t, strings.Join(cond, ` OR `), args...)
+		if err != nil {
+			return nil, err
+		}
+		for i := range l {
+			out[customer.ExternalRef{Channel: l[i].Channel, ExternalID: l[i].ExternalID}] = &l[i]
+		}
+	}
+	return out, nil
+}
+
+// SourcesOfCustomers reads the source profiles of many customers at once.
+func (t *tx) SourcesOfCustomers(ctx context.Context, ids []string) (map[string][]customer.SourceProfile, error) {
+	out := map[string][]customer.SourceProfile{}
+	for start := 0; start < len(ids); start += chunk {
+		part := ids[start:min(start+chunk, len(ids))]
+		l, err := querySources(ctx, t.db, t, `customer_id IN (`+placeholders(len(part))+`) ORDER BY id`, anys(part)...)
+		if err != nil {
+			return nil, err
+		}
+		for _, sp := range l {
+			out[sp.CustomerID] = append(out[sp.CustomerID], sp)
+		}
+	}
+	return out, nil
+}
+
 func (t *tx) SourcesOfCustomer(ctx context.Context, id string) ([]customer.SourceProfile, error) {
 	return querySources(ctx, t.db, t, `customer_id = ? ORDER BY id`, id)
 }
@@ -253,18 +374,12 @@ func (t *tx) InsertSource(ctx context.Context, sp *customer.SourceProfile) error
 	if err != nil {
 		return err
 	}
-	if err := t.exec(ctx, `INSERT INTO source_profiles (`+sourceCols+`) VALUES (?,?,?,?,?,?,?,?,?,?,?)`,
-		sp.ID, sp.CustomerID, sp.Channel, sp.ExternalID, sp.Version, string(prof), string(sp.Raw), sp.ObservedAt, sp.ReceivedAt, sp.CreatedAt, sp.Erased); err != nil {
-		return fmt.Errorf("insert source profile %s/%s: %w", sp.Channel, sp.ExternalID, err)
-	}
+	t.later("source_profiles", sourceCols, sp.ID, sp.CustomerID, sp.Channel, sp.ExternalID, sp.Version, string(prof), string(sp.Raw), sp.ObservedAt, sp.ReceivedAt, sp.CreatedAt, sp.Erased)
 	return t.insertVersion(ctx, sp)
 }
 
 func (t *tx) insertVersion(ctx context.Context, sp *customer.SourceProfile) error {
-	if err := t.exec(ctx, `INSERT INTO source_profile_versions (customer_id, profile_id, version, raw, observed_at, received_at) VALUES (?,?,?,?,?,?)`,
-		sp.CustomerID, sp.ID, sp.Version, string(sp.Raw), sp.ObservedAt, sp.ReceivedAt); err != nil {
-		return fmt.Errorf("insert source profile version %s v%d: %w", sp.ID, sp.Version, err)
-	}
+	t.later("source_profile_versions", "customer_id, profile_id, version, raw, observed_at, received_at", sp.CustomerID, sp.ID, sp.Version, string(sp.Raw), sp.ObservedAt, sp.ReceivedAt)
 	return nil
 }
 
@@ -302,15 +417,12 @@ func (t *tx) SetKeys(ctx context.Context, profileID, customerID string, keys []s
 	if err := t.exec(ctx, `DELETE FROM customer_keys WHERE profile_id = ?`, profileID); err != nil {
 		return fmt.Errorf("replace identity keys: %w", err)
 	}
-	if len(keys) == 0 {
-		return nil
-	}
-	args := make([]any, 0, 3*len(keys))
+	return t.AddKeys(ctx, profileID, customerID, keys)
+}
+
+func (t *tx) AddKeys(_ context.Context, profileID, customerID string, keys []string) error {
 	for _, k := range keys {
-		args = append(args, k, customerID, profileID)
-	}
-	if err := t.exec(ctx, `INSERT INTO customer_keys (key, customer_id, profile_id) VALUES `+strings.TrimSuffix(strings.Repeat("(?,?,?),", len(keys)), ","), args...); err != nil {
-		return fmt.Errorf("insert identity keys: %w", err)
+		t.later("customer_keys", "key, customer_id, profile_id", k, customerID, profileID)
 	}
 	return nil
 }
@@ -331,7 +443,7 @@ func (t *tx) EraseSources(ctx context.Context, customerID string, erasedID func(
 	if err := t.exec(ctx, `UPDATE source_profile_versions SET raw = '{}' WHERE customer_id = ?`, customerID); err != nil {
 		return fmt.Errorf("erase source versions: %w", err)
 	}
-	if err := t.exec(ctx, `DELETE FROM customer_keys WHERE customer_id = ?`, customerID); err != nil {
+	if err := t.exec(ctx, `DELETE FROM customer_keys WHERE profile_id IN (SELECT id FROM source_profiles WHERE customer_id = ?)`, customerID); err != nil {
 		return fmt.Errorf("erase identity keys: %w", err)
 	}
 	return nil
@@ -386,7 +498,7 @@ func (t *tx) GetCustomer(ctx context.Context, id string) (*customer.Customer, er
 		if t.facets == nil {
 			t.facets = map[string]string{}
 		}
-		t.facets[c.ID] = c.Status + "|" + strings.Join(c.Channels, ",") + "|" + strings.Join(c.Profile.Tags, "\x00")
+		t.facets[c.ID] = facetSig(c)
 	}
 	return c, err
 }
@@ -415,17 +527,21 @@ func (t *tx) InsertCustomer(ctx context.Context, c *customer.Customer) error {
 	if err != nil {
 		return err
 	}
-	if err := t.exec(ctx, `INSERT INTO customers (`+customerCols+`) VALUES (?,?,?,?,?,?,?,?,?,?)`, args...); err != nil {
-		return fmt.Errorf("insert customer: %w", err)
+	t.later("customers", customerCols, args...)
+	if t.facets == nil {
+		t.facets = map[string]string{}
 	}
-	if len(c.Channels) == 0 && len(c.Profile.Tags) == 0 {
-		if t.facets == nil {
-			t.facets = map[string]string{}
-		}
-		t.facets[c.ID] = "" // nothing indexed yet; the first sync writes it
+	t.facets[c.ID] = facetSig(c)
+	if c.Status != customer.StatusActive {
 		return nil
 	}
-	return t.syncFacets(ctx, c)
+	for _, ch := range c.Channels {
+		t.later("customer_channels", "customer_id, channel", c.ID, ch)
+	}
+	for _, tag := range c.Profile.Tags {
+		t.later("customer_tags", "customer_id, tag", c.ID, tag)
+	}
+	return nil
 }
 
 func (t *tx) UpdateCustomer(ctx context.Context, c *customer.Customer) error {
@@ -440,10 +556,14 @@ func (t *tx) UpdateCustomer(ctx context.Context, c *customer.Customer) error {
 	return t.syncFacets(ctx, c)
 }
 
+func facetSig(c *customer.Customer) string {
+	return c.Status + "|" + strings.Join(c.Channels, ",") + "|" + strings.Join(c.Profile.Tags, "\x00")
+}
+
 // syncFacets keeps the channel and tag index tables (used by list filters and
 // later by segments) equal to the golden record.
 func (t *tx) syncFacets(ctx context.Context, c *customer.Customer) error {
-	sig := c.Status + "|" + strings.Join(c.Channels, ",") + "|" + strings.Join(c.Profile.Tags, "\x00")
+	sig := facetSig(c)
 	if prev, ok := t.facets[c.ID]; ok && prev == sig {
 		return nil
 	}
@@ -493,9 +613,7 @@ func queryDuplicates(ctx context.Context, db *DB, q querier, where string, args 
 }
 
 func (t *tx) InsertDuplicate(ctx context.Context, d *customer.Duplicate) error {
-	if err := t.exec(ctx, `INSERT INTO duplicates (`+duplicateCols+`) VALUES (?,?,?,?,?,?,?)`, d.ID, d.CustomerID, d.OtherID, d.Reason, d.SourceProfileID, d.Status, d.CreatedAt); err != nil {
-		return fmt.Errorf("insert duplicate: %w", err)
-	}
+	t.later("duplicates", duplicateCols, d.ID, d.CustomerID, d.OtherID, d.Reason, d.SourceProfileID, d.Status, d.CreatedAt)
 	return nil
 }
 
@@ -567,13 +685,27 @@ func (t *tx) MarkMergeUndone(ctx context.Context, id string, at time.Time) error
 	return t.exec(ctx, `UPDATE merges SET undone_at = ? WHERE id = ?`, at, id)
 }
 
-func (t *tx) ErasedAny(ctx context.Context, hashes []string) (bool, error) {
-	if len(hashes) == 0 {
-		return false, nil
+func (t *tx) ErasedAmong(ctx context.Context, hashes []string) (map[string]bool, error) {
+	out := map[string]bool{}
+	for start := 0; start < len(hashes); start += chunk {
+		part := hashes[start:min(start+chunk, len(hashes))]
+		rows, err := t.query(ctx, `SELECT hash FROM erased_identifiers WHERE hash IN (`+placeholders(len(part))+`)`, anys(part)...)
+		if err != nil {
+			return nil, fmt.Errorf("check erased identifiers: %w", err)
+		}
+		for rows.Next() {
+			var h string
+			if err := rows.Scan(&h); err != nil {
+				rows.Close()
+				return nil, err
+			}
+			out[h] = true
+		}
+		if err := rows.Close(); err != nil {
+			return nil, err
+		}
 	}
-	var n int
-	err := t.QueryRowContext(ctx, t.db.rebind(`SELECT COUNT(*) FROM erased_identifiers WHERE hash IN (`+placeholders(len(hashes))+`)`), anys(hashes)...).Scan(&n)
-	return n > 0, err
+	return out, nil
 }
 
 func (t *tx) AddErased(ctx context.Context, hashes []string) error {

@@ -44,14 +44,14 @@ CREATE TABLE customers (
 CREATE INDEX customers_updated ON customers(updated_at, id);
 
 CREATE TABLE customer_channels (
-    customer_id TEXT NOT NULL REFERENCES customers(id),
+    customer_id TEXT NOT NULL REFERENCES customers(id) DEFERRABLE INITIALLY DEFERRED,
     channel     TEXT NOT NULL,
     PRIMARY KEY (customer_id, channel)
 );
 CREATE INDEX customer_channels_channel ON customer_channels(channel, customer_id);
 
 CREATE TABLE customer_tags (
-    customer_id TEXT NOT NULL REFERENCES customers(id),
+    customer_id TEXT NOT NULL REFERENCES customers(id) DEFERRABLE INITIALLY DEFERRED,
     tag         TEXT NOT NULL,
     PRIMARY KEY (customer_id, tag)
 );
@@ -59,7 +59,7 @@ CREATE INDEX customer_tags_tag ON customer_tags(tag, customer_id);
 
 CREATE TABLE source_profiles (
     id          TEXT PRIMARY KEY,
-    customer_id TEXT NOT NULL REFERENCES customers(id),
+    customer_id TEXT NOT NULL REFERENCES customers(id) DEFERRABLE INITIALLY DEFERRED,
     channel     TEXT NOT NULL REFERENCES channels(code),
     external_id TEXT NOT NULL,
     version     INTEGER NOT NULL,
@@ -75,7 +75,7 @@ CREATE INDEX source_profiles_customer ON source_profiles(customer_id);
 
 CREATE TABLE source_profile_versions (
     customer_id TEXT NOT NULL,
-    profile_id  TEXT NOT NULL REFERENCES source_profiles(id),
+    profile_id  TEXT NOT NULL REFERENCES source_profiles(id) DEFERRABLE INITIALLY DEFERRED,
     version     INTEGER NOT NULL,
     raw         TEXT NOT NULL,
     observed_at TIMESTAMPTZ NOT NULL,
@@ -85,12 +85,11 @@ CREATE TABLE source_profile_versions (
 
 CREATE TABLE customer_keys (
     key         TEXT NOT NULL,
-    customer_id TEXT NOT NULL REFERENCES customers(id),
-    profile_id  TEXT NOT NULL REFERENCES source_profiles(id),
+    customer_id TEXT NOT NULL REFERENCES customers(id) DEFERRABLE INITIALLY DEFERRED,
+    profile_id  TEXT NOT NULL REFERENCES source_profiles(id) DEFERRABLE INITIALLY DEFERRED,
     PRIMARY KEY (profile_id, key)
 );
 CREATE INDEX customer_keys_key ON customer_keys(key);
-CREATE INDEX customer_keys_customer ON customer_keys(customer_id);
 
 CREATE TABLE duplicates (
     id                TEXT PRIMARY KEY,
