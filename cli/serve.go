@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"net"
 	"net/http"
-	"os"
 	"time"
 
 	"github.com/kizuna-oss/kizuna/auth"
@@ -28,7 +27,7 @@ func runServe(ctx context.Context, e *Env, args []string) error {
 	if err := cfg.Validate(); err != nil {
 		return err
 	}
-	logger := cfg.Logger(os.Stderr)
+	logger := cfg.Logger(e.Stderr)
 	db, err := openDB(ctx, cfg.DB)
 	if err != nil {
 		return err

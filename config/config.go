@@ -7,9 +7,9 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"io"
 	"log/slog"
 	"net"
-	"os"
 	"strconv"
 	"strings"
 	"time"
@@ -85,7 +85,7 @@ func (c *Config) Validate() error {
 	if c.LogFormat != "text" && c.LogFormat != "json" {
 		errs = append(errs, fmt.Errorf("--log-format (KIZUNA_LOG_FORMAT) must be text or json, not %q", c.LogFormat))
 	}
-	if c.RatePerKey <= 0 {
+	if !(c.RatePerKey > 0) { // also NaN, which KIZUNA_RATE_PER_KEY=NaN parses to
 		errs = append(errs, fmt.Errorf("--rate-per-key (KIZUNA_RATE_PER_KEY) must be positive, not %v", c.RatePerKey))
 	}
 	if c.ShutdownTimeout <= 0 {
@@ -104,7 +104,7 @@ func (c *Config) Level() (slog.Level, error) {
 }
 
 // Logger builds the structured logger.
-func (c *Config) Logger(w *os.File) *slog.Logger {
+func (c *Config) Logger(w io.Writer) *slog.Logger {
 	lvl, _ := c.Level()
 	opts := &slog.HandlerOptions{Level: lvl}
 	if c.LogFormat == "json" {

@@ -28,11 +28,15 @@ type AuditPage struct {
 
 // AuditVerification is the result of walking the hash chain.
 type AuditVerification struct {
-	OK       bool           `json:"ok"`
-	Entries  int64          `json:"entries_checked"`
-	Problem  *audit.Problem `json:"problem,omitempty" doc:"The first entry where the chain breaks"`
-	Verified time.Time      `json:"verified_at"`
+	OK       bool               `json:"ok"`
+	Entries  int64              `json:"entries_checked"`
+	Problem  *AuditChainProblem `json:"problem,omitempty" doc:"The first entry where the chain breaks"`
+	Verified time.Time          `json:"verified_at"`
 }
+
+// AuditChainProblem is audit.Problem under its own schema name: huma names
+// schemas by Go type name, and "Problem" is already the RFC 9457 error body.
+type AuditChainProblem audit.Problem
 
 func (s *Server) registerAdmin() {
 	huma.Register(s.api, huma.Operation{OperationID: "list-channels", Method: http.MethodGet, Path: "/api/v1/channels", Tags: []string{"Configuration"},
@@ -179,7 +183,7 @@ func (s *Server) registerAdmin() {
 			if err != nil {
 				return nil, s.handlerError(err)
 			}
-			return &struct{ Body AuditVerification }{Body: AuditVerification{OK: p == nil, Entries: n, Problem: p, Verified: time.Now().UTC()}}, nil
+			return &struct{ Body AuditVerification }{Body: AuditVerification{OK: p == nil, Entries: n, Problem: (*AuditChainProblem)(p), Verified: time.Now().UTC()}}, nil
 		})
 }
 
