@@ -6,6 +6,7 @@ import (
 	"encoding/csv"
 	"encoding/json"
 	"fmt"
+	"io"
 	"os"
 	"strconv"
 	"time"
@@ -75,10 +76,19 @@ func runDemo(ctx context.Context, e *Env, args []string) error {
 		fmt.Fprintf(e.Stdout, "demo data already loaded (%s); use --force to load more\n", v)
 		return nil
 	}
+	tty := isTerminal(e.Stdout)
+	fmt.Fprintf(e.Stdout, "loading demo data: %d people (seed %d)…\n", *people, *seed)
+	step := max(1, *people/10)
 	st, err := LoadDemo(ctx, db, demo.Options{People: *people, Seed: *seed}, *batch, *truth, func(done, total int) {
-		fmt.Fprintf(e.Stdout, "\r  %d / %d people", done, total)
+		if tty {
+			fmt.Fprintf(e.Stdout, "\r  %d / %d people", done, total)
+		} else if done%step < 1000 || done == total {
+			fmt.Fprintf(e.Stdout, "  %d / %d people\n", done, total)
+		}
 	})
-	fmt.Fprintln(e.Stdout)
+	if tty {
+		fmt.Fprintln(e.Stdout)
+	}
 	if err != nil {
 		return err
 	}
@@ -93,6 +103,17 @@ func runDemo(ctx context.Context, e *Env, args []string) error {
 	}
 	fmt.Fprintln(e.Stdout)
 	return nil
+}
+
+// isTerminal reports whether w is an interactive terminal (progress is
+// redrawn in place there, and printed as lines elsewhere, e.g. in CI logs).
+func isTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	if !ok {
+		return false
+	}
+	fi, err := f.Stat()
+	return err == nil && fi.Mode()&os.ModeCharDevice != 0
 }
 
 // DemoStats counts what a demo load did.

@@ -85,6 +85,7 @@ import (
 	"time"
 
 	"github.com/kizuna-oss/kizuna/customer"
+	"github.com/kizuna-oss/kizuna/normalize"
 )
 
 // Options configure Generate.
@@ -677,9 +678,16 @@ func (g *generator) newLandline(row int) phone {
 	local := 10 - len(ac)
 	p := &g.land[a]
 	first := p.n / 8 * 2 // local numbers start with 2–9
-	v := p.at(g.landN[a]%p.n) + first
-	g.landN[a]++
-	return phone{digits: string(appendDigits([]byte(ac), v, local)), area: len(ac)}
+	// Some local exchanges are not allocated; draw again until the number
+	// is one Japan's numbering plan could have issued (a few tries at most).
+	for try := 0; ; try++ {
+		v := p.at(g.landN[a]%p.n) + first
+		g.landN[a]++
+		digits := string(appendDigits([]byte(ac), v, local))
+		if _, _, err := normalize.Phone(digits); err == nil || try == 20 {
+			return phone{digits: digits, area: len(ac)}
+		}
+	}
 }
 
 // newCard returns a new member card number: 13 digits starting with 2 (an
