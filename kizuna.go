@@ -10,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 )
 
 // Error codes. The HTTP layer maps each to one status code (httpapi/errors.go);
@@ -93,11 +94,19 @@ func ErrorField(err error) string {
 
 var idEncoding = base32.NewEncoding("0123456789abcdefghjkmnpqrstvwxyz").WithPadding(base32.NoPadding)
 
-// NewID returns an opaque, random, URL-safe ID with a readable prefix
-// ("cus_8k2…"). IDs carry no meaning; clients must not parse them.
+// NewID returns an opaque, URL-safe ID with a readable prefix ("cus_0k2…").
+// Clients must not parse IDs. Inside, the first 48 bits are the creation
+// time in milliseconds and the other 72 are random: IDs made later sort
+// later, so new rows land at the end of B-tree indexes instead of all over
+// them, which keeps bulk inserts fast as tables grow.
 func NewID(prefix string) string {
 	var b [15]byte
-	if _, err := rand.Read(b[:]); err != nil {
+	ms := uint64(time.Now().UnixMilli())
+	for i := 5; i >= 0; i-- {
+		b[i] = byte(ms)
+		ms >>= 8
+	}
+	if _, err := rand.Read(b[6:]); err != nil {
 		panic(fmt.Sprintf("kizuna: crypto/rand failed: %v", err)) // the OS is broken; nothing sane to do
 	}
 	return prefix + "_" + idEncoding.EncodeToString(b[:])

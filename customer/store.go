@@ -119,6 +119,7 @@ type Tx interface {
 	EraseSources(ctx context.Context, customerID string, erasedExternalID func(SourceProfile) string) error
 
 	GetCustomer(ctx context.Context, id string) (*Customer, error)
+	GetCustomers(ctx context.Context, ids []string) (map[string]*Customer, error) // sorted ids; locks them
 	InsertCustomer(ctx context.Context, c *Customer) error
 	UpdateCustomer(ctx context.Context, c *Customer) error
 

@@ -365,20 +365,16 @@ func (s *Service) recomputeMany(ctx context.Context, tx customer.Tx, e *env, act
 	if len(ids) == 0 {
 		return nil
 	}
-	cs := make([]*customer.Customer, len(ids))
-	for i, id := range ids {
-		c, err := tx.GetCustomer(ctx, id) // locks the row on PostgreSQL before its sources are read
-		if err != nil {
-			return err
-		}
-		cs[i] = c
+	cs, err := tx.GetCustomers(ctx, ids) // locks the rows on PostgreSQL before their sources are read
+	if err != nil {
+		return err
 	}
 	srcs, err := tx.SourcesOfCustomers(ctx, ids)
 	if err != nil {
 		return err
 	}
-	for _, c := range cs {
-		if err := s.rebuild(ctx, tx, e, actor, c, srcs[c.ID], now); err != nil {
+	for _, id := range ids {
+		if err := s.rebuild(ctx, tx, e, actor, cs[id], srcs[id], now); err != nil {
 			return err
 		}
 	}

@@ -503,6 +503,44 @@ func (t *tx) GetCustomer(ctx context.Context, id string) (*customer.Customer, er
 	return c, err
 }
 
+// GetCustomers reads and (on PostgreSQL) locks many customers in one query,
+// in ID order like every other locker.
+func (t *tx) GetCustomers(ctx context.Context, ids []string) (map[string]*customer.Customer, error) {
+	out := make(map[string]*customer.Customer, len(ids))
+	for start := 0; start < len(ids); start += chunk {
+		part := ids[start:min(start+chunk, len(ids))]
+		q := `SELECT ` + customerCols + ` FROM customers WHERE id IN (` + placeholders(len(part)) + `) ORDER BY id`
+		if t.db.dialect == Postgres {
+			q += ` FOR UPDATE`
+		}
+		rows, err := t.query(ctx, q, anys(part)...)
+		if err != nil {
+			return nil, fmt.Errorf("get customers: %w", err)
+		}
+		for rows.Next() {
+			c, err := scanCustomer(rows)
+			if err != nil {
+				rows.Close()
+				return nil, err
+			}
+			out[c.ID] = c
+			if t.facets == nil {
+				t.facets = map[string]string{}
+			}
+			t.facets[c.ID] = facetSig(c)
+		}
+		if err := rows.Close(); err != nil {
+			return nil, err
+		}
+	}
+	for _, id := range ids {
+		if out[id] == nil {
+			return nil, kizuna.Errorf(kizuna.ENOTFOUND, "customer %s not found", id)
+		}
+	}
+	return out, nil
+}
+
 func customerArgs(c *customer.Customer) ([]any, error) {
 	prof, err := json.Marshal(c.Profile)
 	if err != nil {
