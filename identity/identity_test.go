@@ -93,11 +93,15 @@ func TestIngestVersionsAndRejections(t *testing.T) {
 			in("ec", "", `{}`),
 			in("ec", "E4", `{"addresses":[{"postal_code":"150-0001"},{"postal_code":"12"}]}`),
 			in("ec", "E5", `{"family_name":"田中"}`),
+			in("manual", "M1", `{"family_name":"田中"}`),
+			in("ec", "E6", `{"family_name":"田中","consents":[{"purpose":"spam","channel":"email","granted":true}]}`),
+			in("ec", "E7", `{"emails":"a@example.jp"}`),
 		)
 		want := []struct{ status, field string }{
 			{identity.ResultCreated, ""}, {identity.ResultRejected, "profile.emails[0]"}, {identity.ResultRejected, "channel"},
 			{identity.ResultRejected, "profile.shoe_size"}, {identity.ResultRejected, "external_id"},
 			{identity.ResultRejected, "profile.addresses[1].postal_code"}, {identity.ResultCreated, ""},
+			{identity.ResultRejected, "channel"}, {identity.ResultRejected, "profile.consents[0].purpose"}, {identity.ResultRejected, "profile.emails"},
 		}
 		for i, w := range want {
 			got := res[i]

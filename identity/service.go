@@ -166,7 +166,13 @@ func (s *Service) Ingest(ctx context.Context, actor kizuna.Actor, allowed Allowe
 		go func() {
 			defer wg.Done()
 			for i := w; i < len(items); i += workers {
-				p, err := s.prepare(e, allowed, i, items[i], now)
+				var p *prepared
+				var err error
+				if strings.TrimSpace(items[i].Channel) == customer.ManualChannel {
+					err = kizuna.FieldError("channel", "channel %q is reserved for staff edits: use POST /api/v1/customers or PATCH /api/v1/customers/{id}", customer.ManualChannel)
+				} else {
+					p, err = s.prepare(e, allowed, i, items[i], now)
+				}
 				if err != nil {
 					results[i] = Result{Index: i, Status: ResultRejected, Error: &ItemError{Field: kizuna.ErrorField(err), Reason: kizuna.ErrorMessage(err)}}
 					continue
@@ -385,7 +391,8 @@ func (s *Service) recomputeMany(ctx context.Context, tx customer.Tx, e *env, act
 func (s *Service) updateSource(ctx context.Context, tx customer.Tx, actor kizuna.Actor, sp *customer.SourceProfile, p *prepared, r *Result, lookup Lookup, now time.Time) error {
 	r.CustomerID, r.SourceProfileID, r.Match = sp.CustomerID, sp.ID, "external_id"
 	if sp.Erased {
-		return kizuna.Errorf(kizuna.ECONFLICT, "source profile %s was erased", sp.ID)
+		*r = Result{Index: r.Index, Status: ResultRejected, Error: &ItemError{Field: "external_id", Reason: "this source record was erased on a deletion request"}}
+		return nil
 	}
 	// Same content is not a new version, whatever its timestamp: channels
 	// resend whole member lists, and history should show changes, not resends.
