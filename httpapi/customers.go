@@ -66,13 +66,13 @@ type CreateOutput struct {
 }
 
 type patchInput struct {
-	customerPath
+	ID      string `path:"id" doc:"Customer ID"` // not an embedded customerPath: huma skips unexported embedded structs, leaving ID empty
 	IfMatch string `header:"If-Match" doc:"The ETag you last read; a mismatch answers 412"`
 	RawBody []byte `contentType:"application/merge-patch+json"`
 }
 
 type mergeInput struct {
-	customerPath
+	ID   string `path:"id" doc:"Customer ID"`
 	Body struct {
 		MergedID string `json:"merged_id" minLength:"1" doc:"The customer folded into this one"`
 		Reason   string `json:"reason,omitempty"`
@@ -88,7 +88,7 @@ type MergeOutput struct {
 }
 
 type erasureInput struct {
-	customerPath
+	ID   string `path:"id" doc:"Customer ID"`
 	Body struct {
 		Reason string `json:"reason" minLength:"1" doc:"Why, e.g. the deletion request's reference"`
 	}
@@ -202,7 +202,8 @@ func (s *Server) registerCustomers() {
 
 	huma.Register(s.api, huma.Operation{OperationID: "patch-customer", Method: http.MethodPatch, Path: "/api/v1/customers/{id}", Tags: tags,
 		Summary: "Edit a customer", Description: "A JSON merge patch (RFC 7396) of profile fields; null removes a staff-entered value. Kept as the customer's staff record, so channel data is never overwritten. Send If-Match with the ETag you read.",
-		Metadata: perm(auth.PermCustomerWrite)},
+		MaxBodyBytes: maxBody, // huma applies its 1 MiB default only to Body inputs, not RawBody
+		Metadata:     perm(auth.PermCustomerWrite)},
 		func(ctx context.Context, in *patchInput) (*CustomerOutput, error) {
 			c, err := s.Identity.Patch(ctx, s.actor(ctx), in.ID, in.IfMatch, in.RawBody)
 			if err != nil {

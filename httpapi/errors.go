@@ -53,6 +53,15 @@ type ProblemField struct {
 	Message  string `json:"message"`
 }
 
+// MarshalJSON fills in type: every problem carries one (RFC 9457 §4.2.1).
+func (p Problem) MarshalJSON() ([]byte, error) {
+	type plain Problem
+	if p.Type == "" {
+		p.Type = "about:blank"
+	}
+	return json.Marshal(plain(p))
+}
+
 func (p *Problem) Error() string  { return p.Detail }
 func (p *Problem) GetStatus() int { return p.Status }
 

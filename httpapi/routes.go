@@ -1,7 +1,9 @@
 package httpapi
 
 import (
+	"net/http"
 	"reflect"
+	"strconv"
 
 	"github.com/danielgtaylor/huma/v2"
 
@@ -15,6 +17,27 @@ func (s *Server) routes() {
 	s.registerSources()
 	s.registerAdmin()
 	s.documentRawBodies()
+	s.documentOtherSuccess()
+}
+
+// documentOtherSuccess documents the second success status two operations
+// answer with (same body and headers); huma documents only the default one.
+func (s *Server) documentOtherSuccess() {
+	oa := s.api.OpenAPI()
+	add := func(op *huma.Operation, from, to int, desc string) {
+		if op == nil || op.Responses[strconv.Itoa(from)] == nil {
+			return
+		}
+		r := *op.Responses[strconv.Itoa(from)]
+		r.Description = desc
+		op.Responses[strconv.Itoa(to)] = &r
+	}
+	if p := oa.Paths["/api/v1/customers"]; p != nil {
+		add(p.Post, http.StatusCreated, http.StatusOK, "The data identified an existing customer, which it joined")
+	}
+	if p := oa.Paths["/api/v1/source-profiles"]; p != nil {
+		add(p.Post, http.StatusOK, http.StatusCreated, "A new customer was created for the record")
+	}
 }
 
 // documentRawBodies gives the operations that read their body themselves
