@@ -38,6 +38,30 @@ type AuditVerification struct {
 // schemas by Go type name, and "Problem" is already the RFC 9457 error body.
 type AuditChainProblem audit.Problem
 
+// ChannelInput is a channel's settings; the code comes from the path.
+type ChannelInput struct {
+	Name     string `json:"name" minLength:"1" doc:"Display name (Japanese)"`
+	NameEn   string `json:"name_en,omitempty"`
+	Kind     string `json:"kind" enum:"store,ec,marketplace,catalog,dept_counter,app,call_center,other"`
+	Priority int    `json:"priority" doc:"Survivorship source priority; lower wins"`
+}
+
+// LocationInput is a location's settings; the code comes from the path.
+type LocationInput struct {
+	Name       string  `json:"name" minLength:"1"`
+	Channel    string  `json:"channel" doc:"Channel code the location belongs to"`
+	Prefecture string  `json:"prefecture,omitempty"`
+	Address    string  `json:"address,omitempty"`
+	Latitude   float64 `json:"latitude,omitempty"`
+	Longitude  float64 `json:"longitude,omitempty"`
+}
+
+// AttributeInput declares a custom attribute; the name comes from the path.
+type AttributeInput struct {
+	Type        string `json:"type" enum:"string,integer,number,boolean,date"`
+	Description string `json:"description,omitempty"`
+}
+
 func (s *Server) registerAdmin() {
 	huma.Register(s.api, huma.Operation{OperationID: "list-channels", Method: http.MethodGet, Path: "/api/v1/channels", Tags: []string{"Configuration"},
 		Summary: "List channels", Description: "Most trusted first (survivorship source priority).", Metadata: perm(auth.PermCustomerRead)},
@@ -49,13 +73,13 @@ func (s *Server) registerAdmin() {
 		Summary: "Create or change a channel", Metadata: perm(auth.PermAdmin)},
 		func(ctx context.Context, in *struct {
 			Code string `path:"code"`
-			Body customer.Channel
+			Body ChannelInput
 		}) (*struct{ Body customer.Channel }, error) {
-			in.Body.Code = in.Code
-			if err := s.Identity.UpsertChannel(ctx, s.actor(ctx), in.Body); err != nil {
+			c := customer.Channel{Code: in.Code, Name: in.Body.Name, NameEn: in.Body.NameEn, Kind: in.Body.Kind, Priority: in.Body.Priority}
+			if err := s.Identity.UpsertChannel(ctx, s.actor(ctx), c); err != nil {
 				return nil, s.handlerError(err)
 			}
-			return &struct{ Body customer.Channel }{Body: in.Body}, nil
+			return &struct{ Body customer.Channel }{Body: c}, nil
 		})
 	huma.Register(s.api, huma.Operation{OperationID: "list-stores", Method: http.MethodGet, Path: "/api/v1/stores", Tags: []string{"Configuration"},
 		Summary: "List stores and other locations", Metadata: perm(auth.PermCustomerRead)},
@@ -67,13 +91,14 @@ func (s *Server) registerAdmin() {
 		Summary: "Create or change a store or location", Metadata: perm(auth.PermAdmin)},
 		func(ctx context.Context, in *struct {
 			Code string `path:"code"`
-			Body customer.Location
+			Body LocationInput
 		}) (*struct{ Body customer.Location }, error) {
-			in.Body.Code = in.Code
-			if err := s.Identity.UpsertLocation(ctx, s.actor(ctx), in.Body); err != nil {
+			b := in.Body
+			l := customer.Location{Code: in.Code, Name: b.Name, Channel: b.Channel, Prefecture: b.Prefecture, Address: b.Address, Latitude: b.Latitude, Longitude: b.Longitude}
+			if err := s.Identity.UpsertLocation(ctx, s.actor(ctx), l); err != nil {
 				return nil, s.handlerError(err)
 			}
-			return &struct{ Body customer.Location }{Body: in.Body}, nil
+			return &struct{ Body customer.Location }{Body: l}, nil
 		})
 	huma.Register(s.api, huma.Operation{OperationID: "list-attributes", Method: http.MethodGet, Path: "/api/v1/attributes", Tags: []string{"Configuration"},
 		Summary: "List custom attributes", Metadata: perm(auth.PermCustomerRead)},
@@ -85,13 +110,13 @@ func (s *Server) registerAdmin() {
 		Summary: "Declare or change a custom attribute", Metadata: perm(auth.PermAdmin)},
 		func(ctx context.Context, in *struct {
 			Name string `path:"name"`
-			Body customer.AttributeDef
+			Body AttributeInput
 		}) (*struct{ Body customer.AttributeDef }, error) {
-			in.Body.Name = in.Name
-			if err := s.Identity.UpsertAttribute(ctx, s.actor(ctx), in.Body); err != nil {
+			a := customer.AttributeDef{Name: in.Name, Type: in.Body.Type, Description: in.Body.Description}
+			if err := s.Identity.UpsertAttribute(ctx, s.actor(ctx), a); err != nil {
 				return nil, s.handlerError(err)
 			}
-			return &struct{ Body customer.AttributeDef }{Body: in.Body}, nil
+			return &struct{ Body customer.AttributeDef }{Body: a}, nil
 		})
 	huma.Register(s.api, huma.Operation{OperationID: "get-survivorship", Method: http.MethodGet, Path: "/api/v1/survivorship", Tags: []string{"Configuration"},
 		Summary: "Survivorship rules per golden field", Metadata: perm(auth.PermCustomerRead)},
@@ -132,11 +157,15 @@ func (s *Server) registerAdmin() {
 		Summary: "Mark a possible duplicate as two different people", Metadata: perm(auth.PermCustomerMerge)},
 		func(ctx context.Context, in *struct {
 			ID   string `path:"id"`
-			Body struct {
+			Body *struct {
 				Reason string `json:"reason,omitempty"`
-			}
+			} // optional: a pointer body is not required
 		}) (*StatusOutput, error) {
-			if err := s.Identity.DismissDuplicate(ctx, s.actor(ctx), in.ID, in.Body.Reason); err != nil {
+			reason := ""
+			if in.Body != nil {
+				reason = in.Body.Reason
+			}
+			if err := s.Identity.DismissDuplicate(ctx, s.actor(ctx), in.ID, reason); err != nil {
 				return nil, s.handlerError(err)
 			}
 			out := &StatusOutput{}

@@ -155,7 +155,7 @@ func TestErrorsAreProblems(t *testing.T) {
 				{"POST", "/api/v1/source-profiles/batch", `[{"channel":"ec","external_id":"ro","profile":{"family_name":"山田"}}]`},
 				{"PATCH", "/api/v1/customers/" + c.ID, `{"family_name":"山田"}`},
 				{"POST", "/api/v1/customers/" + c.ID + "/erasure", `{"reason":"x"}`},
-				{"PUT", "/api/v1/channels/ec", `{"code":"ec","name":"EC","kind":"ec","priority":1}`},
+				{"PUT", "/api/v1/channels/ec", `{"name":"EC","kind":"ec","priority":1}`},
 			} {
 				p := wantProblem(t, h.do(t, w.method, w.path, reader, w.body), http.StatusForbidden)
 				if !strings.Contains(p.Detail, "permission") {

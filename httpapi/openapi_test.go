@@ -338,12 +338,12 @@ func TestResponsesMatchOpenAPI(t *testing.T) {
 		// Configuration.
 		call(200, "GET", "/api/v1/channels", "/api/v1/channels", reader, nil)
 		call(200, "PUT", "/api/v1/channels/{code}", "/api/v1/channels/rakuten", admin,
-			map[string]any{"code": "rakuten", "name": "楽天市場", "name_en": "Rakuten", "kind": "marketplace", "priority": 50})
+			map[string]any{"name": "楽天市場", "name_en": "Rakuten", "kind": "marketplace", "priority": 50})
 		call(200, "PUT", "/api/v1/stores/{code}", "/api/v1/stores/shibuya", admin,
-			map[string]any{"code": "shibuya", "name": "渋谷店", "channel": "store", "prefecture": "東京都", "address": "渋谷区", "latitude": 35.66, "longitude": 139.7})
+			map[string]any{"name": "渋谷店", "channel": "store", "prefecture": "東京都", "address": "渋谷区", "latitude": 35.66, "longitude": 139.7})
 		call(200, "GET", "/api/v1/stores", "/api/v1/stores", reader, nil)
 		call(200, "PUT", "/api/v1/attributes/{name}", "/api/v1/attributes/favorite_store", admin,
-			map[string]any{"name": "favorite_store", "type": "string", "description": "Store the customer visits most"})
+			map[string]any{"type": "string", "description": "Store the customer visits most"})
 		call(200, "GET", "/api/v1/attributes", "/api/v1/attributes", reader, nil)
 		r := call(200, "GET", "/api/v1/survivorship", "/api/v1/survivorship", reader, nil)
 		var rules customer.Survivorship
