@@ -96,7 +96,9 @@ func Verify(entries iter.Seq2[Entry, error]) (int64, *Problem, error) {
 		case e.Seq != prevSeq+1 && e.Seq <= prevSeq:
 			return n, &Problem{e.Seq, fmt.Sprintf("out of order: follows entry %d", prevSeq)}, nil
 		case e.Seq != prevSeq+1:
-			return n, &Problem{e.Seq, fmt.Sprintf("entries %d to %d are missing (deleted)", prevSeq+1, e.Seq-1)}, nil
+			// A deleted entry is named by its own number, as a deleted
+			// newest entry is (by the head check).
+			return n, &Problem{prevSeq + 1, fmt.Sprintf("entries %d to %d are missing (deleted); the chain resumes at entry %d", prevSeq+1, e.Seq-1, e.Seq)}, nil
 		case e.PrevHash != prevHash:
 			return n, &Problem{e.Seq, "previous-hash link does not match entry " + strconv.FormatInt(prevSeq, 10) + " (an entry was deleted, inserted or reordered)"}, nil
 		case e.ComputeHash() != e.Hash:

@@ -147,14 +147,13 @@ func TestVerifyAuditDetectsTampering(t *testing.T) {
 		{name: "edited time", entries: 8,
 			sql:     []string{`UPDATE audit_log SET at = (SELECT at FROM audit_log WHERE seq = 1) WHERE seq = 2`},
 			wantSeq: 2, reason: []string{"edited"}},
-		// The first entry after the gap is where the chain breaks; the
-		// reason names the missing one.
+		// A deleted entry is named by its own number.
 		{name: "deleted middle entry", entries: 8,
 			sql:     []string{`DELETE FROM audit_log WHERE seq = 5`},
-			wantSeq: 6, reason: []string{"5 to 5", "missing"}},
+			wantSeq: 5, reason: []string{"5 to 5", "missing"}},
 		{name: "deleted first entry", entries: 8,
 			sql:     []string{`DELETE FROM audit_log WHERE seq = 1`},
-			wantSeq: 2, reason: []string{"1 to 1", "missing"}},
+			wantSeq: 1, reason: []string{"1 to 1", "missing"}},
 		{name: "swapped seq", entries: 8,
 			sql: []string{
 				`UPDATE audit_log SET seq = -3 WHERE seq = 3`,
@@ -179,7 +178,7 @@ func TestVerifyAuditDetectsTampering(t *testing.T) {
 			wantSeq: 5002, reason: []string{"edited"}},
 		{name: "deleted at page boundary", entries: 5003,
 			sql:     []string{`DELETE FROM audit_log WHERE seq = 5001`},
-			wantSeq: 5002, reason: []string{"5001 to 5001"}},
+			wantSeq: 5001, reason: []string{"5001 to 5001"}},
 	}
 	eachRaw(t, func(t *testing.T, db *sqlstore.DB, raw *sql.DB, rebind func(string) string) {
 		// One database per dialect; each case rebuilds the trail.
