@@ -1,5 +1,6 @@
 -- Kizuna schema v1 (SQLite). Every customer-owned table carries customer_id so
 -- the PostgreSQL twin of this schema can be distributed by customer (Citus).
+-- Small index-like tables are WITHOUT ROWID: one B-tree per insert, not two.
 CREATE TABLE settings (
     key   TEXT PRIMARY KEY,
     value TEXT NOT NULL
@@ -47,14 +48,14 @@ CREATE TABLE customer_channels (
     customer_id TEXT NOT NULL REFERENCES customers(id) DEFERRABLE INITIALLY DEFERRED,
     channel     TEXT NOT NULL,
     PRIMARY KEY (customer_id, channel)
-);
+) WITHOUT ROWID;
 CREATE INDEX customer_channels_channel ON customer_channels(channel, customer_id);
 
 CREATE TABLE customer_tags (
     customer_id TEXT NOT NULL REFERENCES customers(id) DEFERRABLE INITIALLY DEFERRED,
     tag         TEXT NOT NULL,
     PRIMARY KEY (customer_id, tag)
-);
+) WITHOUT ROWID;
 CREATE INDEX customer_tags_tag ON customer_tags(tag, customer_id);
 
 CREATE TABLE source_profiles (
@@ -88,7 +89,7 @@ CREATE TABLE customer_keys (
     customer_id TEXT NOT NULL REFERENCES customers(id) DEFERRABLE INITIALLY DEFERRED,
     profile_id  TEXT NOT NULL REFERENCES source_profiles(id) DEFERRABLE INITIALLY DEFERRED,
     PRIMARY KEY (profile_id, key)
-);
+) WITHOUT ROWID;
 CREATE INDEX customer_keys_key ON customer_keys(key);
 
 CREATE TABLE duplicates (
