@@ -9,7 +9,9 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"os"
 	"runtime"
+	"runtime/pprof"
 	"slices"
 	"sync"
 	"sync/atomic"
@@ -39,6 +41,7 @@ Use a scratch database: ingest writes demo data into it.`
 	clients := fs.Int("clients", 2, "ingest: concurrent HTTP clients")
 	rate := fs.Int("rate", 2000, "lookup: requests per second")
 	dur := fs.Duration("duration", 10*time.Second, "lookup: how long to run")
+	cpuprofile := fs.String("cpuprofile", "", "write a CPU profile of the run to this file")
 	if len(args) == 0 || (args[0] != "ingest" && args[0] != "lookup") {
 		fs.Usage()
 		if len(args) > 0 && (args[0] == "-h" || args[0] == "--help") {
@@ -73,6 +76,17 @@ Use a scratch database: ingest writes demo data into it.`
 	}
 	defer stop()
 	fmt.Fprintf(e.Stdout, "kizuna bench %s on %s (%s), GOMAXPROCS=%d\n", sub, displayDSN(cfg.DB), db.Dialect(), runtime.GOMAXPROCS(0))
+	if *cpuprofile != "" {
+		f, err := os.Create(*cpuprofile)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return err
+		}
+		defer pprof.StopCPUProfile()
+	}
 	if sub == "ingest" {
 		return benchIngest(ctx, e, db, base, key, demo.Options{People: *people, Seed: *seed}, *batch, *clients)
 	}

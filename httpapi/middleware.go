@@ -127,7 +127,7 @@ func (s *Server) authenticate(next http.Handler) http.Handler {
 			writeProblem(w, r, &Problem{Status: http.StatusUnauthorized, Detail: "an API key is required: send Authorization: Bearer kz_… (create one with `kizuna apikey create`)"})
 			return
 		}
-		key, err := auth.Authenticate(r.Context(), s.Auth, presented)
+		key, err := s.keys.authenticate(r.Context(), s.Auth, presented)
 		if err != nil {
 			p := problemFromError(err)
 			if p.Status == http.StatusUnauthorized {

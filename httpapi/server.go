@@ -53,6 +53,7 @@ type Server struct {
 	reads    *audit.Batcher
 	metrics  *metrics
 	limiters sync.Map // API key ID → *rate.Limiter
+	keys     keyCache
 }
 
 // New builds the server and registers every route.
