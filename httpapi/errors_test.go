@@ -11,6 +11,7 @@ import (
 
 	"github.com/kizuna-oss/kizuna/auth"
 	"github.com/kizuna-oss/kizuna/customer"
+	"github.com/kizuna-oss/kizuna/httpapi"
 	"github.com/kizuna-oss/kizuna/store/sqlstore"
 	"github.com/kizuna-oss/kizuna/store/sqlstore/sqltest"
 )
@@ -135,6 +136,15 @@ func TestErrorsAreProblems(t *testing.T) {
 			h.must(t, http.StatusOK, "GET", "/api/v1/channels", secret, nil)
 			if err := db.RevokeAPIKey(context.Background(), k.ID, time.Now()); err != nil {
 				t.Fatal(err)
+			}
+			// A verified key is cached for httpapi.KeyCacheTTL: revocation
+			// must take effect within it, not necessarily at once.
+			revoked := time.Now()
+			for h.do(t, "GET", "/api/v1/channels", secret, nil).Code == http.StatusOK {
+				if time.Since(revoked) > httpapi.KeyCacheTTL+500*time.Millisecond {
+					t.Fatalf("revoked key still accepted after %s", time.Since(revoked))
+				}
+				time.Sleep(20 * time.Millisecond)
 			}
 			p := wantProblem(t, h.do(t, "GET", "/api/v1/channels", secret, nil), http.StatusUnauthorized)
 			if !strings.Contains(p.Detail, "revoked") {

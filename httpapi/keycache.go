@@ -8,9 +8,11 @@ import (
 	"github.com/kizuna-oss/kizuna/auth"
 )
 
-// keyTTL is how long a verified API key is trusted without asking the
-// database again. A key revoked in another process stops working within it.
-const keyTTL = 10 * time.Second
+// KeyCacheTTL is how long a verified API key is trusted without asking
+// the database again: a revoked key stops working within it. One check a
+// second per key is nothing for the database, and a second is short enough
+// for revocation.
+const KeyCacheTTL = time.Second
 
 // keyCache remembers verified API keys by their full presented value, so a
 // POS terminal doing thousands of lookups costs one key check per TTL.
@@ -40,7 +42,7 @@ func (c *keyCache) authenticate(ctx context.Context, store auth.Store, presented
 	if c.m == nil || len(c.m) > 10000 { // bounded: drop everything rather than grow without limit
 		c.m = map[string]cachedKey{}
 	}
-	c.m[presented] = cachedKey{key: key, expires: now.Add(keyTTL)}
+	c.m[presented] = cachedKey{key: key, expires: now.Add(KeyCacheTTL)}
 	c.mu.Unlock()
 	return key, nil
 }
