@@ -119,13 +119,31 @@ func flags(e *Env, name, args, about string) *flag.FlagSet {
 	return fs
 }
 
-// parse parses flags; a parse error becomes a usage error.
+// parse parses flags; a parse error becomes a usage error. Flags may also
+// follow positional arguments (kizuna user disable alice --db prod.db): the
+// flag package alone would stop at "alice" and silently leave --db unset.
+// After "--" everything is positional.
 func parse(fs *flag.FlagSet, args []string) error {
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return err
+	var pos []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			if errors.Is(err, flag.ErrHelp) {
+				return err
+			}
+			return fmt.Errorf("%w", errUsage)
 		}
-		return fmt.Errorf("%w", errUsage)
+		rest := fs.Args()
+		if len(rest) == 0 {
+			break
+		}
+		if len(rest) < len(args) && args[len(args)-len(rest)-1] == "--" {
+			pos = append(pos, rest...)
+			break
+		}
+		pos, args = append(pos, rest[0]), rest[1:]
+	}
+	if len(pos) > 0 {
+		return fs.Parse(append([]string{"--"}, pos...)) // fs.Args() = pos
 	}
 	return nil
 }
@@ -166,6 +184,10 @@ func runMigrate(ctx context.Context, e *Env, args []string) error {
 		return fmt.Errorf("kizuna migrate: say up or status: %w", errUsage)
 	}
 	sub := args[0]
+	if sub != "up" && sub != "status" {
+		fs.Usage() // before opening (and so creating) the database
+		return fmt.Errorf("kizuna migrate: unknown subcommand %q: %w", sub, errUsage)
+	}
 	if err := parse(fs, args[1:]); err != nil {
 		return err
 	}

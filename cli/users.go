@@ -6,6 +6,7 @@ import (
 	"crypto/rand"
 	"encoding/base64"
 	"fmt"
+	"slices"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -65,6 +66,10 @@ Roles: ` + strings.Join(auth.Roles, ", ")
 		return fmt.Errorf("kizuna user: say add, list, disable, set-password or set-role: %w", errUsage)
 	}
 	sub := args[0]
+	if !slices.Contains([]string{"add", "list", "disable", "set-password", "set-role"}, sub) {
+		fs.Usage() // before opening the database: a typo is a usage error, not a schema one
+		return fmt.Errorf("kizuna user: unknown subcommand %q: %w", sub, errUsage)
+	}
 	if err := parse(fs, args[1:]); err != nil {
 		return err
 	}
@@ -196,6 +201,10 @@ func runAPIKey(ctx context.Context, e *Env, args []string) error {
 		return fmt.Errorf("kizuna apikey: say create, list or revoke: %w", errUsage)
 	}
 	sub := args[0]
+	if !slices.Contains([]string{"create", "list", "revoke"}, sub) {
+		fs.Usage()
+		return fmt.Errorf("kizuna apikey: unknown subcommand %q: %w", sub, errUsage)
+	}
 	if err := parse(fs, args[1:]); err != nil {
 		return err
 	}
