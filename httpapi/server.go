@@ -145,7 +145,8 @@ func (s *Server) limiter(keyID string) *rate.Limiter {
 	if l, ok := s.limiters.Load(keyID); ok {
 		return l.(*rate.Limiter)
 	}
-	l, _ := s.limiters.LoadOrStore(keyID, rate.NewLimiter(rate.Limit(s.RatePerKey), int(2*s.RatePerKey)))
+	burst := int(min(max(2*s.RatePerKey, 1), 1e6)) // at least one request; no overflow for huge rates
+	l, _ := s.limiters.LoadOrStore(keyID, rate.NewLimiter(rate.Limit(s.RatePerKey), burst))
 	return l.(*rate.Limiter)
 }
 

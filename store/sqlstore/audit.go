@@ -4,7 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
-	"iter"
 	"strings"
 	"time"
 
@@ -118,13 +117,21 @@ func (db *DB) AuditEntries(ctx context.Context, f audit.Filter) ([]audit.Entry, 
 	return out, rows.Err()
 }
 
-// VerifyAudit walks the whole chain in order and checks it against the
-// stored head, so deleting the newest entries is caught too.
+// VerifyAudit walks the chain in order up to the head it read first, so
+// entries appended meanwhile (a live server) neither break nor prolong the
+// check, and compares the end with that head, so deleting the newest
+// entries is caught too.
 func (db *DB) VerifyAudit(ctx context.Context) (int64, *audit.Problem, error) {
+	var headSeq int64
+	var headHash string
+	if err := db.read.QueryRowContext(ctx, `SELECT seq, hash FROM audit_head WHERE id = 1`).Scan(&headSeq, &headHash); err != nil {
+		return 0, nil, fmt.Errorf("read audit head: %w", err)
+	}
+	var last audit.Entry
 	all := func(yield func(audit.Entry, error) bool) {
 		var after int64
-		for {
-			rows, err := db.read.QueryContext(ctx, db.rebind(`SELECT `+auditCols+` FROM audit_log WHERE seq > ? ORDER BY seq LIMIT 5000`), after)
+		for after < headSeq {
+			rows, err := db.read.QueryContext(ctx, db.rebind(`SELECT `+auditCols+` FROM audit_log WHERE seq > ? AND seq <= ? ORDER BY seq LIMIT 5000`), after, headSeq)
 			if err != nil {
 				yield(audit.Entry{}, err)
 				return
@@ -133,7 +140,7 @@ func (db *DB) VerifyAudit(ctx context.Context) (int64, *audit.Problem, error) {
 			for rows.Next() {
 				e, err := scanAudit(rows)
 				n++
-				after = e.Seq
+				after, last = e.Seq, e
 				if !yield(e, err) || err != nil {
 					rows.Close()
 					return
@@ -150,23 +157,9 @@ func (db *DB) VerifyAudit(ctx context.Context) (int64, *audit.Problem, error) {
 			}
 		}
 	}
-	var last audit.Entry
-	tracked := iter.Seq2[audit.Entry, error](func(yield func(audit.Entry, error) bool) {
-		for e, err := range all {
-			last = e
-			if !yield(e, err) {
-				return
-			}
-		}
-	})
-	n, p, err := audit.Verify(tracked)
+	n, p, err := audit.Verify(all)
 	if err != nil || p != nil {
 		return n, p, err
-	}
-	var headSeq int64
-	var headHash string
-	if err := db.read.QueryRowContext(ctx, `SELECT seq, hash FROM audit_head WHERE id = 1`).Scan(&headSeq, &headHash); err != nil {
-		return n, nil, fmt.Errorf("read audit head: %w", err)
 	}
 	if headSeq != last.Seq || (headSeq > 0 && headHash != last.Hash) {
 		return n, &audit.Problem{Seq: last.Seq + 1, Reason: fmt.Sprintf("the chain head records entry %d but the log ends at entry %d (newest entries deleted or head edited)", headSeq, last.Seq)}, nil

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -265,4 +266,36 @@ func resetAudit(t *testing.T, raw *sql.DB) {
 			t.Fatalf("%s: %v", q, err)
 		}
 	}
+}
+
+// A live server keeps appending while an operator verifies: the check must
+// neither report a false break nor chase new entries forever.
+func TestVerifyWhileAppending(t *testing.T) {
+	sqltest.Each(t, func(t *testing.T, db *sqlstore.DB) {
+		ctx := context.Background()
+		done := make(chan struct{})
+		var wg sync.WaitGroup
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := 0; ; i++ {
+				select {
+				case <-done:
+					return
+				default:
+				}
+				if err := db.AppendAudit(ctx, audit.Entry{ActorType: "system", ActorID: "t", Action: "test.append", ObjectID: fmt.Sprint(i)}); err != nil {
+					t.Error(err)
+					return
+				}
+			}
+		}()
+		for range 200 {
+			if n, p, err := db.VerifyAudit(ctx); err != nil || p != nil {
+				t.Errorf("verify during appends: n=%d problem=%v err=%v", n, p, err)
+			}
+		}
+		close(done)
+		wg.Wait()
+	})
 }
