@@ -140,17 +140,28 @@ func LoadDemo(ctx context.Context, db *sqlstore.DB, opts demo.Options, batch int
 		}
 	}
 	var truth *csv.Writer
+	var closeTruth func() error
 	if truthPath != "" {
 		f, err := os.Create(truthPath)
 		if err != nil {
 			return st, fmt.Errorf("create truth file: %w", err)
 		}
-		defer f.Close()
+		defer f.Close() // on error paths; the success path closes and checks below
 		bw := bufio.NewWriter(f)
-		defer bw.Flush()
 		truth = csv.NewWriter(bw)
-		defer truth.Flush()
-		truth.Write([]string{"channel", "external_id", "person_id"})
+		closeTruth = func() error {
+			truth.Flush()
+			if err := truth.Error(); err != nil {
+				return err
+			}
+			if err := bw.Flush(); err != nil {
+				return err
+			}
+			return f.Close()
+		}
+		if err := truth.Write([]string{"channel", "external_id", "person_id"}); err != nil {
+			return st, fmt.Errorf("write truth file: %w", err)
+		}
 	}
 	items := make([]customer.SourceProfileInput, 0, batch)
 	lastPerson := ""
@@ -186,7 +197,9 @@ func LoadDemo(ctx context.Context, db *sqlstore.DB, opts demo.Options, batch int
 		items = append(items, customer.SourceProfileInput{Channel: r.Channel, ExternalID: r.ExternalID, ObservedAt: &at, Profile: raw})
 		st.Records++
 		if truth != nil {
-			truth.Write([]string{r.Channel, r.ExternalID, r.PersonID})
+			if err := truth.Write([]string{r.Channel, r.ExternalID, r.PersonID}); err != nil {
+				return fmt.Errorf("write truth file: %w", err)
+			}
 		}
 		if r.PersonID != lastPerson { // records arrive person by person
 			lastPerson = r.PersonID
@@ -202,6 +215,11 @@ func LoadDemo(ctx context.Context, db *sqlstore.DB, opts demo.Options, batch int
 	})
 	if err == nil {
 		err = flush()
+	}
+	if err == nil && closeTruth != nil {
+		if err = closeTruth(); err != nil {
+			err = fmt.Errorf("write truth file: %w", err)
+		}
 	}
 	if err != nil {
 		return st, err

@@ -15,6 +15,7 @@ import (
 	"github.com/kizuna-oss/kizuna/audit"
 	"github.com/kizuna-oss/kizuna/auth"
 	"github.com/kizuna-oss/kizuna/config"
+	"github.com/kizuna-oss/kizuna/customer"
 	"github.com/kizuna-oss/kizuna/store/sqlstore"
 )
 
@@ -33,6 +34,9 @@ func randomPassword() string {
 func readPassword(e *Env, generate bool) (string, bool, error) {
 	if generate {
 		return randomPassword(), true, nil
+	}
+	if e.Stdin == nil {
+		return "", false, fmt.Errorf("no standard input to read the password from: use --generate-password")
 	}
 	r := bufio.NewReader(e.Stdin)
 	line, err := r.ReadString('\n')
@@ -98,6 +102,9 @@ Roles: ` + strings.Join(auth.Roles, ", ")
 		}
 		if err := auth.ValidateRole(*role); err != nil {
 			return err
+		}
+		if *locale != "ja" && *locale != "en" {
+			return fmt.Errorf("--locale must be ja or en, not %q: %w", *locale, errUsage)
 		}
 		pw, generated, err := readPassword(e, *gen)
 		if err != nil {
@@ -263,6 +270,17 @@ func runAPIKey(ctx context.Context, e *Env, args []string) error {
 }
 
 func createAPIKey(ctx context.Context, db *sqlstore.DB, name string, scopes, channels []string) (*auth.APIKey, string, error) {
+	if len(channels) > 0 {
+		known, err := db.Channels(ctx)
+		if err != nil {
+			return nil, "", err
+		}
+		for _, c := range channels {
+			if !slices.ContainsFunc(known, func(k customer.Channel) bool { return k.Code == c }) {
+				return nil, "", kizuna.FieldError("channels", "unknown channel %q (kizuna lists channels at GET /api/v1/channels)", c)
+			}
+		}
+	}
 	k, secret, err := auth.NewAPIKey(name, scopes, channels, "cli")
 	if err != nil {
 		return nil, "", err

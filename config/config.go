@@ -72,7 +72,9 @@ func (c *Config) Validate() error {
 	if strings.TrimSpace(c.DB) == "" {
 		errs = append(errs, errors.New("--db (KIZUNA_DB) is empty: give a SQLite file path or a postgres:// URL"))
 	}
-	if c.Addr != "" {
+	if c.Addr == "" {
+		errs = append(errs, errors.New("--addr (KIZUNA_ADDR) is empty: give host:port, e.g. 127.0.0.1:8080"))
+	} else {
 		if _, port, err := net.SplitHostPort(c.Addr); err != nil {
 			errs = append(errs, fmt.Errorf("--addr (KIZUNA_ADDR) %q is not host:port: %v", c.Addr, err))
 		} else if p, err := strconv.Atoi(port); err != nil || p < 0 || p > 65535 {

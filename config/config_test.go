@@ -162,6 +162,7 @@ func TestValidateMessages(t *testing.T) {
 		want []string // substrings of the message
 	}{
 		{"empty db", func(c *config.Config) { c.DB = "  " }, []string{"--db (KIZUNA_DB) is empty", "postgres://"}},
+		{"addr empty", func(c *config.Config) { c.Addr = "" }, []string{"--addr (KIZUNA_ADDR) is empty"}},
 		{"addr without port", func(c *config.Config) { c.Addr = "nonsense" }, []string{`--addr (KIZUNA_ADDR) "nonsense" is not host:port`}},
 		{"addr port not a number", func(c *config.Config) { c.Addr = "localhost:http-alt" }, []string{`--addr (KIZUNA_ADDR) "localhost:http-alt" has an invalid port`}},
 		{"addr port too big", func(c *config.Config) { c.Addr = "127.0.0.1:65536" }, []string{`"127.0.0.1:65536" has an invalid port`}},
@@ -198,7 +199,6 @@ func TestValidateMessages(t *testing.T) {
 
 func TestValidateAccepts(t *testing.T) {
 	for _, edit := range []func(*config.Config){
-		func(c *config.Config) { c.Addr = "" }, // no listener (commands other than serve)
 		func(c *config.Config) { c.Addr = ":8080" },
 		func(c *config.Config) { c.Addr = "[::1]:0" },
 		func(c *config.Config) { c.Addr = "localhost:65535" },
