@@ -42,15 +42,8 @@ Use a scratch database: ingest writes demo data into it.`
 	rate := fs.Int("rate", 2000, "lookup: requests per second")
 	dur := fs.Duration("duration", 10*time.Second, "lookup: how long to run")
 	cpuprofile := fs.String("cpuprofile", "", "write a CPU profile of the run to this file")
-	if len(args) == 0 || (args[0] != "ingest" && args[0] != "lookup") {
-		fs.Usage()
-		if len(args) > 0 && (args[0] == "-h" || args[0] == "--help") {
-			return nil
-		}
-		return fmt.Errorf("kizuna bench: say ingest or lookup: %w", errUsage)
-	}
-	sub := args[0]
-	if err := parse(fs, args[1:]); err != nil {
+	sub, err := subcommand(fs, args, "ingest", "lookup")
+	if err != nil {
 		return err
 	}
 	if err := cfg.Validate(); err != nil {

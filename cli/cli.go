@@ -11,6 +11,7 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"slices"
 	"strings"
 
 	"github.com/kizuna-oss/kizuna"
@@ -148,6 +149,38 @@ func parse(fs *flag.FlagSet, args []string) error {
 	return nil
 }
 
+// subcommand takes "NAME [flags]" for commands that have subcommands and
+// parses the flags. The name is checked before anything is opened: a typo
+// is a usage error, never a database file created by accident.
+func subcommand(fs *flag.FlagSet, args []string, valid ...string) (string, error) {
+	if len(args) > 0 && (args[0] == "-h" || args[0] == "--help" || args[0] == "help") {
+		fs.Usage()
+		return "", flag.ErrHelp
+	}
+	if len(args) == 0 || strings.HasPrefix(args[0], "-") {
+		fs.Usage()
+		say := strings.Join(valid, ", ")
+		if len(valid) > 1 {
+			say = strings.Join(valid[:len(valid)-1], ", ") + " or " + valid[len(valid)-1]
+		}
+		return "", fmt.Errorf("kizuna %s: say %s: %w", fs.Name(), say, errUsage)
+	}
+	if !slices.Contains(valid, args[0]) {
+		fs.Usage()
+		return "", fmt.Errorf("kizuna %s: unknown subcommand %q: %w", fs.Name(), args[0], errUsage)
+	}
+	return args[0], parse(fs, args[1:])
+}
+
+// validOpen validates the configuration and opens the database, refusing a
+// schema this binary does not know.
+func validOpen(ctx context.Context, cfg *config.Config) (*sqlstore.DB, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	return openDB(ctx, cfg.DB)
+}
+
 // openDB opens the database and checks its schema is the one this binary
 // knows (every command but migrate).
 func openDB(ctx context.Context, dsn string) (*sqlstore.DB, error) {
@@ -175,20 +208,8 @@ func runMigrate(ctx context.Context, e *Env, args []string) error {
 	cfg := config.Defaults()
 	fs := flags(e, "migrate", "up|status [flags]", "up applies every pending schema migration; status shows the schema version.")
 	cfg.BindDB(fs, e.Getenv)
-	if len(args) == 0 || strings.HasPrefix(args[0], "-") {
-		if len(args) > 0 && (args[0] == "-h" || args[0] == "--help") {
-			fs.Usage()
-			return flag.ErrHelp
-		}
-		fs.Usage()
-		return fmt.Errorf("kizuna migrate: say up or status: %w", errUsage)
-	}
-	sub := args[0]
-	if sub != "up" && sub != "status" {
-		fs.Usage() // before opening (and so creating) the database
-		return fmt.Errorf("kizuna migrate: unknown subcommand %q: %w", sub, errUsage)
-	}
-	if err := parse(fs, args[1:]); err != nil {
+	sub, err := subcommand(fs, args, "up", "status")
+	if err != nil {
 		return err
 	}
 	if err := cfg.Validate(); err != nil {

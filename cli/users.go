@@ -62,25 +62,11 @@ Roles: ` + strings.Join(auth.Roles, ", ")
 	display := fs.String("display-name", "", "name shown in the console and audit trail")
 	locale := fs.String("locale", "ja", "console language: ja or en")
 	gen := fs.Bool("generate-password", false, "generate a random password and print it")
-	if len(args) == 0 || strings.HasPrefix(args[0], "-") {
-		fs.Usage()
-		if len(args) > 0 && (args[0] == "-h" || args[0] == "--help") {
-			return nil
-		}
-		return fmt.Errorf("kizuna user: say add, list, disable, set-password or set-role: %w", errUsage)
-	}
-	sub := args[0]
-	if !slices.Contains([]string{"add", "list", "disable", "set-password", "set-role"}, sub) {
-		fs.Usage() // before opening the database: a typo is a usage error, not a schema one
-		return fmt.Errorf("kizuna user: unknown subcommand %q: %w", sub, errUsage)
-	}
-	if err := parse(fs, args[1:]); err != nil {
+	sub, err := subcommand(fs, args, "add", "list", "disable", "set-password", "set-role")
+	if err != nil {
 		return err
 	}
-	if err := cfg.Validate(); err != nil {
-		return err
-	}
-	db, err := openDB(ctx, cfg.DB)
+	db, err := validOpen(ctx, &cfg)
 	if err != nil {
 		return err
 	}
@@ -200,25 +186,11 @@ func runAPIKey(ctx context.Context, e *Env, args []string) error {
 	name := fs.String("name", "", "what the key is for, e.g. \"Shibuya POS\"")
 	scopes := fs.String("scopes", "read", "comma-separated: "+strings.Join(auth.Scopes, ", "))
 	channels := fs.String("channels", "", "comma-separated channel codes the key may write for (default: all)")
-	if len(args) == 0 || strings.HasPrefix(args[0], "-") {
-		fs.Usage()
-		if len(args) > 0 && (args[0] == "-h" || args[0] == "--help") {
-			return nil
-		}
-		return fmt.Errorf("kizuna apikey: say create, list or revoke: %w", errUsage)
-	}
-	sub := args[0]
-	if !slices.Contains([]string{"create", "list", "revoke"}, sub) {
-		fs.Usage()
-		return fmt.Errorf("kizuna apikey: unknown subcommand %q: %w", sub, errUsage)
-	}
-	if err := parse(fs, args[1:]); err != nil {
+	sub, err := subcommand(fs, args, "create", "list", "revoke")
+	if err != nil {
 		return err
 	}
-	if err := cfg.Validate(); err != nil {
-		return err
-	}
-	db, err := openDB(ctx, cfg.DB)
+	db, err := validOpen(ctx, &cfg)
 	if err != nil {
 		return err
 	}
@@ -315,20 +287,10 @@ func runAudit(ctx context.Context, e *Env, args []string) error {
 	cfg := config.Defaults()
 	fs := flags(e, "audit", "verify [flags]", "verify walks the whole hash-chained audit trail and names the first edited, deleted or reordered entry. Exit status 1 when the chain is broken.")
 	cfg.BindDB(fs, e.Getenv)
-	if len(args) == 0 || args[0] != "verify" {
-		fs.Usage()
-		if len(args) > 0 && (args[0] == "-h" || args[0] == "--help") {
-			return nil
-		}
-		return fmt.Errorf("kizuna audit: say verify: %w", errUsage)
-	}
-	if err := parse(fs, args[1:]); err != nil {
+	if _, err := subcommand(fs, args, "verify"); err != nil {
 		return err
 	}
-	if err := cfg.Validate(); err != nil {
-		return err
-	}
-	db, err := openDB(ctx, cfg.DB)
+	db, err := validOpen(ctx, &cfg)
 	if err != nil {
 		return err
 	}
