@@ -195,12 +195,29 @@ func openDB(ctx context.Context, dsn string) (*sqlstore.DB, error) {
 	return db, nil
 }
 
-func runVersion(_ context.Context, e *Env, args []string) error {
-	fs := flags(e, "version", "", "Print the version.")
+func runVersion(ctx context.Context, e *Env, args []string) error {
+	cfg := config.Defaults()
+	fs := flags(e, "version", "[--db DSN]", "Print the version and the schema version this binary needs; with an existing database, also the database's schema version.")
+	cfg.BindDB(fs, e.Getenv)
 	if err := parse(fs, args); err != nil {
 		return err
 	}
 	fmt.Fprintf(e.Stdout, "kizuna %s\n", Version)
+	if !sqlstore.IsPostgresDSN(cfg.DB) {
+		if _, err := os.Stat(cfg.DB); err != nil {
+			return nil // no database here: say nothing rather than create one
+		}
+	}
+	db, err := sqlstore.Open(ctx, cfg.DB)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	v, err := db.SchemaVersion(ctx)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(e.Stdout, "schema: database %s is at version %d; this kizuna needs version %d\n", displayDSN(cfg.DB), v, db.LatestVersion())
 	return nil
 }
 

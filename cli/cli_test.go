@@ -176,7 +176,7 @@ func TestEverySubcommandHelp(t *testing.T) {
 		"apikey":  {"-db", "-name", "-scopes", "-channels", "create", "list", "revoke"},
 		"audit":   {"-db", "verify"},
 		"bench":   {"-db", "-customers", "-seed", "-batch", "-clients", "-rate", "-duration", "ingest", "lookup"},
-		"version": {},
+		"version": {"-db"},
 	}
 	if len(flagsOf) != len(subcommands) {
 		t.Fatal("flagsOf and subcommands disagree")
@@ -218,6 +218,16 @@ func TestUsageErrors(t *testing.T) {
 	k.fails(2, []string{"flag provided but not defined: -verbose"}, "version", "--verbose")
 	if got := k.ok("version"); got != "kizuna "+cli.Version+"\n" {
 		t.Errorf("version printed %q", got)
+	}
+	// With an existing database it tells its schema version; it never creates one.
+	m, path := migrated(t)
+	mustContain(t, "version --db", m.ok("version"), "kizuna "+cli.Version, "is at version 1; this kizuna needs version 1", path)
+	missing := filepath.Join(t.TempDir(), "none.db")
+	if got := k.ok("version", "--db", missing); got != "kizuna "+cli.Version+"\n" {
+		t.Errorf("version with a missing database printed %q", got)
+	}
+	if _, err := os.Stat(missing); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("version created %s", missing)
 	}
 }
 
