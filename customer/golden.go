@@ -103,7 +103,6 @@ func (s Survivorship) RuleFor(field string) Rule {
 type candidate[T any] struct {
 	src   *SourceProfile
 	value T
-	key   string // comparison key for most_frequent
 }
 
 // BuildGolden computes the golden profile, its lineage and the channel list

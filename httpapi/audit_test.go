@@ -78,7 +78,7 @@ func TestAuditTrail(t *testing.T) {
 		r.json(t, &created)
 		a := created.Customer.ID
 
-		r = h.must(t, http.StatusOK, "GET", "/api/v1/customers/"+a, admin, nil)
+		h.must(t, http.StatusOK, "GET", "/api/v1/customers/"+a, admin, nil)
 		write(200, "customer.update", "PATCH", "/api/v1/customers/"+a, map[string]any{"given_name": "華", "emails": []string{"yamada.h@example.jp", "hanako.yamada@example.jp"}})
 		write(201, "source_profile.create", "POST", "/api/v1/source-profiles",
 			map[string]any{"channel": "ec", "external_id": "ec-yamada", "profile": map[string]any{"family_name": "山田", "phones": []string{"090-1111-2222"}}})
