@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net"
 	"net/http"
 	"time"
@@ -11,6 +12,7 @@ import (
 	"github.com/kizuna-oss/kizuna/auth"
 	"github.com/kizuna-oss/kizuna/config"
 	"github.com/kizuna-oss/kizuna/httpapi"
+	"github.com/kizuna-oss/kizuna/idempotency"
 	"github.com/kizuna-oss/kizuna/identity"
 	"github.com/kizuna-oss/kizuna/store/sqlstore"
 )
@@ -59,6 +61,7 @@ func runServe(ctx context.Context, e *Env, args []string) error {
 
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
+	go pruneIdempotencyKeys(ctx, db, logger)
 	select {
 	case err := <-errc:
 		return err
@@ -75,6 +78,26 @@ func runServe(ctx context.Context, e *Env, args []string) error {
 	}
 	logger.Info("stopped")
 	return nil
+}
+
+// pruneIdempotencyKeys forgets Idempotency-Key answers older than the
+// retention period, hourly, so the table does not grow without bound.
+func pruneIdempotencyKeys(ctx context.Context, db *sqlstore.DB, logger *slog.Logger) {
+	t := time.NewTicker(time.Hour)
+	defer t.Stop()
+	for {
+		n, err := db.PruneIdempotencyKeys(ctx, time.Now().Add(-idempotency.Retention))
+		if err != nil && ctx.Err() == nil {
+			logger.Error("pruning idempotency keys failed", "err", err)
+		} else if n > 0 {
+			logger.Info("pruned idempotency keys", "count", n)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
 }
 
 // printDemoLogin shows the demo administrator's login while it still has
