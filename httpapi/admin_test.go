@@ -1,6 +1,7 @@
 package httpapi_test
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/kizuna-oss/kizuna/customer"
@@ -41,4 +42,24 @@ func TestConfigurationAndDismiss(t *testing.T) {
 			t.Fatalf("dismissed list: %+v", dups.Items)
 		}
 	})
+}
+
+func TestSecurityHeaders(t *testing.T) {
+	db := sqltest.Open(t, sqlstore.SQLite)
+	h := newHarness(t, db)
+	_, admin := h.adminKey(t)
+	for _, path := range []string{"/", "/api/openapi.json", "/api/v1/channels", "/api/v1/nosuch"} {
+		r := h.do(t, "GET", path, admin, nil)
+		for k, v := range map[string]string{"X-Content-Type-Options": "nosniff", "X-Frame-Options": "DENY", "Referrer-Policy": "no-referrer"} {
+			if got := r.Header.Get(k); got != v {
+				t.Errorf("GET %s: %s = %q, want %q", path, k, got, v)
+			}
+		}
+		if !strings.Contains(r.Header.Get("Content-Security-Policy"), "default-src 'none'") {
+			t.Errorf("GET %s: CSP %q", path, r.Header.Get("Content-Security-Policy"))
+		}
+		if strings.HasPrefix(path, "/api/v1/") && r.Header.Get("Cache-Control") != "no-store" {
+			t.Errorf("GET %s: personal data must not be cached (Cache-Control %q)", path, r.Header.Get("Cache-Control"))
+		}
+	}
 }

@@ -93,7 +93,7 @@ func New(d Deps) *Server {
 	s.mux.Handle("GET /metrics", promhttp.HandlerFor(s.metrics.reg, promhttp.HandlerOpts{}))
 	s.mux.HandleFunc("GET /{$}", s.index)
 
-	s.handler = s.recoverer(s.observe(s.authenticate(s.idempotent(s.mux))))
+	s.handler = s.recoverer(s.observe(secure(s.authenticate(s.idempotent(s.mux)))))
 	return s
 }
 
