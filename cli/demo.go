@@ -9,6 +9,7 @@ import (
 	"io"
 	"os"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/kizuna-oss/kizuna"
@@ -163,28 +164,52 @@ func LoadDemo(ctx context.Context, db *sqlstore.DB, opts demo.Options, batch int
 			return st, fmt.Errorf("write truth file: %w", err)
 		}
 	}
+	// Two ingesters: while one batch holds the (single) writer, the next is
+	// parsed and normalized on the other core.
+	ictx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	batches := make(chan []customer.SourceProfileInput, 1)
+	var mu sync.Mutex
+	var ingestErr error
+	var wg sync.WaitGroup
+	for range 2 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for items := range batches {
+				res, err := svc.Ingest(ictx, actor, nil, items)
+				mu.Lock()
+				if err != nil && ingestErr == nil {
+					ingestErr = err
+					cancel()
+				}
+				for _, r := range res {
+					switch r.Status {
+					case identity.ResultCreated:
+						st.Created++
+					case identity.ResultJoined:
+						st.Joined++
+					case identity.ResultRejected:
+						st.Rejected++
+					}
+					st.Duplicates += len(r.Duplicates)
+				}
+				mu.Unlock()
+			}
+		}()
+	}
 	items := make([]customer.SourceProfileInput, 0, batch)
 	lastPerson := ""
 	flush := func() error {
 		if len(items) == 0 {
 			return nil
 		}
-		res, err := svc.Ingest(ctx, actor, nil, items)
-		if err != nil {
-			return err
+		select {
+		case batches <- items:
+		case <-ictx.Done():
+			return ictx.Err()
 		}
-		for _, r := range res {
-			switch r.Status {
-			case identity.ResultCreated:
-				st.Created++
-			case identity.ResultJoined:
-				st.Joined++
-			case identity.ResultRejected:
-				st.Rejected++
-			}
-			st.Duplicates += len(r.Duplicates)
-		}
-		items = items[:0]
+		items = make([]customer.SourceProfileInput, 0, batch)
 		return nil
 	}
 	done := 0
@@ -215,6 +240,11 @@ func LoadDemo(ctx context.Context, db *sqlstore.DB, opts demo.Options, batch int
 	})
 	if err == nil {
 		err = flush()
+	}
+	close(batches)
+	wg.Wait()
+	if ingestErr != nil {
+		err = ingestErr
 	}
 	if err == nil && closeTruth != nil {
 		if err = closeTruth(); err != nil {
