@@ -118,12 +118,11 @@ func benchIngest(ctx context.Context, e *Env, db *sqlstore.DB, base, key string,
 		return nil
 	}
 	err := demo.Generate(opts, func(r demo.Record) error {
-		raw, err := json.Marshal(r.Profile)
+		in, err := r.Input()
 		if err != nil {
 			return err
 		}
-		at := r.ObservedAt
-		items = append(items, customer.SourceProfileInput{Channel: r.Channel, ExternalID: r.ExternalID, ObservedAt: &at, Profile: raw})
+		items = append(items, in)
 		records++
 		if len(items) == batch {
 			return encode()

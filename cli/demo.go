@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"context"
 	"encoding/csv"
-	"encoding/json"
 	"fmt"
 	"io"
 	"os"
@@ -214,12 +213,11 @@ func LoadDemo(ctx context.Context, db *sqlstore.DB, opts demo.Options, batch int
 	}
 	done := 0
 	err := demo.Generate(opts, func(r demo.Record) error {
-		raw, err := json.Marshal(r.Profile)
+		in, err := r.Input()
 		if err != nil {
 			return err
 		}
-		at := r.ObservedAt
-		items = append(items, customer.SourceProfileInput{Channel: r.Channel, ExternalID: r.ExternalID, ObservedAt: &at, Profile: raw})
+		items = append(items, in)
 		st.Records++
 		if truth != nil {
 			if err := truth.Write([]string{r.Channel, r.ExternalID, r.PersonID}); err != nil {

@@ -1,6 +1,8 @@
 package demo
 
 import (
+	"encoding/json"
+	"fmt"
 	"strings"
 
 	"github.com/kizuna-oss/kizuna/customer"
@@ -366,4 +368,14 @@ func (g *generator) address(a addr, ch int) customer.Address {
 		out.Prefecture = "" // 政令市 addresses are often written without it
 	}
 	return out
+}
+
+// Input is the record as a channel would send it to Kizuna's ingest.
+func (r Record) Input() (customer.SourceProfileInput, error) {
+	raw, err := json.Marshal(r.Profile)
+	if err != nil {
+		return customer.SourceProfileInput{}, fmt.Errorf("demo record %s/%s: %w", r.Channel, r.ExternalID, err)
+	}
+	at := r.ObservedAt
+	return customer.SourceProfileInput{Channel: r.Channel, ExternalID: r.ExternalID, ObservedAt: &at, Profile: raw}, nil
 }

@@ -2,7 +2,6 @@ package identity_test
 
 import (
 	"context"
-	"encoding/json"
 	"testing"
 
 	"github.com/kizuna-oss/kizuna/customer"
@@ -27,10 +26,9 @@ func BenchmarkIngest(b *testing.B) {
 			}
 			var items []customer.SourceProfileInput
 			err := demo.Generate(demo.Options{People: 3000 * max(1, b.N/3000+1), Seed: 9}, func(r demo.Record) error {
-				raw, _ := json.Marshal(r.Profile)
-				at := r.ObservedAt
-				items = append(items, customer.SourceProfileInput{Channel: r.Channel, ExternalID: r.ExternalID, ObservedAt: &at, Profile: raw})
-				return nil
+				in, err := r.Input()
+				items = append(items, in)
+				return err
 			})
 			if err != nil {
 				b.Fatal(err)
