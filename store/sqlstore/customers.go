@@ -98,18 +98,7 @@ func (t *tx) flush(ctx context.Context) error {
 		for start := 0; start < rows; start += per {
 			k := min(per, rows-start)
 			q := `INSERT INTO ` + table + ` (` + p.cols + `) VALUES ` + strings.TrimSuffix(strings.Repeat("("+placeholders(p.n)+"),", k), ",")
-			var err error
-			if k == per || k == 1 {
-				var st *sql.Stmt
-				if st, err = t.stmt(ctx, q); err == nil && st != nil {
-					_, err = st.ExecContext(ctx, p.args[start*p.n:(start+k)*p.n]...)
-				} else if err == nil {
-					_, err = t.q.ExecContext(ctx, t.db.rebind(q), p.args[start*p.n:(start+k)*p.n]...)
-				}
-			} else {
-				_, err = t.q.ExecContext(ctx, t.db.rebind(q), p.args[start*p.n:(start+k)*p.n]...)
-			}
-			if err != nil {
+			if err := t.execNow(ctx, q, p.args[start*p.n:(start+k)*p.n]...); err != nil {
 				t.err = fmt.Errorf("insert into %s: %w", table, err)
 				return t.err
 			}
@@ -145,6 +134,11 @@ func (t *tx) exec(ctx context.Context, q string, args ...any) error {
 	if err := t.flush(ctx); err != nil {
 		return err
 	}
+	return t.execNow(ctx, q, args...)
+}
+
+// execNow runs a statement without sending buffered rows first.
+func (t *tx) execNow(ctx context.Context, q string, args ...any) error {
 	s, err := t.stmt(ctx, q)
 	if err != nil {
 		return err
@@ -440,7 +434,7 @@ func (t *tx) EraseSources(ctx context.Context, customerID string, erasedID func(
 			return fmt.Errorf("erase source profile %s: %w", sp.ID, err)
 		}
 	}
-	if err := t.exec(ctx, `UPDATE source_profile_versions SET raw = '{}' WHERE customer_id = ?`, customerID); err != nil {
+	if err := t.exec(ctx, `UPDATE source_profile_versions SET raw = '{}' WHERE profile_id IN (SELECT id FROM source_profiles WHERE customer_id = ?)`, customerID); err != nil {
 		return fmt.Errorf("erase source versions: %w", err)
 	}
 	if err := t.exec(ctx, `DELETE FROM customer_keys WHERE profile_id IN (SELECT id FROM source_profiles WHERE customer_id = ?)`, customerID); err != nil {
@@ -495,10 +489,7 @@ func getCustomer(ctx context.Context, db *DB, q querier, id string, forUpdate bo
 func (t *tx) GetCustomer(ctx context.Context, id string) (*customer.Customer, error) {
 	c, err := getCustomer(ctx, t.db, t, id, true)
 	if err == nil {
-		if t.facets == nil {
-			t.facets = map[string]string{}
-		}
-		t.facets[c.ID] = facetSig(c)
+		t.noteFacets(c)
 	}
 	return c, err
 }
@@ -524,10 +515,7 @@ func (t *tx) GetCustomers(ctx context.Context, ids []string) (map[string]*custom
 				return nil, err
 			}
 			out[c.ID] = c
-			if t.facets == nil {
-				t.facets = map[string]string{}
-			}
-			t.facets[c.ID] = facetSig(c)
+			t.noteFacets(c)
 		}
 		if err := rows.Close(); err != nil {
 			return nil, err
@@ -566,10 +554,7 @@ func (t *tx) InsertCustomer(ctx context.Context, c *customer.Customer) error {
 		return err
 	}
 	t.later("customers", customerCols, args...)
-	if t.facets == nil {
-		t.facets = map[string]string{}
-	}
-	t.facets[c.ID] = facetSig(c)
+	t.noteFacets(c)
 	if c.Status != customer.StatusActive {
 		return nil
 	}
@@ -598,17 +583,21 @@ func facetSig(c *customer.Customer) string {
 	return c.Status + "|" + strings.Join(c.Channels, ",") + "|" + strings.Join(c.Profile.Tags, "\x00")
 }
 
-// syncFacets keeps the channel and tag index tables (used by list filters and
-// later by segments) equal to the golden record.
-func (t *tx) syncFacets(ctx context.Context, c *customer.Customer) error {
-	sig := facetSig(c)
-	if prev, ok := t.facets[c.ID]; ok && prev == sig {
-		return nil
-	}
+// noteFacets records what the facet tables hold for c, as of now.
+func (t *tx) noteFacets(c *customer.Customer) {
 	if t.facets == nil {
 		t.facets = map[string]string{}
 	}
-	t.facets[c.ID] = sig
+	t.facets[c.ID] = facetSig(c)
+}
+
+// syncFacets keeps the channel and tag index tables (used by list filters and
+// later by segments) equal to the golden record.
+func (t *tx) syncFacets(ctx context.Context, c *customer.Customer) error {
+	if prev, ok := t.facets[c.ID]; ok && prev == facetSig(c) {
+		return nil
+	}
+	t.noteFacets(c)
 	for _, f := range []struct {
 		table, col string
 		vals       []string
@@ -758,7 +747,7 @@ func (t *tx) AddErased(ctx context.Context, hashes []string) error {
 
 func (t *tx) Channel(ctx context.Context, code string) (*customer.Channel, error) {
 	var c customer.Channel
-	err := t.QueryRowContext(ctx, t.db.rebind(`SELECT code, name, name_en, kind, priority FROM channels WHERE code = ?`), code).Scan(&c.Code, &c.Name, &c.NameEn, &c.Kind, &c.Priority)
+	err := t.QueryRowContext(ctx, `SELECT code, name, name_en, kind, priority FROM channels WHERE code = ?`, code).Scan(&c.Code, &c.Name, &c.NameEn, &c.Kind, &c.Priority)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, kizuna.Errorf(kizuna.ENOTFOUND, "channel %q not found", code)
 	}
@@ -796,7 +785,7 @@ func (t *tx) setSetting(ctx context.Context, key, value string) error {
 }
 
 func (t *tx) CustomersMergedInto(ctx context.Context, id string) ([]string, error) {
-	rows, err := t.QueryContext(ctx, t.db.rebind(`SELECT id FROM customers WHERE merged_into = ? ORDER BY id`), id)
+	rows, err := t.QueryContext(ctx, `SELECT id FROM customers WHERE merged_into = ? ORDER BY id`, id)
 	if err != nil {
 		return nil, fmt.Errorf("customers merged into %s: %w", id, err)
 	}

@@ -43,6 +43,8 @@ CREATE TABLE customers (
     updated_at  TIMESTAMP NOT NULL
 );
 CREATE INDEX customers_updated ON customers(updated_at, id);
+-- Erasure finds the records merged into a customer; few rows have one.
+CREATE INDEX customers_merged_into ON customers(merged_into) WHERE merged_into IS NOT NULL;
 
 CREATE TABLE customer_channels (
     customer_id TEXT NOT NULL REFERENCES customers(id) DEFERRABLE INITIALLY DEFERRED,
