@@ -29,7 +29,7 @@ func ParseProfile(raw json.RawMessage, prefix, channel string, observed time.Tim
 	dec.DisallowUnknownFields()
 	dec.UseNumber()
 	if err := dec.Decode(&p); err != nil {
-		return p, decodeError(err, prefix, raw)
+		return p, decodeError(err, prefix)
 	}
 	if _, err := dec.Token(); err != io.EOF {
 		return p, kizuna.FieldError(prefix, "must be a single JSON object")
@@ -38,7 +38,7 @@ func ParseProfile(raw json.RawMessage, prefix, channel string, observed time.Tim
 }
 
 // decodeError turns encoding/json's errors into a field path and reason.
-func decodeError(err error, prefix string, raw []byte) error {
+func decodeError(err error, prefix string) error {
 	var se *json.SyntaxError
 	var te *json.UnmarshalTypeError
 	switch {

@@ -45,9 +45,6 @@ func New(store customer.Store, log audit.Log) *Service {
 // WithMatcher replaces the matcher (the probabilistic one plugs in here).
 func (s *Service) WithMatcher(m Matcher) *Service { s.matcher = m; return s }
 
-// WithClock replaces the clock (tests).
-func (s *Service) WithClock(now func() time.Time) *Service { s.now = now; return s }
-
 // Result statuses of one ingested item.
 const (
 	ResultCreated   = "created"   // a new customer was created
@@ -461,15 +458,24 @@ func (s *Service) rebuild(ctx context.Context, tx customer.Tx, e *env, actor kiz
 	return tx.Audit(ctx, entry(actor, now, "customer.update", "customer", c.ID, c.ID, map[string]any{"changes": audit.Redact(changes), "version": c.Version}))
 }
 
-// Diff lists the golden fields that differ between two profiles.
+// Diff lists the golden fields that differ between two profiles. An empty
+// side (no value, empty list) is reported as absent.
 func Diff(a, b customer.Profile) []audit.Change {
 	var out []audit.Change
 	add := func(field string, x, y any) {
 		xb, _ := json.Marshal(x)
 		yb, _ := json.Marshal(y)
-		if !bytes.Equal(xb, yb) {
-			out = append(out, audit.Change{Field: field, Before: x, After: y})
+		if bytes.Equal(xb, yb) {
+			return
 		}
+		c := audit.Change{Field: field, Before: x, After: y}
+		if isEmptyJSON(xb) {
+			c.Before = nil
+		}
+		if isEmptyJSON(yb) {
+			c.After = nil
+		}
+		out = append(out, c)
 	}
 	add("family_name", a.FamilyName, b.FamilyName)
 	add("given_name", a.GivenName, b.GivenName)
@@ -486,19 +492,10 @@ func Diff(a, b customer.Profile) []audit.Change {
 	add("consents", a.Consents, b.Consents)
 	add("attributes", a.Attributes, b.Attributes)
 	add("tags", a.Tags, b.Tags)
-	for i := range out {
-		if out[i].Before == nil || isEmpty(out[i].Before) {
-			out[i].Before = nil
-		}
-		if out[i].After == nil || isEmpty(out[i].After) {
-			out[i].After = nil
-		}
-	}
 	return out
 }
 
-func isEmpty(v any) bool {
-	b, _ := json.Marshal(v)
+func isEmptyJSON(b []byte) bool {
 	s := string(b)
 	return s == `""` || s == "null" || s == "[]" || s == "{}"
 }
