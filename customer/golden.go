@@ -202,9 +202,12 @@ func pick[T comparable](b builder, field string, srcs []*SourceProfile, get func
 	}
 	rule := b.rules.RuleFor(field)
 	best := 0
-	count := map[T]int{}
-	for _, c := range cands {
-		count[c.value]++
+	var count map[T]int // only most_frequent needs it
+	if rule == RuleMostFrequent {
+		count = make(map[T]int, len(cands))
+		for _, c := range cands {
+			count[c.value]++
+		}
 	}
 	for i := 1; i < len(cands); i++ {
 		ci, cb := cands[i], cands[best]
