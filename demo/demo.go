@@ -81,7 +81,7 @@ import (
 	"errors"
 	"math/rand/v2"
 	"slices"
-	"strconv"
+	"strings"
 	"time"
 
 	"github.com/kizuna-oss/kizuna/customer"
@@ -483,7 +483,7 @@ func (g *generator) share(head, m *person) {
 func (p *person) findYahooMail() {
 	p.yahooMail = -1
 	for i := range p.nEmails {
-		if hasSuffix(p.emails[i], "@yahoo.co.jp") {
+		if strings.HasSuffix(p.emails[i], "@yahoo.co.jp") {
 			p.yahooMail = i
 		}
 	}
@@ -505,10 +505,6 @@ func (g *generator) pivot(p *person) time.Time {
 
 func daysIn(year, month int) int {
 	return time.Date(year, time.Month(month)+1, 0, 0, 0, 0, 0, time.UTC).Day()
-}
-
-func hasSuffix(s, suffix string) bool {
-	return len(s) >= len(suffix) && s[len(s)-len(suffix):] == suffix
 }
 
 // Channel mix weights (integers so results are the same on every CPU).
@@ -880,6 +876,3 @@ func (g *generator) consents(pr *customer.Profile, p *person, ch int, at time.Ti
 	}
 	pr.Consents = cs
 }
-
-// itoa is strconv.Itoa; kept short for the builders below.
-func itoa(n int) string { return strconv.Itoa(n) }

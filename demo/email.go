@@ -1,6 +1,9 @@
 package demo
 
-import "strings"
+import (
+	"strconv"
+	"strings"
+)
 
 // E-mail domains: mobile carriers, then free mail.
 var emailDomains = [...]string{
@@ -52,7 +55,7 @@ func (g *generator) newEmail(p *person) string {
 	for try := 0; ; try++ {
 		local := g.localPart(p, fr, gr, carrier)
 		if try >= 3 {
-			local += itoa(10 + g.r.IntN(9990))
+			local += strconv.Itoa(10 + g.r.IntN(9990))
 		}
 		if carrier && g.chance(30) {
 			// pre-2009 carrier addresses that break RFC 5322
@@ -84,7 +87,7 @@ func (g *generator) localPart(p *person, fr, gr string, carrier bool) string {
 		case 1:
 			return mmdd
 		default:
-			return itoa(g.r.IntN(1000))
+			return strconv.Itoa(g.r.IntN(1000))
 		}
 	}
 	w := [12]int{120, 60, 50, 80, 80, 70, 40, 120, 60, 40, 40, 40}
@@ -108,7 +111,7 @@ func (g *generator) localPart(p *person, fr, gr string, carrier bool) string {
 		}
 		return gr[:1] + sep + fr
 	case 6:
-		return fr + "-" + gr[:1] + itoa(10+g.r.IntN(90))
+		return fr + "-" + gr[:1] + strconv.Itoa(10+g.r.IntN(90))
 	case 7:
 		return word() + sep + word() + digits()
 	case 8:
@@ -116,7 +119,7 @@ func (g *generator) localPart(p *person, fr, gr string, carrier bool) string {
 	case 9:
 		return word() + gr + yy
 	case 10:
-		return fr + itoa(p.year)
+		return fr + strconv.Itoa(p.year)
 	default:
 		return word() + "." + gr + "." + digits()
 	}
@@ -131,7 +134,7 @@ func (g *generator) familyEmail(head *person) string {
 	for try := 0; ; try++ {
 		local := fr + sep + suffix
 		if try > 0 || g.chance(500) {
-			local += itoa(1 + g.r.IntN(999))
+			local += strconv.Itoa(1 + g.r.IntN(999))
 		}
 		e := local + "@" + dom
 		if g.emails.add(e) || try > 50 {

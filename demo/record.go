@@ -3,6 +3,7 @@ package demo
 import (
 	"encoding/json"
 	"fmt"
+	"strconv"
 	"strings"
 
 	"github.com/kizuna-oss/kizuna/customer"
@@ -307,28 +308,28 @@ func (g *generator) address(a addr, ch int) customer.Address {
 		if style == 3 {
 			b.WriteString(kanjiNumber(a.chome))
 		} else {
-			b.WriteString(itoa(a.chome))
+			b.WriteString(strconv.Itoa(a.chome))
 		}
 		switch style {
 		case 0:
-			b.WriteString("-" + itoa(a.ban) + "-" + itoa(a.gou))
+			b.WriteString("-" + strconv.Itoa(a.ban) + "-" + strconv.Itoa(a.gou))
 		case 1:
-			b.WriteString("丁目" + itoa(a.ban) + "-" + itoa(a.gou))
+			b.WriteString("丁目" + strconv.Itoa(a.ban) + "-" + strconv.Itoa(a.gou))
 		default:
-			b.WriteString("丁目" + itoa(a.ban) + "番" + itoa(a.gou) + "号")
+			b.WriteString("丁目" + strconv.Itoa(a.ban) + "番" + strconv.Itoa(a.gou) + "号")
 		}
 	} else {
-		b.WriteString(itoa(a.ban))
+		b.WriteString(strconv.Itoa(a.ban))
 		switch {
 		case a.gou == 0 && style == 0:
 		case a.gou == 0:
 			b.WriteString("番地")
 		case style == 0:
-			b.WriteString("-" + itoa(a.gou))
+			b.WriteString("-" + strconv.Itoa(a.gou))
 		case style == 2:
-			b.WriteString("番地の" + itoa(a.gou))
+			b.WriteString("番地の" + strconv.Itoa(a.gou))
 		default:
-			b.WriteString("番地" + itoa(a.gou))
+			b.WriteString("番地" + strconv.Itoa(a.gou))
 		}
 	}
 	street := b.String()
@@ -344,7 +345,7 @@ func (g *generator) address(a addr, ch int) customer.Address {
 			omit = 300
 		}
 		if !g.chance(omit) {
-			room := itoa(a.room)
+			room := strconv.Itoa(a.room)
 			switch g.pick(500, 350, 150) {
 			case 1:
 				room += "号室"
