@@ -447,8 +447,8 @@ func (h *crashHarness) checkDatabase(cycle int) {
 	defer db.Close()
 	rows, err := db.QueryContext(t.Context(), `
 		SELECT sp.external_id, sp.id, sp.customer_id, COALESCE(c.status, ''),
-		       (SELECT COUNT(*) FROM customer_keys k WHERE k.profile_id = sp.id AND k.customer_id = sp.customer_id AND k.key = 'ext:' || sp.channel || ':' || sp.external_id),
-		       (SELECT COUNT(*) FROM source_profile_versions v WHERE v.profile_id = sp.id AND v.version = 1)
+		       (SELECT COUNT(*) FROM customer_keys k WHERE k.profile_id = sp.id AND k.customer_id = sp.customer_id AND k.key = 'email:' || LOWER(sp.external_id) || '@crash.example.jp'),
+		       CASE WHEN sp.version = 1 AND sp.raw LIKE '{%crash.example.jp%}' THEN 1 ELSE 0 END
 		FROM source_profiles sp LEFT JOIN customers c ON c.id = sp.customer_id
 		WHERE sp.channel = '`+crashChannel+`'`+match)
 	if err != nil {
@@ -473,7 +473,7 @@ func (h *crashHarness) checkDatabase(cycle int) {
 			continue
 		}
 		if id != a.sourceID || cust != a.customerID || status != "active" || keys != 1 || versions != 1 {
-			t.Errorf("acknowledged item %s: stored as source %s of customer %s (%q), %d external keys, %d first versions; the answer said source %s of customer %s",
+			t.Errorf("acknowledged item %s: stored as source %s of customer %s (%q), %d email keys, %d first versions as sent; the answer said source %s of customer %s",
 				ext, id, cust, status, keys, versions, a.sourceID, a.customerID)
 		}
 	}

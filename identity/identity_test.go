@@ -395,3 +395,53 @@ func TestErasure(t *testing.T) {
 		}
 	})
 }
+
+// Every version of a source record is kept as sent, the current one in
+// source_profiles and the superseded ones beside it; a channel's own ID finds
+// the customer without being stored as an identity key.
+func TestVersionsAndExternalIDLookup(t *testing.T) {
+	sqltest.Each(t, func(t *testing.T, db *sqlstore.DB) {
+		svc := identity.New(db, db)
+		ctx := context.Background()
+		bodies := []string{
+			`{"family_name":"佐藤","emails":["v1@example.jp"]}`,
+			`{"family_name":"佐藤","emails":["v2@example.jp"]}`,
+			`{"family_name":"佐藤","given_name":"花子","emails":["v2@example.jp"]}`,
+		}
+		var first identity.Result
+		for i, b := range bodies {
+			r := ingest(t, svc, in("ec", "EC:42", b))[0]
+			if i == 0 {
+				first = r
+			}
+			if r.Version != i+1 || r.SourceProfileID != first.SourceProfileID {
+				t.Fatalf("version %d: %+v", i+1, r)
+			}
+		}
+		if r := ingest(t, svc, in("ec", "EC:42", bodies[2]))[0]; r.Status != identity.ResultUnchanged || r.Version != 3 {
+			t.Fatalf("resend of the current version: %+v", r)
+		}
+		vs, err := db.SourceVersions(ctx, first.SourceProfileID)
+		if err != nil || len(vs) != 3 {
+			t.Fatalf("versions: %v %d", err, len(vs))
+		}
+		for i, v := range vs {
+			if v.Version != i+1 || string(v.Raw) != bodies[i] || v.ObservedAt.IsZero() {
+				t.Fatalf("version %d: %+v raw %s", i+1, v, v.Raw)
+			}
+		}
+		got, err := svc.Lookup(ctx, customer.KeyExternal, "ec:EC:42")
+		if err != nil || len(got) != 1 || got[0].ID != first.CustomerID {
+			t.Fatalf("lookup by channel ID: %v %+v", err, got)
+		}
+		if got, err := svc.Lookup(ctx, customer.KeyExternal, "store:EC:42"); err != nil || len(got) != 0 {
+			t.Fatalf("another channel's ID must not match: %v %+v", err, got)
+		}
+		if got, err := svc.Lookup(ctx, customer.KeyEmail, "v1@example.jp"); err != nil || len(got) != 0 {
+			t.Fatalf("an identifier the record no longer carries must not match: %v %+v", err, got)
+		}
+		if got, err := svc.Lookup(ctx, customer.KeyEmail, "v2@example.jp"); err != nil || len(got) != 1 {
+			t.Fatalf("current identifier: %v %+v", err, got)
+		}
+	})
+}

@@ -64,7 +64,7 @@ type pendingRows struct {
 }
 
 // flushOrder lists buffered tables parents first.
-var flushOrder = []string{"customers", "customer_channels", "customer_tags", "source_profiles", "source_profile_versions", "customer_keys", "duplicates"}
+var flushOrder = []string{"customers", "customer_channels", "customer_tags", "source_profiles", "customer_keys", "duplicates"}
 
 // later buffers one row for table.
 func (t *tx) later(table, cols string, row ...any) {
@@ -233,13 +233,18 @@ func (t *tx) CustomersByKeys(ctx context.Context, keys []string) (map[string][]s
 
 func customersByKeys(ctx context.Context, db *DB, q querier, keys []string) (map[string][]string, error) {
 	out := map[string][]string{}
-	for start := 0; start < len(keys); start += chunk {
-		part := keys[start:min(start+chunk, len(keys))]
-		args := make([]any, len(part))
-		for i, k := range part {
-			args[i] = k
+	var stored []string
+	var ext []customer.ExternalRef
+	for _, k := range keys {
+		if ref, ok := externalRef(k); ok {
+			ext = append(ext, ref)
+		} else {
+			stored = append(stored, k)
 		}
-		rows, err := q.QueryContext(ctx, db.rebind(`SELECT DISTINCT key, customer_id FROM customer_keys WHERE key IN (`+placeholders(len(part))+`) ORDER BY key, customer_id`), args...)
+	}
+	for start := 0; start < len(stored); start += chunk {
+		part := stored[start:min(start+chunk, len(stored))]
+		rows, err := q.QueryContext(ctx, db.rebind(`SELECT DISTINCT key, customer_id FROM customer_keys WHERE key IN (`+placeholders(len(part))+`) ORDER BY key, customer_id`), anys(part)...)
 		if err != nil {
 			return nil, fmt.Errorf("look up identity keys: %w", err)
 		}
@@ -255,7 +260,51 @@ func customersByKeys(ctx context.Context, db *DB, q querier, keys []string) (map
 			return nil, err
 		}
 	}
+	// A channel's own ID is not kept in customer_keys: source_profiles'
+	// unique (channel, external_id) index already answers it.
+	for start := 0; start < len(ext); start += chunk {
+		part := ext[start:min(start+chunk, len(ext))]
+		cond, args := externalCond(part)
+		rows, err := q.QueryContext(ctx, db.rebind(`SELECT channel, external_id, customer_id FROM source_profiles WHERE `+cond), args...)
+		if err != nil {
+			return nil, fmt.Errorf("look up external IDs: %w", err)
+		}
+		for rows.Next() {
+			var ch, x, id string
+			if err := rows.Scan(&ch, &x, &id); err != nil {
+				rows.Close()
+				return nil, err
+			}
+			k := customer.ExternalKey(ch, x)
+			out[k] = append(out[k], id)
+		}
+		if err := rows.Close(); err != nil {
+			return nil, err
+		}
+	}
 	return out, nil
+}
+
+// externalRef splits an "ext:<channel>:<external_id>" key. Channel codes
+// never contain a colon; external IDs may.
+func externalRef(key string) (customer.ExternalRef, bool) {
+	rest, ok := strings.CutPrefix(key, customer.KeyExternal+":")
+	if !ok {
+		return customer.ExternalRef{}, false
+	}
+	ch, id, ok := strings.Cut(rest, ":")
+	return customer.ExternalRef{Channel: ch, ExternalID: id}, ok
+}
+
+// externalCond matches source profiles by channel and external ID.
+func externalCond(refs []customer.ExternalRef) (string, []any) {
+	cond := make([]string, len(refs))
+	args := make([]any, 0, 2*len(refs))
+	for i, r := range refs {
+		cond[i] = `(channel = ? AND external_id = ?)`
+		args = append(args, r.Channel, r.ExternalID)
+	}
+	return strings.Join(cond, ` OR `), args
 }
 
 const sourceCols = `id, customer_id, channel, external_id, version, profile, raw, observed_at, received_at, created_at, erased`
@@ -304,14 +353,8 @@ func (t *tx) SourceByExternal(ctx context.Context, channel, externalID string) (
 func (t *tx) SourcesByExternal(ctx context.Context, refs []customer.ExternalRef) (map[customer.ExternalRef]*customer.SourceProfile, error) {
 	out := map[customer.ExternalRef]*customer.SourceProfile{}
 	for start := 0; start < len(refs); start += chunk {
-		part := refs[start:min(start+chunk, len(refs))]
-		var cond []string
-		var args []any
-		for _, r := range part {
-			cond = append(cond, `(channel = ? AND external_id = ?)`)
-			args = append(args, r.Channel, r.ExternalID)
-		}
-		l, err := querySources(ctx, t.db, t, strings.Join(cond, ` OR `), args...)
+		cond, args := externalCond(refs[start:min(start+chunk, len(refs))])
+		l, err := querySources(ctx, t.db, t, cond, args...)
 		if err != nil {
 			return nil, err
 		}
@@ -369,24 +412,26 @@ func (t *tx) InsertSource(ctx context.Context, sp *customer.SourceProfile) error
 		return err
 	}
 	t.later("source_profiles", sourceCols, sp.ID, sp.CustomerID, sp.Channel, sp.ExternalID, sp.Version, string(prof), string(sp.Raw), sp.ObservedAt, sp.ReceivedAt, sp.CreatedAt, sp.Erased)
-	return t.insertVersion(ctx, sp)
-}
-
-func (t *tx) insertVersion(ctx context.Context, sp *customer.SourceProfile) error {
-	t.later("source_profile_versions", "customer_id, profile_id, version, raw, observed_at, received_at", sp.CustomerID, sp.ID, sp.Version, string(sp.Raw), sp.ObservedAt, sp.ReceivedAt)
 	return nil
 }
 
+// AddSourceVersion makes sp the current version. The version it replaces
+// moves to source_profile_versions first, exactly as it was stored, so every
+// version is kept while the raw record is written once.
 func (t *tx) AddSourceVersion(ctx context.Context, sp *customer.SourceProfile) error {
 	prof, err := json.Marshal(sp.Profile)
 	if err != nil {
 		return err
 	}
+	if err := t.exec(ctx, `INSERT INTO source_profile_versions (customer_id, profile_id, version, raw, observed_at, received_at)
+		SELECT customer_id, id, version, raw, observed_at, received_at FROM source_profiles WHERE id = ?`, sp.ID); err != nil {
+		return fmt.Errorf("keep version of source profile %s: %w", sp.ID, err)
+	}
 	if err := t.exec(ctx, `UPDATE source_profiles SET version = ?, profile = ?, raw = ?, observed_at = ?, received_at = ? WHERE id = ?`,
 		sp.Version, string(prof), string(sp.Raw), sp.ObservedAt, sp.ReceivedAt, sp.ID); err != nil {
 		return fmt.Errorf("update source profile %s: %w", sp.ID, err)
 	}
-	return t.insertVersion(ctx, sp)
+	return nil
 }
 
 func (t *tx) MoveSources(ctx context.Context, ids []string, customerID string) error {
@@ -416,6 +461,9 @@ func (t *tx) SetKeys(ctx context.Context, profileID, customerID string, keys []s
 
 func (t *tx) AddKeys(_ context.Context, profileID, customerID string, keys []string) error {
 	for _, k := range keys {
+		if _, ext := externalRef(k); ext {
+			continue // answered by source_profiles (see customersByKeys)
+		}
 		t.later("customer_keys", "key, customer_id, profile_id", k, customerID, profileID)
 	}
 	return nil
@@ -449,15 +497,16 @@ func scanCustomer(sc interface{ Scan(...any) error }) (*customer.Customer, error
 	var c customer.Customer
 	var merged sql.NullString
 	var prof, lin, chans string
-	if err := sc.Scan(&c.ID, &c.Status, &merged, &c.Suppressed, &prof, &lin, &chans, &c.Version, &c.CreatedAt, &c.UpdatedAt); err != nil {
+	err := sc.Scan(&c.ID, &c.Status, &merged, &c.Suppressed, &prof, &lin, &chans, &c.Version, &c.CreatedAt, &c.UpdatedAt)
+	if err != nil {
 		return nil, err
 	}
 	c.MergedInto = merged.String
 	if err := json.Unmarshal([]byte(prof), &c.Profile); err != nil {
 		return nil, fmt.Errorf("customer %s: corrupt profile JSON: %w", c.ID, err)
 	}
-	if err := json.Unmarshal([]byte(lin), &c.Lineage); err != nil {
-		return nil, fmt.Errorf("customer %s: corrupt lineage JSON: %w", c.ID, err)
+	if c.Lineage, err = decodeLineage(lin); err != nil {
+		return nil, fmt.Errorf("customer %s: corrupt lineage: %w", c.ID, err)
 	}
 	if chans != "" {
 		c.Channels = strings.Split(chans, ",")
@@ -537,7 +586,7 @@ func customerArgs(c *customer.Customer) ([]any, error) {
 	if c.Lineage == nil {
 		c.Lineage = map[string]customer.Lineage{}
 	}
-	lin, err := json.Marshal(c.Lineage)
+	lin, err := encodeLineage(c.Lineage)
 	if err != nil {
 		return nil, err
 	}
@@ -545,7 +594,7 @@ func customerArgs(c *customer.Customer) ([]any, error) {
 	if c.MergedInto != "" {
 		merged = c.MergedInto
 	}
-	return []any{c.ID, c.Status, merged, c.Suppressed, string(prof), string(lin), strings.Join(c.Channels, ","), c.Version, c.CreatedAt, c.UpdatedAt}, nil
+	return []any{c.ID, c.Status, merged, c.Suppressed, string(prof), lin, strings.Join(c.Channels, ","), c.Version, c.CreatedAt, c.UpdatedAt}, nil
 }
 
 func (t *tx) InsertCustomer(ctx context.Context, c *customer.Customer) error {

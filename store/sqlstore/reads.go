@@ -93,7 +93,11 @@ func (db *DB) SourcesOfCustomer(ctx context.Context, id string) ([]customer.Sour
 
 // SourceVersions lists every version of one source profile, oldest first.
 func (db *DB) SourceVersions(ctx context.Context, profileID string) ([]customer.SourceVersion, error) {
-	rows, err := db.read.QueryContext(ctx, db.rebind(`SELECT profile_id, version, raw, observed_at, received_at FROM source_profile_versions WHERE profile_id = ? ORDER BY version`), profileID)
+	// Superseded versions live in source_profile_versions, the current one in
+	// source_profiles.
+	rows, err := db.read.QueryContext(ctx, db.rebind(`SELECT profile_id, version, raw, observed_at, received_at FROM source_profile_versions WHERE profile_id = ?
+		UNION ALL SELECT id, version, raw, observed_at, received_at FROM source_profiles WHERE id = ?
+		ORDER BY version`), profileID, profileID)
 	if err != nil {
 		return nil, fmt.Errorf("source versions: %w", err)
 	}

@@ -1,0 +1,114 @@
+package sqlstore_test
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"testing"
+
+	"github.com/kizuna-oss/kizuna"
+	"github.com/kizuna-oss/kizuna/customer"
+	"github.com/kizuna-oss/kizuna/identity"
+	"github.com/kizuna-oss/kizuna/store/sqlstore"
+	"github.com/kizuna-oss/kizuna/store/sqlstore/sqltest"
+)
+
+// Migration 2 turns a database written by schema 1 (current version also in
+// source_profile_versions, ext: keys in customer_keys, lineage as JSON) into
+// what schema 2 expects, losing nothing a reader sees.
+func TestMigration2FromSchema1Data(t *testing.T) {
+	for _, dialect := range []string{sqlstore.SQLite, sqlstore.Postgres} {
+		t.Run(dialect, func(t *testing.T) {
+			ctx := context.Background()
+			dsn := sqltest.DSN(t, dialect)
+			db, err := sqlstore.Open(ctx, dsn)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer db.Close()
+			if _, err := db.Migrate(ctx); err != nil {
+				t.Fatal(err)
+			}
+			svc := identity.New(db, db)
+			actor := kizuna.Actor{Type: "system", ID: "test"}
+			for _, body := range []string{`{"family_name":"佐藤","emails":["a@example.jp"]}`, `{"family_name":"佐藤","emails":["b@example.jp"]}`} {
+				if _, err := svc.Ingest(ctx, actor, nil, []customer.SourceProfileInput{{Channel: "ec", ExternalID: "E1", Profile: json.RawMessage(body)}}); err != nil {
+					t.Fatal(err)
+				}
+			}
+			srcs, err := svc.Lookup(ctx, customer.KeyEmail, "b@example.jp")
+			if err != nil || len(srcs) != 1 {
+				t.Fatalf("lookup: %v %d", err, len(srcs))
+			}
+			cust := srcs[0]
+			sp, err := db.SourcesOfCustomer(ctx, cust.ID)
+			if err != nil || len(sp) != 1 {
+				t.Fatalf("sources: %v", err)
+			}
+			// Put the rows back the way schema 1 wrote them.
+			driver, raw := "sqlite", dsn
+			if dialect == sqlstore.Postgres {
+				driver = "pgx"
+			}
+			rdb, err := sql.Open(driver, raw)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer rdb.Close()
+			lin, _ := json.Marshal(cust.Lineage)
+			q := func(s string) string {
+				if dialect == sqlstore.Postgres {
+					n := 0
+					out := []byte{}
+					for i := 0; i < len(s); i++ {
+						if s[i] == '?' {
+							n++
+							out = append(out, '$', byte('0'+n))
+							continue
+						}
+						out = append(out, s[i])
+					}
+					return string(out)
+				}
+				return s
+			}
+			for _, st := range []struct {
+				sql  string
+				args []any
+			}{
+				{`INSERT INTO source_profile_versions (customer_id, profile_id, version, raw, observed_at, received_at) SELECT customer_id, id, version, raw, observed_at, received_at FROM source_profiles WHERE id = ?`, []any{sp[0].ID}},
+				{`INSERT INTO customer_keys (key, customer_id, profile_id) VALUES (?, ?, ?)`, []any{customer.ExternalKey("ec", "E1"), cust.ID, sp[0].ID}},
+				{`UPDATE customers SET lineage = ? WHERE id = ?`, []any{string(lin), cust.ID}},
+			} {
+				if _, err := rdb.ExecContext(ctx, q(st.sql), st.args...); err != nil {
+					t.Fatalf("%s: %v", st.sql, err)
+				}
+			}
+			ms, err := db.Migrations()
+			if err != nil || len(ms) < 2 || ms[1].Version != 2 {
+				t.Fatalf("migrations: %v %+v", err, ms)
+			}
+			if _, err := rdb.ExecContext(ctx, ms[1].SQL); err != nil {
+				t.Fatalf("migration 2: %v", err)
+			}
+			vs, err := db.SourceVersions(ctx, sp[0].ID)
+			if err != nil || len(vs) != 2 || vs[0].Version != 1 || vs[1].Version != 2 || string(vs[1].Raw) != `{"family_name":"佐藤","emails":["b@example.jp"]}` {
+				t.Fatalf("versions after migration: %v %+v", err, vs)
+			}
+			var ext int
+			if err := rdb.QueryRowContext(ctx, `SELECT COUNT(*) FROM customer_keys WHERE key LIKE 'ext:%'`).Scan(&ext); err != nil || ext != 0 {
+				t.Fatalf("ext: keys left: %d %v", ext, err)
+			}
+			got, err := db.GetCustomer(ctx, cust.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got.Lineage[customer.FieldName] != cust.Lineage[customer.FieldName] || len(got.Lineage) != len(cust.Lineage) {
+				t.Fatalf("lineage stored as JSON: %+v, want %+v", got.Lineage, cust.Lineage)
+			}
+			if l, err := svc.Lookup(ctx, customer.KeyExternal, "ec:E1"); err != nil || len(l) != 1 || l[0].ID != cust.ID {
+				t.Fatalf("lookup by channel ID after migration: %v %+v", err, l)
+			}
+		})
+	}
+}
