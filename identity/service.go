@@ -79,6 +79,7 @@ type prepared struct {
 	profile  customer.Profile
 	raw      json.RawMessage
 	keys     []string
+	hashes   []string // keys' salted hashes, to find erased people
 	observed time.Time
 	// newCustomerID, when set, is the ID a newly created customer gets
 	// (POST /customers answers with the ID it promised).
@@ -230,18 +231,26 @@ func (s *Service) prepare(e *env, allowed AllowedChannels, i int, in customer.So
 	if err := json.Compact(&raw, in.Profile); err != nil {
 		return nil, kizuna.FieldError("profile", "invalid JSON: %v", err)
 	}
-	return &prepared{idx: i, in: in, profile: p, raw: raw.Bytes(), keys: Keys(in.Channel, in.ExternalID, &p), observed: observed}, nil
+	keys := Keys(in.Channel, in.ExternalID, &p)
+	hashes := make([]string, len(keys))
+	for i, k := range keys {
+		hashes[i] = e.hash(k)
+	}
+	return &prepared{idx: i, in: in, profile: p, raw: raw.Bytes(), keys: keys, hashes: hashes, observed: observed}, nil
 }
 
 func (s *Service) ingestTx(ctx context.Context, tx customer.Tx, e *env, actor kizuna.Actor, items []*prepared, results []Result, now time.Time) error {
-	var all []string
+	var all, hashes []string
 	refs := make([]customer.ExternalRef, 0, len(items))
 	for _, p := range items {
 		all = append(all, p.keys...)
+		hashes = append(hashes, p.hashes...)
 		refs = append(refs, customer.ExternalRef{Channel: p.in.Channel, ExternalID: p.in.ExternalID})
 	}
 	sort.Strings(all)
 	all = slices.Compact(all)
+	sort.Strings(hashes)
+	hashes = slices.Compact(hashes)
 	if err := tx.LockKeys(ctx, all); err != nil {
 		return err
 	}
@@ -254,10 +263,6 @@ func (s *Service) ingestTx(ctx context.Context, tx customer.Tx, e *env, actor ki
 	known, err := tx.SourcesByExternal(ctx, refs)
 	if err != nil {
 		return err
-	}
-	hashes := make([]string, len(all))
-	for i, k := range all {
-		hashes[i] = e.hash(k)
 	}
 	erased, err := tx.ErasedAmong(ctx, hashes)
 	if err != nil {
@@ -303,8 +308,8 @@ func (s *Service) ingestTx(ctx context.Context, tx customer.Tx, e *env, actor ki
 			}
 			r.Status = ResultCreated
 			sup := false
-			for _, k := range p.keys {
-				sup = sup || erased[e.hash(k)]
+			for _, h := range p.hashes {
+				sup = sup || erased[h]
 			}
 			created[custID] = &customer.Customer{ID: custID, Status: customer.StatusActive, Suppressed: sup, CreatedAt: now}
 		}

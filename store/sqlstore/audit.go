@@ -12,7 +12,7 @@ import (
 
 // appendAudit seals entries into the hash chain inside the caller's
 // transaction: the entry commits with the change it records, or neither does.
-func (db *DB) appendAudit(ctx context.Context, tx *sql.Tx, entries []audit.Entry) error {
+func (db *DB) appendAudit(ctx context.Context, conn *sql.Conn, tx *sql.Tx, entries []audit.Entry) error {
 	if len(entries) == 0 {
 		return nil
 	}
@@ -26,22 +26,27 @@ func (db *DB) appendAudit(ctx context.Context, tx *sql.Tx, entries []audit.Entry
 		return fmt.Errorf("read audit head: %w", err)
 	}
 	const cols = 15
-	ins := `INSERT INTO audit_log (seq, at, actor_type, actor_id, actor_name, ip, user_agent, terminal, action, object_type, object_id, customer_id, detail, prev_hash, hash) VALUES `
-	for start := 0; start < len(entries); start += 60 {
-		part := entries[start:min(start+60, len(entries))]
-		args := make([]any, 0, cols*len(part))
-		for i := range part {
-			e := &part[i]
-			if e.At.IsZero() {
-				e.At = time.Now()
-			}
-			e.Seal(seq, hash)
-			seq, hash = e.Seq, e.Hash
-			args = append(args, e.Seq, e.At, e.ActorType, e.ActorID, e.ActorName, e.IP, e.UserAgent, e.Terminal, e.Action, e.ObjectType, e.ObjectID, e.CustomerID, string(e.Detail), e.PrevHash, e.Hash)
+	args := make([]any, 0, cols*len(entries))
+	for i := range entries {
+		e := &entries[i]
+		if e.At.IsZero() {
+			e.At = time.Now()
 		}
-		row := "(" + placeholders(cols) + "),"
-		if _, err := tx.ExecContext(ctx, db.rebind(ins+strings.TrimSuffix(strings.Repeat(row, len(part)), ",")), args...); err != nil {
+		e.Seal(seq, hash)
+		seq, hash = e.Seq, e.Hash
+		args = append(args, e.Seq, e.At, e.ActorType, e.ActorID, e.ActorName, e.IP, e.UserAgent, e.Terminal, e.Action, e.ObjectType, e.ObjectID, e.CustomerID, string(e.Detail), e.PrevHash, e.Hash)
+	}
+	if db.dialect == Postgres && conn != nil && len(entries) >= copyMinRows {
+		if err := db.copyRows(ctx, conn, "audit_log", auditCols, cols, args); err != nil {
 			return fmt.Errorf("append audit entries: %w", err)
+		}
+	} else {
+		ins := `INSERT INTO audit_log (` + auditCols + `) VALUES `
+		for start := 0; start < len(entries); start += 60 {
+			k := min(60, len(entries)-start)
+			if _, err := tx.ExecContext(ctx, db.rebind(ins+strings.TrimSuffix(strings.Repeat("("+placeholders(cols)+"),", k), ",")), args[start*cols:(start+k)*cols]...); err != nil {
+				return fmt.Errorf("append audit entries: %w", err)
+			}
 		}
 	}
 	if _, err := tx.ExecContext(ctx, db.rebind(`UPDATE audit_head SET seq = ?, hash = ? WHERE id = 1`), seq, hash); err != nil {
@@ -53,7 +58,7 @@ func (db *DB) appendAudit(ctx context.Context, tx *sql.Tx, entries []audit.Entry
 // AppendAudit records entries in their own transaction (reads of personal
 // data, exports, logins: events with no other write to ride on).
 func (db *DB) AppendAudit(ctx context.Context, entries ...audit.Entry) error {
-	return db.tx(ctx, func(tx *sql.Tx) error { return db.appendAudit(ctx, tx, entries) })
+	return db.connTx(ctx, func(conn *sql.Conn, tx *sql.Tx) error { return db.appendAudit(ctx, conn, tx, entries) })
 }
 
 const auditCols = `seq, at, actor_type, actor_id, actor_name, ip, user_agent, terminal, action, object_type, object_id, customer_id, detail, prev_hash, hash`

@@ -7,8 +7,10 @@ import (
 	"errors"
 	"fmt"
 	"hash/fnv"
+	"runtime"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/kizuna-oss/kizuna"
@@ -30,21 +32,22 @@ const chunk = 500
 // WithTx runs fn in one write transaction. Audit entries fn adds are sealed
 // into the hash chain just before commit, so the chain lock is held briefly.
 func (db *DB) WithTx(ctx context.Context, fn func(customer.Tx) error) error {
-	return db.tx(ctx, func(sqltx *sql.Tx) error {
-		t := &tx{db: db, q: sqltx}
+	return db.connTx(ctx, func(conn *sql.Conn, sqltx *sql.Tx) error {
+		t := &tx{db: db, q: sqltx, conn: conn}
 		if err := fn(t); err != nil {
 			return err
 		}
 		if err := t.flush(ctx); err != nil {
 			return err
 		}
-		return db.appendAudit(ctx, sqltx, t.audit)
+		return db.appendAudit(ctx, conn, sqltx, t.audit)
 	})
 }
 
 type tx struct {
 	db    *DB
 	q     *sql.Tx
+	conn  *sql.Conn // the connection q runs on
 	audit []audit.Entry
 	// facets remembers each customer's channel and tag index as read or
 	// written in this transaction, so unchanged ones are not rewritten.
@@ -54,7 +57,18 @@ type tx struct {
 	// multi-row INSERTs, in foreign-key order, before any other statement
 	// runs, so every read in the transaction still sees them.
 	pending map[string]*pendingRows
+	// encodes fill buffered values that are expensive to compute (JSON,
+	// lineage) in parallel at flush time, so the one writer does not spend
+	// its critical section on encoding while the other cores idle.
+	encodes []encode
 	err     error // a failed flush poisons the transaction
+}
+
+// encode computes the value of one buffered argument.
+type encode struct {
+	args *[]any
+	at   int
+	fn   func() (any, error)
 }
 
 type pendingRows struct {
@@ -66,7 +80,8 @@ type pendingRows struct {
 // flushOrder lists buffered tables parents first.
 var flushOrder = []string{"customers", "customer_channels", "customer_tags", "source_profiles", "customer_keys", "duplicates"}
 
-// later buffers one row for table.
+// later buffers one row for table. A row value that is an encoder is
+// computed at flush time, in parallel with the others.
 func (t *tx) later(table, cols string, row ...any) {
 	if t.pending == nil {
 		t.pending = map[string]*pendingRows{}
@@ -76,7 +91,51 @@ func (t *tx) later(table, cols string, row ...any) {
 		p = &pendingRows{cols: cols, n: len(row)}
 		t.pending[table] = p
 	}
+	for i, v := range row {
+		if fn, ok := v.(encoder); ok {
+			t.encodes = append(t.encodes, encode{args: &p.args, at: len(p.args) + i, fn: fn})
+		}
+	}
 	p.args = append(p.args, row...)
+}
+
+// encoder is a buffered value computed at flush time.
+type encoder func() (any, error)
+
+// jsonText encodes v as JSON text at flush time.
+func jsonText[T any](v T) encoder {
+	return func() (any, error) {
+		b, err := json.Marshal(v)
+		return string(b), err
+	}
+}
+
+// runEncodes computes every deferred value, spread over the cores.
+func (t *tx) runEncodes() error {
+	jobs := t.encodes
+	t.encodes = nil
+	if len(jobs) == 0 {
+		return nil
+	}
+	workers := min(runtime.GOMAXPROCS(0), max(1, len(jobs)/32))
+	errs := make([]error, workers)
+	var wg sync.WaitGroup
+	for w := range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := w; i < len(jobs); i += workers {
+				v, err := jobs[i].fn()
+				if err != nil {
+					errs[w] = err
+					return
+				}
+				(*jobs[i].args)[jobs[i].at] = v
+			}
+		}()
+	}
+	wg.Wait()
+	return errors.Join(errs...)
 }
 
 // flush sends every buffered row.
@@ -87,14 +146,25 @@ func (t *tx) flush(ctx context.Context) error {
 	if len(t.pending) == 0 {
 		return nil
 	}
+	if err := t.runEncodes(); err != nil {
+		t.err = fmt.Errorf("encode buffered rows: %w", err)
+		return t.err
+	}
 	for _, table := range flushOrder {
 		p := t.pending[table]
 		if p == nil {
 			continue
 		}
+		rows := len(p.args) / p.n
+		if t.db.dialect == Postgres && rows >= copyMinRows {
+			if err := t.db.copyRows(ctx, t.conn, table, p.cols, p.n, p.args); err != nil {
+				t.err = fmt.Errorf("copy into %s: %w", table, err)
+				return t.err
+			}
+			continue
+		}
 		// At most ~30,000 parameters per statement: under both databases' limits.
 		per := max(1, 30000/p.n)
-		rows := len(p.args) / p.n
 		for start := 0; start < rows; start += per {
 			k := min(per, rows-start)
 			q := `INSERT INTO ` + table + ` (` + p.cols + `) VALUES ` + strings.TrimSuffix(strings.Repeat("("+placeholders(p.n)+"),", k), ",")
@@ -407,11 +477,7 @@ func anys(s []string) []any {
 }
 
 func (t *tx) InsertSource(ctx context.Context, sp *customer.SourceProfile) error {
-	prof, err := json.Marshal(sp.Profile)
-	if err != nil {
-		return err
-	}
-	t.later("source_profiles", sourceCols, sp.ID, sp.CustomerID, sp.Channel, sp.ExternalID, sp.Version, string(prof), string(sp.Raw), sp.ObservedAt, sp.ReceivedAt, sp.CreatedAt, sp.Erased)
+	t.later("source_profiles", sourceCols, sp.ID, sp.CustomerID, sp.Channel, sp.ExternalID, sp.Version, jsonText(sp.Profile), string(sp.Raw), sp.ObservedAt, sp.ReceivedAt, sp.CreatedAt, sp.Erased)
 	return nil
 }
 
@@ -598,11 +664,16 @@ func customerArgs(c *customer.Customer) ([]any, error) {
 }
 
 func (t *tx) InsertCustomer(ctx context.Context, c *customer.Customer) error {
-	args, err := customerArgs(c)
-	if err != nil {
-		return err
+	lin := c.Lineage
+	if lin == nil {
+		lin = map[string]customer.Lineage{}
 	}
-	t.later("customers", customerCols, args...)
+	var merged any
+	if c.MergedInto != "" {
+		merged = c.MergedInto
+	}
+	t.later("customers", customerCols, c.ID, c.Status, merged, c.Suppressed, jsonText(c.Profile),
+		encoder(func() (any, error) { return encodeLineage(lin) }), strings.Join(c.Channels, ","), c.Version, c.CreatedAt, c.UpdatedAt)
 	t.noteFacets(c)
 	if c.Status != customer.StatusActive {
 		return nil

@@ -98,6 +98,9 @@ func Open(ctx context.Context, dsn string) (*DB, error) {
 		q.Add("_pragma", p)
 	}
 	q.Set("_txlock", "immediate")
+	if err := createSQLite(ctx, path); err != nil {
+		return nil, err
+	}
 	w, err := sql.Open("sqlite", "file:"+path+"?"+q.Encode())
 	if err != nil {
 		return nil, fmt.Errorf("open sqlite %s: %w", path, err)
@@ -121,6 +124,34 @@ func Open(ctx context.Context, dsn string) (*DB, error) {
 	r.SetMaxOpenConns(8)
 	r.SetMaxIdleConns(8)
 	return &DB{dialect: SQLite, write: w, read: r, dsn: dsn}, nil
+}
+
+// sqlitePageSize is the page size of new SQLite databases. Ingest writes
+// every dirty page to the WAL as one frame, two system calls each, so larger
+// pages mean fewer calls and fewer B-tree splits for the same rows (measured
+// in docs/benchmarks.md). An existing file keeps the page size it has.
+const sqlitePageSize = 16384
+
+// createSQLite gives a new (missing or empty) database file its page size.
+// It must happen before WAL mode is set, which writes the file header; the
+// driver applies _pragma values in alphabetical order, journal_mode first,
+// so it cannot be one of them.
+func createSQLite(ctx context.Context, path string) error {
+	if fi, err := os.Stat(path); err == nil && fi.Size() > 0 {
+		return nil
+	}
+	db, err := sql.Open("sqlite", "file:"+path)
+	if err != nil {
+		return fmt.Errorf("create sqlite %s: %w", path, err)
+	}
+	defer db.Close()
+	db.SetMaxOpenConns(1)
+	for _, p := range []string{"PRAGMA page_size = " + strconv.Itoa(sqlitePageSize), "PRAGMA journal_mode = WAL"} {
+		if _, err := db.ExecContext(ctx, p); err != nil {
+			return fmt.Errorf("create sqlite %s: %s: %w", path, p, err)
+		}
+	}
+	return nil
 }
 
 // Close closes every connection.
@@ -292,8 +323,19 @@ func redactDSN(dsn string) string {
 }
 
 // tx runs fn in a write transaction, committing on nil and rolling back on error.
-func (db *DB) tx(ctx context.Context, fn func(*sql.Tx) error) (err error) {
-	tx, err := db.write.BeginTx(ctx, nil)
+func (db *DB) tx(ctx context.Context, fn func(*sql.Tx) error) error {
+	return db.connTx(ctx, func(_ *sql.Conn, tx *sql.Tx) error { return fn(tx) })
+}
+
+// connTx is tx that also hands fn the connection the transaction runs on,
+// for what database/sql cannot express (PostgreSQL COPY).
+func (db *DB) connTx(ctx context.Context, fn func(*sql.Conn, *sql.Tx) error) (err error) {
+	conn, err := db.write.Conn(ctx)
+	if err != nil {
+		return fmt.Errorf("begin: %w", err)
+	}
+	defer conn.Close()
+	tx, err := conn.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("begin: %w", err)
 	}
@@ -306,7 +348,7 @@ func (db *DB) tx(ctx context.Context, fn func(*sql.Tx) error) (err error) {
 			_ = tx.Rollback()
 		}
 	}()
-	if err = fn(tx); err != nil {
+	if err = fn(conn, tx); err != nil {
 		return err
 	}
 	if err = tx.Commit(); err != nil {
