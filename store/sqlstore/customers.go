@@ -312,9 +312,10 @@ func customersByKeys(ctx context.Context, db *DB, q querier, keys []string) (map
 			stored = append(stored, k)
 		}
 	}
-	for start := 0; start < len(stored); start += chunk {
-		part := stored[start:min(start+chunk, len(stored))]
-		rows, err := q.QueryContext(ctx, db.rebind(`SELECT DISTINCT key, customer_id FROM customer_keys WHERE key IN (`+placeholders(len(part))+`) ORDER BY key, customer_id`), anys(part)...)
+	for start := 0; start < len(stored); start += db.chunk() {
+		part := stored[start:min(start+db.chunk(), len(stored))]
+		in, args := db.inList(part)
+		rows, err := q.QueryContext(ctx, db.rebind(`SELECT DISTINCT key, customer_id FROM customer_keys WHERE key `+in+` ORDER BY key, customer_id`), args...)
 		if err != nil {
 			return nil, fmt.Errorf("look up identity keys: %w", err)
 		}
@@ -332,9 +333,9 @@ func customersByKeys(ctx context.Context, db *DB, q querier, keys []string) (map
 	}
 	// A channel's own ID is not kept in customer_keys: source_profiles'
 	// unique (channel, external_id) index already answers it.
-	for start := 0; start < len(ext); start += chunk {
-		part := ext[start:min(start+chunk, len(ext))]
-		cond, args := externalCond(part)
+	for start := 0; start < len(ext); start += db.chunk() {
+		part := ext[start:min(start+db.chunk(), len(ext))]
+		cond, args := db.externalCond(part)
 		rows, err := q.QueryContext(ctx, db.rebind(`SELECT channel, external_id, customer_id FROM source_profiles WHERE `+cond), args...)
 		if err != nil {
 			return nil, fmt.Errorf("look up external IDs: %w", err)
@@ -366,8 +367,36 @@ func externalRef(key string) (customer.ExternalRef, bool) {
 	return customer.ExternalRef{Channel: ch, ExternalID: id}, ok
 }
 
+// chunk is how many values one lookup query takes: PostgreSQL gets them as
+// one array parameter, so one statement (planned once, cached by pgx) covers
+// a whole batch; SQLite gets an IN list of at most chunk placeholders.
+func (db *DB) chunk() int {
+	if db.dialect == Postgres {
+		return maxArray
+	}
+	return chunk
+}
+
+// maxArray bounds the values one PostgreSQL lookup sends as one array.
+const maxArray = 50000
+
+// inList returns "IN (?,…)" or, on PostgreSQL, "= ANY(?)" with one array.
+func (db *DB) inList(vals []string) (string, []any) {
+	if db.dialect == Postgres {
+		return `= ANY(?)`, []any{vals}
+	}
+	return `IN (` + placeholders(len(vals)) + `)`, anys(vals)
+}
+
 // externalCond matches source profiles by channel and external ID.
-func externalCond(refs []customer.ExternalRef) (string, []any) {
+func (db *DB) externalCond(refs []customer.ExternalRef) (string, []any) {
+	if db.dialect == Postgres {
+		chs, ids := make([]string, len(refs)), make([]string, len(refs))
+		for i, r := range refs {
+			chs[i], ids[i] = r.Channel, r.ExternalID
+		}
+		return `(channel, external_id) IN (SELECT * FROM unnest(?::text[], ?::text[]))`, []any{chs, ids}
+	}
 	cond := make([]string, len(refs))
 	args := make([]any, 0, 2*len(refs))
 	for i, r := range refs {
@@ -422,8 +451,8 @@ func (t *tx) SourceByExternal(ctx context.Context, channel, externalID string) (
 // channel/external ID pairs at once.
 func (t *tx) SourcesByExternal(ctx context.Context, refs []customer.ExternalRef) (map[customer.ExternalRef]*customer.SourceProfile, error) {
 	out := map[customer.ExternalRef]*customer.SourceProfile{}
-	for start := 0; start < len(refs); start += chunk {
-		cond, args := externalCond(refs[start:min(start+chunk, len(refs))])
+	for start := 0; start < len(refs); start += t.db.chunk() {
+		cond, args := t.db.externalCond(refs[start:min(start+t.db.chunk(), len(refs))])
 		l, err := querySources(ctx, t.db, t, cond, args...)
 		if err != nil {
 			return nil, err
@@ -438,9 +467,10 @@ func (t *tx) SourcesByExternal(ctx context.Context, refs []customer.ExternalRef)
 // SourcesOfCustomers reads the source profiles of many customers at once.
 func (t *tx) SourcesOfCustomers(ctx context.Context, ids []string) (map[string][]customer.SourceProfile, error) {
 	out := map[string][]customer.SourceProfile{}
-	for start := 0; start < len(ids); start += chunk {
-		part := ids[start:min(start+chunk, len(ids))]
-		l, err := querySources(ctx, t.db, t, `customer_id IN (`+placeholders(len(part))+`) ORDER BY id`, anys(part)...)
+	for start := 0; start < len(ids); start += t.db.chunk() {
+		part := ids[start:min(start+t.db.chunk(), len(ids))]
+		in, args := t.db.inList(part)
+		l, err := querySources(ctx, t.db, t, `customer_id `+in+` ORDER BY id`, args...)
 		if err != nil {
 			return nil, err
 		}
@@ -613,13 +643,14 @@ func (t *tx) GetCustomer(ctx context.Context, id string) (*customer.Customer, er
 // in ID order like every other locker.
 func (t *tx) GetCustomers(ctx context.Context, ids []string) (map[string]*customer.Customer, error) {
 	out := make(map[string]*customer.Customer, len(ids))
-	for start := 0; start < len(ids); start += chunk {
-		part := ids[start:min(start+chunk, len(ids))]
-		q := `SELECT ` + customerCols + ` FROM customers WHERE id IN (` + placeholders(len(part)) + `) ORDER BY id`
+	for start := 0; start < len(ids); start += t.db.chunk() {
+		part := ids[start:min(start+t.db.chunk(), len(ids))]
+		in, args := t.db.inList(part)
+		q := `SELECT ` + customerCols + ` FROM customers WHERE id ` + in + ` ORDER BY id`
 		if t.db.dialect == Postgres {
 			q += ` FOR UPDATE`
 		}
-		rows, err := t.query(ctx, q, anys(part)...)
+		rows, err := t.query(ctx, q, args...)
 		if err != nil {
 			return nil, fmt.Errorf("get customers: %w", err)
 		}
@@ -834,9 +865,10 @@ func (t *tx) MarkMergeUndone(ctx context.Context, id string, at time.Time) error
 
 func (t *tx) ErasedAmong(ctx context.Context, hashes []string) (map[string]bool, error) {
 	out := map[string]bool{}
-	for start := 0; start < len(hashes); start += chunk {
-		part := hashes[start:min(start+chunk, len(hashes))]
-		rows, err := t.query(ctx, `SELECT hash FROM erased_identifiers WHERE hash IN (`+placeholders(len(part))+`)`, anys(part)...)
+	for start := 0; start < len(hashes); start += t.db.chunk() {
+		part := hashes[start:min(start+t.db.chunk(), len(hashes))]
+		in, args := t.db.inList(part)
+		rows, err := t.query(ctx, `SELECT hash FROM erased_identifiers WHERE hash `+in, args...)
 		if err != nil {
 			return nil, fmt.Errorf("check erased identifiers: %w", err)
 		}
