@@ -13,6 +13,7 @@ import (
 	"runtime"
 	"runtime/pprof"
 	"slices"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -32,7 +33,10 @@ func runBench(ctx context.Context, e *Env, args []string) error {
 	about := `Measure speed on this machine, through the real HTTP API on loopback.
   ingest  --customers N --batch B    batch upsert of demo source profiles (One ID and audit included)
   lookup  --rate R --duration D      lookups by email at a fixed request rate; prints latency percentiles
-Use a scratch database: ingest writes demo data into it.`
+Use a scratch database: ingest writes demo data into it.
+With --url and --key, lookup measures a server already running in another
+process (kizuna serve) instead of one inside the load generator's process,
+so the two do not share a Go runtime and its garbage collector.`
 	fs := flags(e, "bench", "ingest|lookup [flags]", about)
 	cfg.BindDB(fs, e.Getenv)
 	people := fs.Int("customers", 20000, "ingest: people to generate")
@@ -42,9 +46,29 @@ Use a scratch database: ingest writes demo data into it.`
 	rate := fs.Int("rate", 2000, "lookup: requests per second")
 	dur := fs.Duration("duration", 10*time.Second, "lookup: how long to run")
 	cpuprofile := fs.String("cpuprofile", "", "write a CPU profile of the run to this file")
+	target := fs.String("url", "", "lookup: base URL of a running server to measure (e.g. http://127.0.0.1:8080); needs --key")
+	apiKey := fs.String("key", e.Getenv("KIZUNA_BENCH_KEY"), "lookup: API key (read scope) for --url (env KIZUNA_BENCH_KEY)")
 	sub, err := subcommand(fs, args, "ingest", "lookup")
 	if err != nil {
 		return err
+	}
+	if *target != "" {
+		if sub != "lookup" {
+			return fmt.Errorf("--url works with bench lookup only: %w", errUsage)
+		}
+		if *apiKey == "" {
+			return fmt.Errorf("--url needs --key (or KIZUNA_BENCH_KEY): an API key with read scope: %w", errUsage)
+		}
+		if *rate < 1 || *dur <= 0 {
+			return fmt.Errorf("--rate must be ≥1 and --duration positive: %w", errUsage)
+		}
+		base := strings.TrimSuffix(*target, "/")
+		emails, err := sampleEmailsHTTP(ctx, base, *apiKey)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(e.Stdout, "kizuna bench lookup against %s (a separate process), load generator GOMAXPROCS=%d\n", base, runtime.GOMAXPROCS(0))
+		return runLookups(ctx, e, base, *apiKey, emails, *rate, *dur, "")
 	}
 	if err := cfg.Validate(); err != nil {
 		return err
@@ -203,6 +227,45 @@ func benchLookup(ctx context.Context, e *Env, db *sqlstore.DB, base, key string,
 	if len(emails) == 0 {
 		return fmt.Errorf("the database has no customers with emails: load data first (kizuna demo or kizuna bench ingest)")
 	}
+	counts, err := db.CountCustomers(ctx)
+	if err != nil {
+		return err
+	}
+	return runLookups(ctx, e, base, key, emails, rate, dur, fmt.Sprintf(" against %d customers", counts[customer.StatusActive]))
+}
+
+// sampleEmailsHTTP collects up to 5,000 customer emails through the API of
+// a running server, the way an integrator would see them.
+func sampleEmailsHTTP(ctx context.Context, base, key string) ([]string, error) {
+	var emails []string
+	cursor := ""
+	for page := 0; len(emails) < 5000 && page < 50; page++ {
+		var out httpapi.CustomerPage
+		u := base + "/api/v1/customers?limit=500"
+		if cursor != "" {
+			u += "&cursor=" + url.QueryEscape(cursor)
+		}
+		if err := doJSON(ctx, http.MethodGet, u, key, nil, &out); err != nil {
+			return nil, err
+		}
+		for i, c := range out.Items {
+			if len(c.Profile.Emails) > 0 && i%3 == 0 {
+				emails = append(emails, c.Profile.Emails[0])
+			}
+		}
+		if cursor = out.NextCursor; cursor == "" {
+			break
+		}
+	}
+	if len(emails) == 0 {
+		return nil, fmt.Errorf("%s has no customers with emails: load data first (kizuna demo)", base)
+	}
+	return emails, nil
+}
+
+// runLookups sends lookups by email at a fixed rate and prints latency
+// percentiles.
+func runLookups(ctx context.Context, e *Env, base, key string, emails []string, rate int, dur time.Duration, against string) error {
 	n := int(float64(rate) * dur.Seconds())
 	interval := time.Second / time.Duration(rate)
 	lat := make([]time.Duration, n)
@@ -240,8 +303,7 @@ func benchLookup(ctx context.Context, e *Env, db *sqlstore.DB, base, key string,
 	wg.Wait()
 	elapsed := time.Since(start)
 	slices.Sort(lat)
-	counts, _ := db.CountCustomers(ctx)
-	fmt.Fprintf(e.Stdout, "  %d lookups by email against %d customers in %s (%.0f req/s achieved, %d failed)\n", n, counts[customer.StatusActive], elapsed.Round(time.Millisecond), float64(n)/elapsed.Seconds(), failures.Load())
+	fmt.Fprintf(e.Stdout, "  %d lookups by email%s in %s (%.0f req/s achieved, %d failed)\n", n, against, elapsed.Round(time.Millisecond), float64(n)/elapsed.Seconds(), failures.Load())
 	fmt.Fprintf(e.Stdout, "  latency p50 %s, p95 %s, p99 %s, max %s\n", pct(lat, 50), pct(lat, 95), pct(lat, 99), lat[len(lat)-1])
 	return nil
 }
