@@ -36,11 +36,25 @@ func (db *DB) appendAudit(ctx context.Context, conn *sql.Conn, tx *sql.Tx, entri
 		seq, hash = e.Seq, e.Hash
 		args = append(args, e.Seq, e.At, e.ActorType, e.ActorID, e.ActorName, e.IP, e.UserAgent, e.Terminal, e.Action, e.ObjectType, e.ObjectID, e.CustomerID, string(e.Detail), e.PrevHash, e.Hash)
 	}
-	if db.dialect == Postgres && conn != nil && len(entries) >= copyMinRows {
+	switch {
+	case db.dialect == Postgres && conn != nil && len(entries) >= copyMinRows:
 		if err := db.copyRows(ctx, conn, "audit_log", auditCols, cols, args); err != nil {
 			return fmt.Errorf("append audit entries: %w", err)
 		}
-	} else {
+	case db.dialect == SQLite:
+		// Row by row with one prepared statement: no statement journal (see
+		// tx.flush).
+		st, err := tx.PrepareContext(ctx, `INSERT INTO audit_log (`+auditCols+`) VALUES (`+placeholders(cols)+`)`)
+		if err != nil {
+			return fmt.Errorf("append audit entries: %w", err)
+		}
+		defer st.Close()
+		for i := 0; i < len(args); i += cols {
+			if _, err := st.ExecContext(ctx, args[i:i+cols]...); err != nil {
+				return fmt.Errorf("append audit entries: %w", err)
+			}
+		}
+	default:
 		ins := `INSERT INTO audit_log (` + auditCols + `) VALUES `
 		for start := 0; start < len(entries); start += 60 {
 			k := min(60, len(entries)-start)

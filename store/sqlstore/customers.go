@@ -165,6 +165,14 @@ func (t *tx) flush(ctx context.Context) error {
 		}
 		// At most ~30,000 parameters per statement: under both databases' limits.
 		per := max(1, 30000/p.n)
+		if t.db.dialect == SQLite {
+			// One prepared single-row INSERT, run row by row. A multi-row
+			// INSERT may fail halfway, so SQLite first copies every page it
+			// touches into a statement journal to be able to undo it alone;
+			// at scale those copies (and the memory they churn) cost more
+			// than the calls saved (docs/benchmarks.md).
+			per = 1
+		}
 		for start := 0; start < rows; start += per {
 			k := min(per, rows-start)
 			q := `INSERT INTO ` + table + ` (` + p.cols + `) VALUES ` + strings.TrimSuffix(strings.Repeat("("+placeholders(p.n)+"),", k), ",")
@@ -756,15 +764,11 @@ func (t *tx) syncFacets(ctx context.Context, c *customer.Customer) error {
 		if err := t.exec(ctx, `DELETE FROM `+f.table+` WHERE customer_id = ?`, c.ID); err != nil {
 			return fmt.Errorf("sync %s: %w", f.table, err)
 		}
-		if len(f.vals) == 0 || c.Status != customer.StatusActive {
+		if c.Status != customer.StatusActive {
 			continue
 		}
-		args := make([]any, 0, 2*len(f.vals))
 		for _, v := range f.vals {
-			args = append(args, c.ID, v)
-		}
-		if err := t.exec(ctx, `INSERT INTO `+f.table+` (customer_id, `+f.col+`) VALUES `+strings.TrimSuffix(strings.Repeat("(?,?),", len(f.vals)), ","), args...); err != nil {
-			return fmt.Errorf("sync %s: %w", f.table, err)
+			t.later(f.table, "customer_id, "+f.col, c.ID, v)
 		}
 	}
 	return nil
