@@ -16,6 +16,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"runtime"
 	"sort"
 	"strconv"
 	"strings"
@@ -44,7 +45,10 @@ type DB struct {
 	// write and read are the same pool.
 	write *sql.DB
 	read  *sql.DB
-	dsn   string
+	// hot runs the read queries of lookups; on SQLite with statements
+	// prepared once (stmtCache), on PostgreSQL it is read.
+	hot querier
+	dsn string
 }
 
 // Dialect returns SQLite or Postgres.
@@ -73,7 +77,7 @@ func Open(ctx context.Context, dsn string) (*DB, error) {
 			pool.Close()
 			return nil, fmt.Errorf("connect to postgres: %w", err)
 		}
-		return &DB{dialect: Postgres, write: pool, read: pool, dsn: dsn}, nil
+		return &DB{dialect: Postgres, write: pool, read: pool, hot: pool, dsn: dsn}, nil
 	}
 	path := strings.TrimPrefix(dsn, "sqlite://")
 	path = strings.TrimPrefix(path, "file:")
@@ -121,16 +125,28 @@ func Open(ctx context.Context, dsn string) (*DB, error) {
 		w.Close()
 		return nil, fmt.Errorf("open sqlite %s: %w", path, err)
 	}
-	r.SetMaxOpenConns(8)
-	r.SetMaxIdleConns(8)
-	return &DB{dialect: SQLite, write: w, read: r, dsn: dsn}, nil
+	// Few readers: each keeps its own cache and mapping, which SQLite drops
+	// whenever another connection has written (the read-audit batcher writes
+	// every 100 ms), so every extra reader faults the same hot pages in
+	// again. Two per core, and at least four so that a long read (an export)
+	// does not hold up lookups at the till; eight gave a longer lookup tail
+	// on two cores (docs/benchmarks.md).
+	nr := max(4, 2*runtime.GOMAXPROCS(0))
+	r.SetMaxOpenConns(nr)
+	r.SetMaxIdleConns(nr)
+	return &DB{dialect: SQLite, write: w, read: r, hot: &stmtCache{db: r}, dsn: dsn}, nil
 }
 
-// sqlitePageSize is the page size of new SQLite databases. Ingest writes
-// every dirty page to the WAL as one frame, two system calls each, so larger
-// pages mean fewer calls and fewer B-tree splits for the same rows (measured
-// in docs/benchmarks.md). An existing file keeps the page size it has.
-const sqlitePageSize = 16384
+// sqlitePageSize is the page size of new SQLite databases; an existing file
+// keeps the one it has. Ingest writes every dirty page to the WAL as one
+// frame, two system calls each, so larger pages mean fewer calls and fewer
+// B-tree splits (8 KiB: 200,000 demo people in 48 s against 61 s with
+// 4 KiB). 16 KiB was faster still on small databases but not larger ones:
+// the driver's C allocator (modernc.org/memory) serves blocks above 16 KiB
+// with an mmap and munmap each, and a 16 KiB page plus its header is such a
+// block, so every page a connection caches cost two system calls and page
+// faults (docs/benchmarks.md).
+const sqlitePageSize = 8192
 
 // createSQLite gives a new (missing or empty) database file its page size.
 // It must happen before WAL mode is set, which writes the file header; the
@@ -156,7 +172,11 @@ func createSQLite(ctx context.Context, path string) error {
 
 // Close closes every connection.
 func (db *DB) Close() error {
-	err := db.write.Close()
+	var err error
+	if c, ok := db.hot.(*stmtCache); ok {
+		err = c.Close()
+	}
+	err = errors.Join(err, db.write.Close())
 	if db.read != db.write {
 		err = errors.Join(err, db.read.Close())
 	}

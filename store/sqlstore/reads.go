@@ -18,7 +18,7 @@ var _ customer.Store = (*DB)(nil)
 
 // GetCustomer reads a customer from the read pool.
 func (db *DB) GetCustomer(ctx context.Context, id string) (*customer.Customer, error) {
-	return getCustomer(ctx, db, db.read, id, false)
+	return getCustomer(ctx, db, db.hot, id, false)
 }
 
 // ListCustomers returns active customers in ID order after the cursor.
@@ -82,7 +82,7 @@ func prefixCols(p, cols string) string {
 
 // CustomersByKey returns the customers holding an identity key.
 func (db *DB) CustomersByKey(ctx context.Context, key string) ([]string, error) {
-	m, err := customersByKeys(ctx, db, db.read, []string{key})
+	m, err := customersByKeys(ctx, db, db.hot, []string{key})
 	return m[key], err
 }
 

@@ -13,3 +13,9 @@ DELETE FROM source_profile_versions
 -- "ext:<channel>:<external_id>" keys repeated source_profiles' own unique
 -- (channel, external_id) index; lookups by channel ID read that index now.
 DELETE FROM customer_keys WHERE key LIKE 'ext:%';
+
+-- A lookup by identifier reads the customer from the index alone, already
+-- in (key, customer_id) order: no table probe, no temporary B-tree for
+-- DISTINCT.
+DROP INDEX customer_keys_key;
+CREATE INDEX customer_keys_key ON customer_keys(key, customer_id);
