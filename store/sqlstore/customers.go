@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"hash/fnv"
 	"runtime"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -53,9 +54,9 @@ type tx struct {
 	// written in this transaction, so unchanged ones are not rewritten.
 	facets map[string]string
 	stmts  map[string]*sql.Stmt // closed by database/sql when the transaction ends
-	// pending holds inserted rows not yet sent, per table; they go out as
-	// multi-row INSERTs, in foreign-key order, before any other statement
-	// runs, so every read in the transaction still sees them.
+	// pending holds inserted rows not yet sent, per table; they go out in
+	// foreign-key order before any other statement runs, so every read in
+	// the transaction still sees them (see flush for how).
 	pending map[string]*pendingRows
 	// encodes fill buffered values that are expensive to compute (JSON,
 	// lineage) in parallel at flush time, so the one writer does not spend
@@ -173,9 +174,12 @@ func (t *tx) flush(ctx context.Context) error {
 			// than the calls saved (docs/benchmarks.md).
 			per = 1
 		}
+		q, qk := "", 0
 		for start := 0; start < rows; start += per {
 			k := min(per, rows-start)
-			q := `INSERT INTO ` + table + ` (` + p.cols + `) VALUES ` + strings.TrimSuffix(strings.Repeat("("+placeholders(p.n)+"),", k), ",")
+			if k != qk {
+				q, qk = `INSERT INTO `+table+` (`+p.cols+`) VALUES `+strings.TrimSuffix(strings.Repeat("("+placeholders(p.n)+"),", k), ","), k
+			}
 			if err := t.execNow(ctx, q, p.args[start*p.n:(start+k)*p.n]...); err != nil {
 				t.err = fmt.Errorf("insert into %s: %w", table, err)
 				return t.err
@@ -284,7 +288,7 @@ func (t *tx) LockKeys(ctx context.Context, keys []string) error {
 			ids = append(ids, id)
 		}
 	}
-	sortInt64(ids)
+	slices.Sort(ids)
 	// One round trip: unnest keeps the array's (sorted) order, so locks are
 	// taken in that order.
 	arr := make([]string, len(ids))
@@ -295,14 +299,6 @@ func (t *tx) LockKeys(ctx context.Context, keys []string) error {
 		return fmt.Errorf("lock identity keys: %w", err)
 	}
 	return nil
-}
-
-func sortInt64(a []int64) {
-	for i := 1; i < len(a); i++ {
-		for j := i; j > 0 && a[j] < a[j-1]; j-- {
-			a[j], a[j-1] = a[j-1], a[j]
-		}
-	}
 }
 
 func (t *tx) CustomersByKeys(ctx context.Context, keys []string) (map[string][]string, error) {
@@ -320,8 +316,8 @@ func customersByKeys(ctx context.Context, db *DB, q querier, keys []string) (map
 			stored = append(stored, k)
 		}
 	}
-	for start := 0; start < len(stored); start += db.chunk() {
-		part := stored[start:min(start+db.chunk(), len(stored))]
+	for start := 0; start < len(stored); start += db.lookupChunk() {
+		part := stored[start:min(start+db.lookupChunk(), len(stored))]
 		in, args := db.inList(part)
 		rows, err := q.QueryContext(ctx, db.rebind(`SELECT DISTINCT key, customer_id FROM customer_keys WHERE key `+in+` ORDER BY key, customer_id`), args...)
 		if err != nil {
@@ -341,8 +337,8 @@ func customersByKeys(ctx context.Context, db *DB, q querier, keys []string) (map
 	}
 	// A channel's own ID is not kept in customer_keys: source_profiles'
 	// unique (channel, external_id) index already answers it.
-	for start := 0; start < len(ext); start += db.chunk() {
-		part := ext[start:min(start+db.chunk(), len(ext))]
+	for start := 0; start < len(ext); start += db.lookupChunk() {
+		part := ext[start:min(start+db.lookupChunk(), len(ext))]
 		cond, args := db.externalCond(part)
 		rows, err := q.QueryContext(ctx, db.rebind(`SELECT channel, external_id, customer_id FROM source_profiles WHERE `+cond), args...)
 		if err != nil {
@@ -375,10 +371,10 @@ func externalRef(key string) (customer.ExternalRef, bool) {
 	return customer.ExternalRef{Channel: ch, ExternalID: id}, ok
 }
 
-// chunk is how many values one lookup query takes: PostgreSQL gets them as
-// one array parameter, so one statement (planned once, cached by pgx) covers
-// a whole batch; SQLite gets an IN list of at most chunk placeholders.
-func (db *DB) chunk() int {
+// lookupChunk is how many values one lookup query takes: PostgreSQL gets
+// them as one array parameter, so one statement (planned once, cached by pgx)
+// covers a whole batch; SQLite gets an IN list of at most chunk placeholders.
+func (db *DB) lookupChunk() int {
 	if db.dialect == Postgres {
 		return maxArray
 	}
@@ -459,8 +455,8 @@ func (t *tx) SourceByExternal(ctx context.Context, channel, externalID string) (
 // channel/external ID pairs at once.
 func (t *tx) SourcesByExternal(ctx context.Context, refs []customer.ExternalRef) (map[customer.ExternalRef]*customer.SourceProfile, error) {
 	out := map[customer.ExternalRef]*customer.SourceProfile{}
-	for start := 0; start < len(refs); start += t.db.chunk() {
-		cond, args := t.db.externalCond(refs[start:min(start+t.db.chunk(), len(refs))])
+	for start := 0; start < len(refs); start += t.db.lookupChunk() {
+		cond, args := t.db.externalCond(refs[start:min(start+t.db.lookupChunk(), len(refs))])
 		l, err := querySources(ctx, t.db, t, cond, args...)
 		if err != nil {
 			return nil, err
@@ -475,8 +471,8 @@ func (t *tx) SourcesByExternal(ctx context.Context, refs []customer.ExternalRef)
 // SourcesOfCustomers reads the source profiles of many customers at once.
 func (t *tx) SourcesOfCustomers(ctx context.Context, ids []string) (map[string][]customer.SourceProfile, error) {
 	out := map[string][]customer.SourceProfile{}
-	for start := 0; start < len(ids); start += t.db.chunk() {
-		part := ids[start:min(start+t.db.chunk(), len(ids))]
+	for start := 0; start < len(ids); start += t.db.lookupChunk() {
+		part := ids[start:min(start+t.db.lookupChunk(), len(ids))]
 		in, args := t.db.inList(part)
 		l, err := querySources(ctx, t.db, t, `customer_id `+in+` ORDER BY id`, args...)
 		if err != nil {
@@ -651,8 +647,8 @@ func (t *tx) GetCustomer(ctx context.Context, id string) (*customer.Customer, er
 // in ID order like every other locker.
 func (t *tx) GetCustomers(ctx context.Context, ids []string) (map[string]*customer.Customer, error) {
 	out := make(map[string]*customer.Customer, len(ids))
-	for start := 0; start < len(ids); start += t.db.chunk() {
-		part := ids[start:min(start+t.db.chunk(), len(ids))]
+	for start := 0; start < len(ids); start += t.db.lookupChunk() {
+		part := ids[start:min(start+t.db.lookupChunk(), len(ids))]
 		in, args := t.db.inList(part)
 		q := `SELECT ` + customerCols + ` FROM customers WHERE id ` + in + ` ORDER BY id`
 		if t.db.dialect == Postgres {
@@ -869,8 +865,8 @@ func (t *tx) MarkMergeUndone(ctx context.Context, id string, at time.Time) error
 
 func (t *tx) ErasedAmong(ctx context.Context, hashes []string) (map[string]bool, error) {
 	out := map[string]bool{}
-	for start := 0; start < len(hashes); start += t.db.chunk() {
-		part := hashes[start:min(start+t.db.chunk(), len(hashes))]
+	for start := 0; start < len(hashes); start += t.db.lookupChunk() {
+		part := hashes[start:min(start+t.db.lookupChunk(), len(hashes))]
 		in, args := t.db.inList(part)
 		rows, err := t.query(ctx, `SELECT hash FROM erased_identifiers WHERE hash `+in, args...)
 		if err != nil {
