@@ -688,20 +688,9 @@ func TestBench(t *testing.T) {
 	k.fails(2, []string{"--url needs --key"}, "bench", "lookup", "--url", "http://127.0.0.1:1")
 	k.fails(2, []string{"--url works with bench lookup only"}, "bench", "ingest", "--url", "http://127.0.0.1:1", "--key", "x")
 	key := strings.TrimSpace(lastLine(k.ok("apikey", "create", "--name", "bench-read", "--scopes", "read")))
-	ctx, cancel := context.WithCancel(t.Context())
-	e, srvOut, srvErr := k.env("")
-	done := make(chan int, 1)
-	go func() { done <- cli.Run(ctx, []string{"serve", "--addr", "127.0.0.1:0"}, e) }()
-	defer func() { cancel(); <-done }()
-	re := regexp.MustCompile(`is running at (http://127\.0\.0\.1:\d+)`)
-	var base string
-	for deadline := time.Now().Add(10 * time.Second); base == ""; time.Sleep(10 * time.Millisecond) {
-		if m := re.FindStringSubmatch(srvOut.String()); m != nil {
-			base = m[1]
-		} else if time.Now().After(deadline) {
-			t.Fatalf("serve did not start:\n%s\n%s", srvOut, srvErr)
-		}
-	}
+	srv := startServe(t, k)
+	defer func() { srv.cancel(); <-srv.done }()
+	base := srv.base
 	out = k.ok("bench", "lookup", "--url", base, "--key", key, "--rate", "200", "--duration", "250ms")
 	if !regexp.MustCompile(`against http://127\.0\.0\.1:\d+ \(a separate process\)(.|\n)*50 lookups by email in .*, 0 failed\)\n  latency p50`).MatchString(out) {
 		t.Errorf("bench lookup --url:\n%s", out)

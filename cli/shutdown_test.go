@@ -24,20 +24,9 @@ func TestGracefulShutdownFinishesInFlightRequests(t *testing.T) {
 	}
 	k, path := migrated(t)
 	key := strings.TrimSpace(lastLine(k.ok("apikey", "create", "--name", "shutdown", "--scopes", "read,write")))
-	ctx, cancel := context.WithCancel(t.Context())
-	defer cancel()
-	e, out, errb := k.env("")
-	done := make(chan int, 1)
-	go func() { done <- cli.Run(ctx, []string{"serve", "--addr", "127.0.0.1:0"}, e) }()
-	re := regexp.MustCompile(`is running at (http://127\.0\.0\.1:\d+)`)
-	var base string
-	for deadline := time.Now().Add(10 * time.Second); base == ""; time.Sleep(10 * time.Millisecond) {
-		if m := re.FindStringSubmatch(out.String()); m != nil {
-			base = m[1]
-		} else if time.Now().After(deadline) {
-			t.Fatalf("serve did not start:\n%s\n%s", out, errb)
-		}
-	}
+	srv := startServe(t, k)
+	defer srv.cancel()
+	base, cancel, done, errb := srv.base, srv.cancel, srv.done, srv.errb
 	// A batch big enough to take a good while to process.
 	items := make([]customer.SourceProfileInput, 8000)
 	for i := range items {
@@ -97,4 +86,32 @@ func TestGracefulShutdownFinishesInFlightRequests(t *testing.T) {
 func lastLine(s string) string {
 	lines := strings.Split(strings.TrimSpace(s), "\n")
 	return lines[len(lines)-1]
+}
+
+// serving is `kizuna serve` running inside the test process.
+type serving struct {
+	base   string             // http://127.0.0.1:port
+	cancel context.CancelFunc // SIGINT/SIGTERM: begins a graceful shutdown
+	done   chan int           // the exit code, once serve returned
+	errb   *syncBuffer        // its log
+}
+
+// startServe runs `kizuna serve` on a free loopback port with k's
+// environment and waits until it says where it listens.
+func startServe(t *testing.T, k *kz) *serving {
+	t.Helper()
+	ctx, cancel := context.WithCancel(t.Context())
+	e, out, errb := k.env("")
+	s := &serving{cancel: cancel, done: make(chan int, 1), errb: errb}
+	go func() { s.done <- cli.Run(ctx, []string{"serve", "--addr", "127.0.0.1:0"}, e) }()
+	re := regexp.MustCompile(`is running at (http://127\.0\.0\.1:\d+)`)
+	for deadline := time.Now().Add(10 * time.Second); s.base == ""; time.Sleep(10 * time.Millisecond) {
+		if m := re.FindStringSubmatch(out.String()); m != nil {
+			s.base = m[1]
+		} else if time.Now().After(deadline) {
+			cancel()
+			t.Fatalf("serve did not start:\n%s\n%s", out, errb)
+		}
+	}
+	return s
 }
