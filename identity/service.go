@@ -255,14 +255,26 @@ func (s *Service) ingestTx(ctx context.Context, tx customer.Tx, e *env, actor ki
 		return err
 	}
 	// Everything the batch needs to know is read up front in a few queries;
-	// the writes are then buffered and sent as multi-row inserts.
-	index, err := tx.CustomersByKeys(ctx, all)
+	// the writes are then buffered and sent in bulk. The records' own channel
+	// IDs are answered by SourcesByExternal, so CustomersByKeys is not asked
+	// for them too.
+	others := make([]string, 0, len(all))
+	for _, k := range all {
+		if !strings.HasPrefix(k, customer.KeyExternal+":") {
+			others = append(others, k)
+		}
+	}
+	index, err := tx.CustomersByKeys(ctx, others)
 	if err != nil {
 		return err
 	}
 	known, err := tx.SourcesByExternal(ctx, refs)
 	if err != nil {
 		return err
+	}
+	for ref, sp := range known {
+		k := customer.ExternalKey(ref.Channel, ref.ExternalID)
+		index[k] = append(index[k], sp.CustomerID)
 	}
 	erased, err := tx.ErasedAmong(ctx, hashes)
 	if err != nil {

@@ -7,11 +7,9 @@ import (
 	"errors"
 	"fmt"
 	"hash/fnv"
-	"runtime"
 	"slices"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/kizuna-oss/kizuna"
@@ -58,18 +56,7 @@ type tx struct {
 	// foreign-key order before any other statement runs, so every read in
 	// the transaction still sees them (see flush for how).
 	pending map[string]*pendingRows
-	// encodes fill buffered values that are expensive to compute (JSON,
-	// lineage) in parallel at flush time, so the one writer does not spend
-	// its critical section on encoding while the other cores idle.
-	encodes []encode
 	err     error // a failed flush poisons the transaction
-}
-
-// encode computes the value of one buffered argument.
-type encode struct {
-	args *[]any
-	at   int
-	fn   func() (any, error)
 }
 
 type pendingRows struct {
@@ -81,8 +68,7 @@ type pendingRows struct {
 // flushOrder lists buffered tables parents first.
 var flushOrder = []string{"customers", "customer_channels", "customer_tags", "source_profiles", "customer_keys", "duplicates"}
 
-// later buffers one row for table. A row value that is an encoder is
-// computed at flush time, in parallel with the others.
+// later buffers one row for table.
 func (t *tx) later(table, cols string, row ...any) {
 	if t.pending == nil {
 		t.pending = map[string]*pendingRows{}
@@ -92,51 +78,7 @@ func (t *tx) later(table, cols string, row ...any) {
 		p = &pendingRows{cols: cols, n: len(row)}
 		t.pending[table] = p
 	}
-	for i, v := range row {
-		if fn, ok := v.(encoder); ok {
-			t.encodes = append(t.encodes, encode{args: &p.args, at: len(p.args) + i, fn: fn})
-		}
-	}
 	p.args = append(p.args, row...)
-}
-
-// encoder is a buffered value computed at flush time.
-type encoder func() (any, error)
-
-// jsonText encodes v as JSON text at flush time.
-func jsonText[T any](v T) encoder {
-	return func() (any, error) {
-		b, err := json.Marshal(v)
-		return string(b), err
-	}
-}
-
-// runEncodes computes every deferred value, spread over the cores.
-func (t *tx) runEncodes() error {
-	jobs := t.encodes
-	t.encodes = nil
-	if len(jobs) == 0 {
-		return nil
-	}
-	workers := min(runtime.GOMAXPROCS(0), max(1, len(jobs)/32))
-	errs := make([]error, workers)
-	var wg sync.WaitGroup
-	for w := range workers {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for i := w; i < len(jobs); i += workers {
-				v, err := jobs[i].fn()
-				if err != nil {
-					errs[w] = err
-					return
-				}
-				(*jobs[i].args)[jobs[i].at] = v
-			}
-		}()
-	}
-	wg.Wait()
-	return errors.Join(errs...)
 }
 
 // flush sends every buffered row.
@@ -146,10 +88,6 @@ func (t *tx) flush(ctx context.Context) error {
 	}
 	if len(t.pending) == 0 {
 		return nil
-	}
-	if err := t.runEncodes(); err != nil {
-		t.err = fmt.Errorf("encode buffered rows: %w", err)
-		return t.err
 	}
 	for _, table := range flushOrder {
 		p := t.pending[table]
@@ -511,7 +449,11 @@ func anys(s []string) []any {
 }
 
 func (t *tx) InsertSource(ctx context.Context, sp *customer.SourceProfile) error {
-	t.later("source_profiles", sourceCols, sp.ID, sp.CustomerID, sp.Channel, sp.ExternalID, sp.Version, jsonText(sp.Profile), string(sp.Raw), sp.ObservedAt, sp.ReceivedAt, sp.CreatedAt, sp.Erased)
+	prof, err := json.Marshal(sp.Profile)
+	if err != nil {
+		return err
+	}
+	t.later("source_profiles", sourceCols, sp.ID, sp.CustomerID, sp.Channel, sp.ExternalID, sp.Version, string(prof), string(sp.Raw), sp.ObservedAt, sp.ReceivedAt, sp.CreatedAt, sp.Erased)
 	return nil
 }
 
@@ -699,16 +641,11 @@ func customerArgs(c *customer.Customer) ([]any, error) {
 }
 
 func (t *tx) InsertCustomer(ctx context.Context, c *customer.Customer) error {
-	lin := c.Lineage
-	if lin == nil {
-		lin = map[string]customer.Lineage{}
+	args, err := customerArgs(c)
+	if err != nil {
+		return err
 	}
-	var merged any
-	if c.MergedInto != "" {
-		merged = c.MergedInto
-	}
-	t.later("customers", customerCols, c.ID, c.Status, merged, c.Suppressed, jsonText(c.Profile),
-		encoder(func() (any, error) { return encodeLineage(lin) }), strings.Join(c.Channels, ","), c.Version, c.CreatedAt, c.UpdatedAt)
+	t.later("customers", customerCols, args...)
 	t.noteFacets(c)
 	if c.Status != customer.StatusActive {
 		return nil

@@ -4,6 +4,8 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
+	"strconv"
+	"strings"
 	"testing"
 
 	"github.com/kizuna-oss/kizuna"
@@ -46,29 +48,19 @@ func TestMigration2FromSchema1Data(t *testing.T) {
 				t.Fatalf("sources: %v", err)
 			}
 			// Put the rows back the way schema 1 wrote them.
-			driver, raw := "sqlite", dsn
+			driver := "sqlite"
 			if dialect == sqlstore.Postgres {
 				driver = "pgx"
 			}
-			rdb, err := sql.Open(driver, raw)
+			rdb, err := sql.Open(driver, dsn)
 			if err != nil {
 				t.Fatal(err)
 			}
 			defer rdb.Close()
 			lin, _ := json.Marshal(cust.Lineage)
-			q := func(s string) string {
-				if dialect == sqlstore.Postgres {
-					n := 0
-					out := []byte{}
-					for i := 0; i < len(s); i++ {
-						if s[i] == '?' {
-							n++
-							out = append(out, '$', byte('0'+n))
-							continue
-						}
-						out = append(out, s[i])
-					}
-					return string(out)
+			q := func(s string) string { // "?" → "$1…" on PostgreSQL
+				for i := 1; dialect == sqlstore.Postgres && strings.Contains(s, "?"); i++ {
+					s = strings.Replace(s, "?", "$"+strconv.Itoa(i), 1)
 				}
 				return s
 			}
