@@ -37,6 +37,7 @@ var Roles = []string{RoleAdmin, RoleMarketer, RoleStoreStaff, RoleSupport, RoleA
 const (
 	PermCustomerRead     = "customer.read"     // see customers (masked unless PermPersonalData)
 	PermPersonalData     = "customer.pii"      // see personal data unmasked
+	PermPersonalReveal   = "customer.reveal"   // unmask one field at a time, giving a reason (audited)
 	PermCustomerWrite    = "customer.write"    // create and edit customers, ingest source records
 	PermCustomerMerge    = "customer.merge"    // merge and unmerge
 	PermCustomerErase    = "customer.erase"    // carry out deletion requests
@@ -47,10 +48,10 @@ const (
 
 // rolePerms is the access table; docs/access.md shows it and tests walk it.
 var rolePerms = map[string][]string{
-	RoleAdmin:      {PermCustomerRead, PermPersonalData, PermCustomerWrite, PermCustomerMerge, PermCustomerErase, PermCustomerDisclose, PermAuditRead, PermAdmin},
+	RoleAdmin:      {PermCustomerRead, PermPersonalData, PermPersonalReveal, PermCustomerWrite, PermCustomerMerge, PermCustomerErase, PermCustomerDisclose, PermAuditRead, PermAdmin},
 	RoleMarketer:   {PermCustomerRead},
-	RoleStoreStaff: {PermCustomerRead, PermCustomerWrite},
-	RoleSupport:    {PermCustomerRead, PermPersonalData, PermCustomerWrite, PermCustomerMerge},
+	RoleStoreStaff: {PermCustomerRead, PermPersonalReveal, PermCustomerWrite},
+	RoleSupport:    {PermCustomerRead, PermPersonalData, PermPersonalReveal, PermCustomerWrite, PermCustomerMerge},
 	RoleAuditor:    {PermCustomerRead, PermAuditRead},
 }
 
@@ -86,6 +87,9 @@ type User struct {
 	Locale       string    `json:"locale"`
 	Disabled     bool      `json:"disabled"`
 	PasswordHash string    `json:"-"`
+	TOTPSecret   string    `json:"-"` // base32; empty when no second factor is enrolled
+	FailedLogins int       `json:"-"`
+	LockedUntil  time.Time `json:"-"`
 	CreatedAt    time.Time `json:"created_at"`
 	UpdatedAt    time.Time `json:"updated_at"`
 }
@@ -123,6 +127,22 @@ type Store interface {
 	APIKeyByPrefix(ctx context.Context, prefix string) (*APIKey, error)
 	APIKeys(ctx context.Context) ([]APIKey, error)
 	RevokeAPIKey(ctx context.Context, id string, at time.Time) error
+
+	UserByID(ctx context.Context, id string) (*User, error)
+	// RecordLogin stores the outcome of a sign-in attempt: the failure
+	// counter and lockout, atomically, so parallel attempts all count.
+	RecordLogin(ctx context.Context, userID string, ok bool, lockAfter int, lockFor time.Duration, now time.Time) (*User, error)
+
+	CreateSession(ctx context.Context, s *Session) error
+	Session(ctx context.Context, tokenHash string) (*Session, error)
+	UpdateSession(ctx context.Context, s *Session) error
+	DeleteSession(ctx context.Context, tokenHash string) error
+	DeleteUserSessions(ctx context.Context, userID string) error
+
+	CreateTerminal(ctx context.Context, t *Terminal) error
+	TerminalByToken(ctx context.Context, tokenHash string) (*Terminal, error)
+	Terminals(ctx context.Context) ([]Terminal, error)
+	RevokeTerminal(ctx context.Context, id string, at time.Time) error
 }
 
 // ValidateUsername checks a login name.

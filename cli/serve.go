@@ -11,6 +11,7 @@ import (
 
 	"github.com/kizuna-oss/kizuna/auth"
 	"github.com/kizuna-oss/kizuna/config"
+	"github.com/kizuna-oss/kizuna/console"
 	"github.com/kizuna-oss/kizuna/httpapi"
 	"github.com/kizuna-oss/kizuna/idempotency"
 	"github.com/kizuna-oss/kizuna/identity"
@@ -36,8 +37,15 @@ func runServe(ctx context.Context, e *Env, args []string) error {
 	}
 	defer db.Close()
 
+	ids := identity.New(db, db)
+	con, err := console.New(console.Deps{Customers: db, Identity: ids, Auth: db, Audit: db, Logger: logger, Version: Version,
+		TrustProxy: cfg.TrustProxy, IdleTimeout: cfg.SessionIdle, MaxSessionAge: cfg.SessionMax, SecureCookies: cfg.SecureCookies})
+	if err != nil {
+		return err
+	}
+	defer con.Close()
 	api := httpapi.New(httpapi.Deps{
-		Customers: db, Identity: identity.New(db, db), Auth: db, Audit: db, Idempotency: db.Idempotency(),
+		Customers: db, Identity: ids, Auth: db, Audit: db, Idempotency: db.Idempotency(), Console: con,
 		Ready: func(ctx context.Context) error {
 			if err := db.Ping(ctx); err != nil {
 				return err
@@ -55,6 +63,7 @@ func runServe(ctx context.Context, e *Env, args []string) error {
 	srv := &http.Server{Handler: api, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 120 * time.Second, ErrorLog: nil}
 	url := "http://" + ln.Addr().String()
 	fmt.Fprintf(e.Stdout, "Kizuna %s is running at %s (database: %s, %s)\n", Version, url, displayDSN(cfg.DB), db.Dialect())
+	fmt.Fprintf(e.Stdout, "  Staff console:   %s/\n", url)
 	fmt.Fprintf(e.Stdout, "  API description: %s/api/openapi.json\n", url)
 	printDemoLogin(ctx, e, db)
 	logger.Info("serving", "addr", ln.Addr().String(), "db", db.Dialect())

@@ -24,6 +24,9 @@ type Config struct {
 	RatePerKey      float64       // KIZUNA_RATE_PER_KEY: API requests per second per key
 	TrustProxy      bool          // KIZUNA_TRUST_PROXY: take the client IP from X-Forwarded-For
 	ShutdownTimeout time.Duration // KIZUNA_SHUTDOWN_TIMEOUT: how long in-flight requests may finish
+	SessionIdle     time.Duration // KIZUNA_SESSION_IDLE: console sign-out after this long without a request
+	SessionMax      time.Duration // KIZUNA_SESSION_MAX: console sign-out after this long regardless
+	SecureCookies   bool          // KIZUNA_SECURE_COOKIES: mark cookies Secure (behind a TLS proxy)
 }
 
 // DefaultDB is where `make run` keeps its database.
@@ -31,7 +34,8 @@ const DefaultDB = "./data/kizuna.db"
 
 // Defaults returns the settings used when nothing is given.
 func Defaults() Config {
-	return Config{DB: DefaultDB, Addr: "127.0.0.1:8080", LogLevel: "info", LogFormat: "text", RatePerKey: 1000, ShutdownTimeout: 15 * time.Second}
+	return Config{DB: DefaultDB, Addr: "127.0.0.1:8080", LogLevel: "info", LogFormat: "text", RatePerKey: 1000, ShutdownTimeout: 15 * time.Second,
+		SessionIdle: 30 * time.Minute, SessionMax: 12 * time.Hour}
 }
 
 // Getenv looks up an environment variable (os.Getenv, or a map in tests).
@@ -63,6 +67,15 @@ func (c *Config) BindServe(fs *flag.FlagSet, env Getenv) error {
 	sd, err := envDuration(env, "KIZUNA_SHUTDOWN_TIMEOUT", c.ShutdownTimeout)
 	errs = append(errs, err)
 	fs.DurationVar(&c.ShutdownTimeout, "shutdown-timeout", sd, "how long in-flight requests may finish on shutdown (env KIZUNA_SHUTDOWN_TIMEOUT)")
+	idle, err := envDuration(env, "KIZUNA_SESSION_IDLE", c.SessionIdle)
+	errs = append(errs, err)
+	fs.DurationVar(&c.SessionIdle, "session-idle", idle, "sign console users out after this long without a request (env KIZUNA_SESSION_IDLE)")
+	maxAge, err := envDuration(env, "KIZUNA_SESSION_MAX", c.SessionMax)
+	errs = append(errs, err)
+	fs.DurationVar(&c.SessionMax, "session-max", maxAge, "sign console users out after this long, active or not (env KIZUNA_SESSION_MAX)")
+	sec, err := envBool(env, "KIZUNA_SECURE_COOKIES", c.SecureCookies)
+	errs = append(errs, err)
+	fs.BoolVar(&c.SecureCookies, "secure-cookies", sec, "mark console cookies Secure; set it behind a TLS-terminating proxy (env KIZUNA_SECURE_COOKIES)")
 	return errors.Join(errs...)
 }
 
@@ -92,6 +105,11 @@ func (c *Config) Validate() error {
 	}
 	if c.ShutdownTimeout <= 0 {
 		errs = append(errs, fmt.Errorf("--shutdown-timeout (KIZUNA_SHUTDOWN_TIMEOUT) must be positive"))
+	}
+	if c.SessionIdle <= 0 || c.SessionMax <= 0 {
+		errs = append(errs, fmt.Errorf("--session-idle (KIZUNA_SESSION_IDLE) and --session-max (KIZUNA_SESSION_MAX) must be positive"))
+	} else if c.SessionIdle > c.SessionMax {
+		errs = append(errs, fmt.Errorf("--session-idle (%v) is longer than --session-max (%v): the idle limit would never apply", c.SessionIdle, c.SessionMax))
 	}
 	return errors.Join(errs...)
 }

@@ -32,7 +32,8 @@ func bind(t *testing.T, vars map[string]string, args ...string) (config.Config, 
 
 func TestDefaults(t *testing.T) {
 	c := config.Defaults()
-	want := config.Config{DB: config.DefaultDB, Addr: "127.0.0.1:8080", LogLevel: "info", LogFormat: "text", RatePerKey: 1000, ShutdownTimeout: 15 * time.Second}
+	want := config.Config{DB: config.DefaultDB, Addr: "127.0.0.1:8080", LogLevel: "info", LogFormat: "text", RatePerKey: 1000, ShutdownTimeout: 15 * time.Second,
+		SessionIdle: 30 * time.Minute, SessionMax: 12 * time.Hour}
 	if c != want {
 		t.Fatalf("Defaults() = %+v, want %+v", c, want)
 	}
@@ -54,6 +55,9 @@ var allEnv = map[string]string{
 	"KIZUNA_RATE_PER_KEY":     "25.5",
 	"KIZUNA_TRUST_PROXY":      "true",
 	"KIZUNA_SHUTDOWN_TIMEOUT": "3s",
+	"KIZUNA_SESSION_IDLE":     "10m",
+	"KIZUNA_SESSION_MAX":      "8h",
+	"KIZUNA_SECURE_COOKIES":   "true",
 }
 
 func TestEnvOverridesDefaults(t *testing.T) {
@@ -61,7 +65,8 @@ func TestEnvOverridesDefaults(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := config.Config{DB: "/srv/kizuna/env.db", Addr: "0.0.0.0:9000", LogLevel: "debug", LogFormat: "json", RatePerKey: 25.5, TrustProxy: true, ShutdownTimeout: 3 * time.Second}
+	want := config.Config{DB: "/srv/kizuna/env.db", Addr: "0.0.0.0:9000", LogLevel: "debug", LogFormat: "json", RatePerKey: 25.5, TrustProxy: true, ShutdownTimeout: 3 * time.Second,
+		SessionIdle: 10 * time.Minute, SessionMax: 8 * time.Hour, SecureCookies: true}
 	if c != want {
 		t.Fatalf("got %+v\nwant %+v", c, want)
 	}
@@ -73,11 +78,13 @@ func TestEnvOverridesDefaults(t *testing.T) {
 func TestFlagsOverrideEnv(t *testing.T) {
 	c, err := bind(t, allEnv,
 		"--db", "postgres://kizuna@db.internal/kizuna", "--addr", "127.0.0.1:7000", "--log-level", "warn", "--log-format", "text",
-		"--rate-per-key", "7", "--trust-proxy=false", "--shutdown-timeout", "1m")
+		"--rate-per-key", "7", "--trust-proxy=false", "--shutdown-timeout", "1m",
+		"--session-idle", "5m", "--session-max", "1h", "--secure-cookies=false")
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := config.Config{DB: "postgres://kizuna@db.internal/kizuna", Addr: "127.0.0.1:7000", LogLevel: "warn", LogFormat: "text", RatePerKey: 7, TrustProxy: false, ShutdownTimeout: time.Minute}
+	want := config.Config{DB: "postgres://kizuna@db.internal/kizuna", Addr: "127.0.0.1:7000", LogLevel: "warn", LogFormat: "text", RatePerKey: 7, TrustProxy: false, ShutdownTimeout: time.Minute,
+		SessionIdle: 5 * time.Minute, SessionMax: time.Hour}
 	if c != want {
 		t.Fatalf("got %+v\nwant %+v", c, want)
 	}
@@ -174,6 +181,8 @@ func TestValidateMessages(t *testing.T) {
 		{"rate negative", func(c *config.Config) { c.RatePerKey = -3 }, []string{"must be positive, not -3"}},
 		{"rate NaN", func(c *config.Config) { c.RatePerKey = math.NaN() }, []string{"--rate-per-key (KIZUNA_RATE_PER_KEY) must be positive, not NaN"}},
 		{"shutdown timeout", func(c *config.Config) { c.ShutdownTimeout = 0 }, []string{"--shutdown-timeout (KIZUNA_SHUTDOWN_TIMEOUT) must be positive"}},
+		{"session idle zero", func(c *config.Config) { c.SessionIdle = 0 }, []string{"--session-idle (KIZUNA_SESSION_IDLE) and --session-max (KIZUNA_SESSION_MAX) must be positive"}},
+		{"session idle beyond max", func(c *config.Config) { c.SessionIdle, c.SessionMax = 2*time.Hour, time.Hour }, []string{"--session-idle (2h0m0s) is longer than --session-max (1h0m0s)"}},
 		{"everything at once", func(c *config.Config) {
 			*c = config.Config{DB: "", Addr: "x", LogLevel: "?", LogFormat: "?", RatePerKey: -1, ShutdownTimeout: -time.Second}
 		}, []string{"KIZUNA_DB", "KIZUNA_ADDR", "KIZUNA_LOG_LEVEL", "KIZUNA_LOG_FORMAT", "KIZUNA_RATE_PER_KEY", "KIZUNA_SHUTDOWN_TIMEOUT"}},

@@ -97,6 +97,15 @@ type Store interface {
 	Attributes(ctx context.Context) ([]AttributeDef, error)
 	Survivorship(ctx context.Context) (Survivorship, error)
 	ErasureSalt(ctx context.Context) ([]byte, error)
+
+	// SearchPrefix returns up to limit customers holding a search term that
+	// starts with prefix (see SearchTerms), exact matches first.
+	SearchPrefix(ctx context.Context, prefix string, limit int) ([]SearchHit, error)
+	// CustomersByID reads several customers; unknown IDs are left out.
+	CustomersByID(ctx context.Context, ids []string) ([]Customer, error)
+	Stats(ctx context.Context, weeks int, now time.Time) (*Stats, error)
+	// Notes lists staff notes on any of the customers, newest first.
+	Notes(ctx context.Context, customerIDs []string) ([]Note, error)
 }
 
 // Tx is one write transaction.
@@ -144,6 +153,7 @@ type Tx interface {
 	UpsertLocation(ctx context.Context, l Location) error
 	UpsertAttribute(ctx context.Context, a AttributeDef) error
 	SetSurvivorship(ctx context.Context, s Survivorship) error
+	InsertNote(ctx context.Context, n *Note) error
 
 	Audit(ctx context.Context, e audit.Entry) error
 }

@@ -41,6 +41,9 @@ type Deps struct {
 	RatePerKey float64
 	// TrustProxy makes the client IP come from X-Forwarded-For.
 	TrustProxy bool
+	// Console, when set, serves every path the API does not (the staff
+	// console), inside the same logging, metrics and panic recovery.
+	Console http.Handler
 }
 
 // Server is the HTTP API.
@@ -91,7 +94,11 @@ func New(d Deps) *Server {
 	})
 	s.mux.HandleFunc("GET /readyz", s.readyz)
 	s.mux.Handle("GET /metrics", promhttp.HandlerFor(s.metrics.reg, promhttp.HandlerOpts{}))
-	s.mux.HandleFunc("GET /{$}", s.index)
+	if d.Console != nil {
+		s.mux.Handle("/", d.Console)
+	} else {
+		s.mux.HandleFunc("GET /{$}", s.index)
+	}
 
 	s.handler = s.recoverer(s.observe(secure(s.authenticate(s.idempotent(s.mux)))))
 	return s

@@ -14,19 +14,30 @@ import (
 
 var _ auth.Store = (*DB)(nil)
 
-const userCols = `id, username, display_name, password_hash, role, locale, disabled, created_at, updated_at`
+const userCols = `id, username, display_name, password_hash, role, locale, disabled, created_at, updated_at, totp_secret, failed_logins, locked_until`
 
 func scanUser(sc interface{ Scan(...any) error }) (*auth.User, error) {
 	var u auth.User
-	err := sc.Scan(&u.ID, &u.Username, &u.DisplayName, &u.PasswordHash, &u.Role, &u.Locale, &u.Disabled, &u.CreatedAt, &u.UpdatedAt)
+	var locked sql.NullTime
+	err := sc.Scan(&u.ID, &u.Username, &u.DisplayName, &u.PasswordHash, &u.Role, &u.Locale, &u.Disabled, &u.CreatedAt, &u.UpdatedAt, &u.TOTPSecret, &u.FailedLogins, &locked)
 	u.CreatedAt, u.UpdatedAt = u.CreatedAt.UTC(), u.UpdatedAt.UTC()
+	if locked.Valid {
+		u.LockedUntil = locked.Time.UTC()
+	}
 	return &u, err
+}
+
+func nullTime(t time.Time) any {
+	if t.IsZero() {
+		return nil
+	}
+	return t.UTC()
 }
 
 // CreateUser inserts a user; a taken username is a conflict.
 func (db *DB) CreateUser(ctx context.Context, u *auth.User) error {
-	_, err := db.write.ExecContext(ctx, db.rebind(`INSERT INTO users (`+userCols+`) VALUES (?,?,?,?,?,?,?,?,?)`),
-		u.ID, u.Username, u.DisplayName, u.PasswordHash, u.Role, u.Locale, u.Disabled, u.CreatedAt, u.UpdatedAt)
+	_, err := db.write.ExecContext(ctx, db.rebind(`INSERT INTO users (`+userCols+`) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)`),
+		u.ID, u.Username, u.DisplayName, u.PasswordHash, u.Role, u.Locale, u.Disabled, u.CreatedAt, u.UpdatedAt, u.TOTPSecret, u.FailedLogins, nullTime(u.LockedUntil))
 	if isUniqueViolation(err) {
 		return kizuna.Errorf(kizuna.ECONFLICT, "username %q is taken", u.Username)
 	}
@@ -62,8 +73,8 @@ func (db *DB) Users(ctx context.Context) ([]auth.User, error) {
 
 // UpdateUser saves a user's mutable fields.
 func (db *DB) UpdateUser(ctx context.Context, u *auth.User) error {
-	res, err := db.write.ExecContext(ctx, db.rebind(`UPDATE users SET display_name = ?, password_hash = ?, role = ?, locale = ?, disabled = ?, updated_at = ? WHERE id = ?`),
-		u.DisplayName, u.PasswordHash, u.Role, u.Locale, u.Disabled, u.UpdatedAt, u.ID)
+	res, err := db.write.ExecContext(ctx, db.rebind(`UPDATE users SET display_name = ?, password_hash = ?, role = ?, locale = ?, disabled = ?, updated_at = ?, totp_secret = ?, failed_logins = ?, locked_until = ? WHERE id = ?`),
+		u.DisplayName, u.PasswordHash, u.Role, u.Locale, u.Disabled, u.UpdatedAt, u.TOTPSecret, u.FailedLogins, nullTime(u.LockedUntil), u.ID)
 	if err != nil {
 		return fmt.Errorf("update user %s: %w", u.Username, err)
 	}

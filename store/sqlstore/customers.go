@@ -66,7 +66,7 @@ type pendingRows struct {
 }
 
 // flushOrder lists buffered tables parents first.
-var flushOrder = []string{"customers", "customer_channels", "customer_tags", "source_profiles", "customer_keys", "duplicates"}
+var flushOrder = []string{"customers", "customer_channels", "customer_tags", "customer_search", "source_profiles", "customer_keys", "duplicates"}
 
 // later buffers one row for table.
 func (t *tx) later(table, cols string, row ...any) {
@@ -527,6 +527,10 @@ func (t *tx) EraseSources(ctx context.Context, customerID string, erasedID func(
 	if err := t.exec(ctx, `UPDATE source_profile_versions SET raw = '{}' WHERE profile_id IN (SELECT id FROM source_profiles WHERE customer_id = ?)`, customerID); err != nil {
 		return fmt.Errorf("erase source versions: %w", err)
 	}
+	// Staff notes are free text about the person: they go too.
+	if err := t.exec(ctx, `DELETE FROM customer_notes WHERE customer_id = ?`, customerID); err != nil {
+		return fmt.Errorf("erase notes: %w", err)
+	}
 	if err := t.exec(ctx, `DELETE FROM customer_keys WHERE profile_id IN (SELECT id FROM source_profiles WHERE customer_id = ?)`, customerID); err != nil {
 		return fmt.Errorf("erase identity keys: %w", err)
 	}
@@ -656,6 +660,9 @@ func (t *tx) InsertCustomer(ctx context.Context, c *customer.Customer) error {
 	for _, tag := range c.Profile.Tags {
 		t.later("customer_tags", "customer_id, tag", c.ID, tag)
 	}
+	for _, term := range customer.SearchTerms(&c.Profile) {
+		t.later("customer_search", "customer_id, term", c.ID, term)
+	}
 	return nil
 }
 
@@ -672,7 +679,7 @@ func (t *tx) UpdateCustomer(ctx context.Context, c *customer.Customer) error {
 }
 
 func facetSig(c *customer.Customer) string {
-	return c.Status + "|" + strings.Join(c.Channels, ",") + "|" + strings.Join(c.Profile.Tags, "\x00")
+	return c.Status + "|" + strings.Join(c.Channels, ",") + "|" + strings.Join(c.Profile.Tags, "\x00") + "|" + strings.Join(customer.SearchTerms(&c.Profile), "\x00")
 }
 
 // noteFacets records what the facet tables hold for c, as of now.
@@ -684,7 +691,7 @@ func (t *tx) noteFacets(c *customer.Customer) {
 }
 
 // syncFacets keeps the channel and tag index tables (used by list filters and
-// later by segments) equal to the golden record.
+// later by segments) and the console's search terms equal to the golden record.
 func (t *tx) syncFacets(ctx context.Context, c *customer.Customer) error {
 	if prev, ok := t.facets[c.ID]; ok && prev == facetSig(c) {
 		return nil
@@ -693,7 +700,7 @@ func (t *tx) syncFacets(ctx context.Context, c *customer.Customer) error {
 	for _, f := range []struct {
 		table, col string
 		vals       []string
-	}{{"customer_channels", "channel", c.Channels}, {"customer_tags", "tag", c.Profile.Tags}} {
+	}{{"customer_channels", "channel", c.Channels}, {"customer_tags", "tag", c.Profile.Tags}, {"customer_search", "term", customer.SearchTerms(&c.Profile)}} {
 		if err := t.exec(ctx, `DELETE FROM `+f.table+` WHERE customer_id = ?`, c.ID); err != nil {
 			return fmt.Errorf("sync %s: %w", f.table, err)
 		}

@@ -299,6 +299,11 @@ func (db *DB) Migrate(ctx context.Context) ([]Migration, error) {
 			if _, err := tx.ExecContext(ctx, m.SQL); err != nil {
 				return fmt.Errorf("migration %s: %w", m.Name, err)
 			}
+			if m.Version == 3 {
+				if err := db.backfillSearch(ctx, tx); err != nil {
+					return fmt.Errorf("migration %s: %w", m.Name, err)
+				}
+			}
 			_, err := tx.ExecContext(ctx, db.rebind(`INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)`), m.Version, time.Now().UTC().Format(time.RFC3339))
 			return err
 		})

@@ -1,0 +1,520 @@
+package console
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"slices"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/nyaruka/phonenumbers"
+
+	"github.com/kizuna-oss/kizuna"
+	"github.com/kizuna-oss/kizuna/audit"
+	"github.com/kizuna-oss/kizuna/auth"
+	"github.com/kizuna-oss/kizuna/customer"
+	"github.com/kizuna-oss/kizuna/i18n"
+	"github.com/kizuna-oss/kizuna/identity"
+	"github.com/kizuna-oss/kizuna/mask"
+)
+
+// field is one shown value: masked for roles that may not see personal
+// data, with the reference a reveal request names.
+type field struct {
+	Value  string
+	Masked bool
+	Ref    string // e.g. "phones.0"
+}
+
+// person is a golden record as one viewer may see it.
+type person struct {
+	ID, Status, MergedInto string
+	Suppressed             bool
+	Name, NameKana         string
+	NameRomaji             string
+	BirthDate              field
+	Gender                 string
+	Emails, Phones, Cards  []field
+	Addresses              []field
+	Channels               []string
+	Tags                   []string
+	Consents               []customer.Consent
+	Attributes             []kv
+	Lineage                []lineageRow
+	Version                int
+	CreatedAt, UpdatedAt   time.Time
+	Match                  string
+}
+
+type kv struct{ Key, Value string }
+
+type lineageRow struct {
+	Field   string
+	Channel string
+	Rule    string
+	Version int
+	At      time.Time
+}
+
+// displayPhone shows an E.164 number the way Japanese staff write it.
+func displayPhone(e164 string) string {
+	n, err := phonenumbers.Parse(e164, "JP")
+	if err != nil {
+		return e164
+	}
+	if n.GetCountryCode() == 81 {
+		return phonenumbers.Format(n, phonenumbers.NATIONAL)
+	}
+	return phonenumbers.Format(n, phonenumbers.INTERNATIONAL)
+}
+
+func displayPostal(pc string) string {
+	if len(pc) == 7 {
+		return pc[:3] + "-" + pc[3:]
+	}
+	return pc
+}
+
+// fullAddress is an address as written on an envelope.
+func fullAddress(a customer.Address) string {
+	var b strings.Builder
+	if a.PostalCode != "" {
+		b.WriteString("〒" + displayPostal(a.PostalCode) + " ")
+	}
+	b.WriteString(a.Prefecture + a.City + a.Street)
+	if a.Building != "" {
+		b.WriteString(" " + a.Building)
+	}
+	return strings.TrimSpace(b.String())
+}
+
+// revealValue is the unmasked text of a field reference, or false.
+func revealValue(c *customer.Customer, ref string) (string, bool) {
+	kind, idx, ok := strings.Cut(ref, ".")
+	i, err := strconv.Atoi(idx)
+	if kind == "birth_date" {
+		return c.Profile.BirthDate, c.Profile.BirthDate != ""
+	}
+	if !ok || err != nil || i < 0 {
+		return "", false
+	}
+	p := &c.Profile
+	switch {
+	case kind == "emails" && i < len(p.Emails):
+		return p.Emails[i], true
+	case kind == "phones" && i < len(p.Phones):
+		return displayPhone(p.Phones[i]), true
+	case kind == "cards" && i < len(p.MemberCards):
+		return p.MemberCards[i], true
+	case kind == "addresses" && i < len(p.Addresses):
+		return fullAddress(p.Addresses[i]), true
+	}
+	return "", false
+}
+
+// personOf builds what the viewer may see of a customer. Names stay
+// visible (staff greet the customer by name); contact data, card numbers,
+// the street address and the birth day are masked without
+// auth.PermPersonalData.
+func personOf(rq *request, c *customer.Customer, channels map[string]customer.Channel) person {
+	full := rq.can(auth.PermPersonalData)
+	p := &c.Profile
+	v := person{ID: c.ID, Status: c.Status, MergedInto: c.MergedInto, Suppressed: c.Suppressed,
+		Name:     strings.TrimSpace(p.FamilyName + " " + p.GivenName),
+		NameKana: strings.TrimSpace(p.FamilyNameKana + " " + p.GivenNameKana), NameRomaji: strings.TrimSpace(p.GivenNameRomaji + " " + p.FamilyNameRomaji),
+		Gender: p.Gender, Tags: p.Tags, Consents: p.Consents, Version: c.Version, CreatedAt: c.CreatedAt, UpdatedAt: c.UpdatedAt}
+	mk := func(ref, shown, masked string) field {
+		if full {
+			return field{Value: shown, Ref: ref}
+		}
+		return field{Value: masked, Masked: true, Ref: ref}
+	}
+	for i, e := range p.Emails {
+		v.Emails = append(v.Emails, mk(fmt.Sprintf("emails.%d", i), e, mask.Email(e)))
+	}
+	for i, ph := range p.Phones {
+		v.Phones = append(v.Phones, mk(fmt.Sprintf("phones.%d", i), displayPhone(ph), mask.Phone(ph)))
+	}
+	for i, cd := range p.MemberCards {
+		v.Cards = append(v.Cards, mk(fmt.Sprintf("cards.%d", i), cd, mask.Card(cd)))
+	}
+	for i, a := range p.Addresses {
+		masked := strings.TrimSpace(mask.PostalCode(a.PostalCode) + " " + a.Prefecture + a.City + " " + mask.Address(a.Street+a.Building))
+		if a.PostalCode != "" {
+			masked = "〒" + masked
+		}
+		v.Addresses = append(v.Addresses, mk(fmt.Sprintf("addresses.%d", i), fullAddress(a), masked))
+	}
+	if p.BirthDate != "" {
+		v.BirthDate = mk("birth_date", p.BirthDate, mask.BirthDate(p.BirthDate))
+	}
+	for _, ch := range c.Channels {
+		v.Channels = append(v.Channels, channelLabel(rq, channels, ch))
+	}
+	keys := make([]string, 0, len(p.Attributes))
+	for k := range p.Attributes {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		v.Attributes = append(v.Attributes, kv{k, fmt.Sprint(p.Attributes[k])})
+	}
+	for _, f := range customer.GoldenFields {
+		if l, ok := c.Lineage[f]; ok {
+			v.Lineage = append(v.Lineage, lineageRow{Field: f, Channel: channelLabel(rq, channels, l.Channel), Rule: string(l.Rule), Version: l.Version, At: l.ObservedAt})
+		}
+	}
+	return v
+}
+
+func channelLabel(rq *request, channels map[string]customer.Channel, code string) string {
+	ch, ok := channels[code]
+	switch {
+	case !ok:
+		return code
+	case rq.Locale == i18n.En && ch.NameEn != "":
+		return ch.NameEn
+	case ch.Name != "":
+		return ch.Name
+	}
+	return code
+}
+
+func (s *Server) channelMap(ctx context.Context) map[string]customer.Channel {
+	chs, err := s.Customers.Channels(ctx)
+	m := make(map[string]customer.Channel, len(chs))
+	if err != nil {
+		s.log.Warn("read channels", "err", err)
+		return m
+	}
+	for _, c := range chs {
+		m[c.Code] = c
+	}
+	return m
+}
+
+// readEntry is an audit entry for a read, written by the batcher.
+func (s *Server) readEntry(rq *request, action, customerID string, detail any) audit.Entry {
+	var d json.RawMessage
+	if detail != nil {
+		d, _ = json.Marshal(detail)
+	}
+	a := rq.Actor
+	return audit.Entry{At: s.now(), ActorType: a.Type, ActorID: a.ID, ActorName: a.Name, IP: a.IP, UserAgent: a.UserAgent, Terminal: a.Terminal,
+		Action: action, ObjectType: "customer", ObjectID: customerID, CustomerID: customerID, Detail: d}
+}
+
+type searchData struct {
+	Query   string
+	Results []person
+	Limit   int
+	Took    time.Duration
+}
+
+const searchLimit = 50
+
+func (s *Server) search(w http.ResponseWriter, r *http.Request, rq *request) {
+	q := strings.TrimSpace(r.URL.Query().Get("q"))
+	d := searchData{Query: q, Limit: searchLimit}
+	if q != "" {
+		if utf8.RuneCountInString(q) > 200 {
+			s.fail(w, r, rq, http.StatusBadRequest, i18n.T(rq.Locale, "search.too_long"))
+			return
+		}
+		start := time.Now()
+		res, err := s.Identity.Search(r.Context(), q, searchLimit)
+		if err != nil {
+			s.serverError(w, r, rq, err)
+			return
+		}
+		d.Took = time.Since(start)
+		chs := s.channelMap(r.Context())
+		ids := make([]string, 0, len(res))
+		for _, x := range res {
+			p := personOf(rq, &x.Customer, chs)
+			p.Match = x.Match
+			d.Results = append(d.Results, p)
+			ids = append(ids, x.Customer.ID)
+		}
+		// The query itself may be personal data: the trail keeps what was
+		// shown, not what was typed.
+		s.reads.Add(s.readEntry(rq, "customer.search", "", map[string]any{"results": len(ids), "customer_ids": ids}))
+	}
+	s.render(w, r, "search", &view{Title: i18n.T(rq.Locale, "nav.search"), Section: "search", Data: d})
+}
+
+type sourceView struct {
+	customer.SourceProfile
+	ChannelName string
+	Person      person
+}
+
+type customerData struct {
+	P          person
+	Sources    []sourceView
+	Duplicates []dupView
+	Merges     []customer.Merge
+	Notes      []customer.Note
+	Audit      []audit.Entry
+	Panels     []string // templates of the panels, in page order
+}
+
+type dupView struct {
+	customer.Duplicate
+	Other     string // the other customer's ID
+	OtherName string
+}
+
+func (s *Server) loadCustomer(w http.ResponseWriter, r *http.Request, rq *request) (*customer.Customer, bool) {
+	id := r.PathValue("id")
+	c, err := s.Customers.GetCustomer(r.Context(), id)
+	if err != nil {
+		if kizuna.ErrorCode(err) == kizuna.ENOTFOUND {
+			s.fail(w, r, rq, http.StatusNotFound, i18n.T(rq.Locale, "customer.not_found", id))
+		} else {
+			s.serverError(w, r, rq, err)
+		}
+		return nil, false
+	}
+	if c.Status == customer.StatusMerged && c.MergedInto != "" && r.Method == http.MethodGet {
+		// A merged ID still reaches the person.
+		http.Redirect(w, r, "/customers/"+c.MergedInto+"?merged_from="+c.ID, http.StatusSeeOther)
+		return nil, false
+	}
+	return c, true
+}
+
+func (s *Server) customerPage(w http.ResponseWriter, r *http.Request, rq *request) {
+	c, ok := s.loadCustomer(w, r, rq)
+	if !ok {
+		return
+	}
+	d, err := s.customerData(r.Context(), rq, c)
+	if err != nil {
+		s.serverError(w, r, rq, err)
+		return
+	}
+	s.reads.Add(s.readEntry(rq, "customer.view", c.ID, map[string]any{"page": "360", "masked": !rq.can(auth.PermPersonalData)}))
+	title := d.P.Name
+	if title == "" {
+		title = c.ID
+	}
+	v := &view{Title: title, Section: "search", Data: d}
+	if from := r.URL.Query().Get("merged_from"); from != "" {
+		v.Flash = i18n.T(rq.Locale, "customer.merged_redirect", from)
+	}
+	s.render(w, r, "customer", v)
+}
+
+func (s *Server) customerData(ctx context.Context, rq *request, c *customer.Customer) (*customerData, error) {
+	chs := s.channelMap(ctx)
+	d := &customerData{P: personOf(rq, c, chs)}
+	srcs, err := s.Customers.SourcesOfCustomer(ctx, c.ID)
+	if err != nil {
+		return nil, err
+	}
+	sort.SliceStable(srcs, func(i, j int) bool { return srcs[i].Channel < srcs[j].Channel })
+	for _, sp := range srcs {
+		sc := customer.Customer{ID: sp.ID, Profile: sp.Profile}
+		d.Sources = append(d.Sources, sourceView{SourceProfile: sp, ChannelName: channelLabel(rq, chs, sp.Channel), Person: personOf(rq, &sc, chs)})
+	}
+	dups, err := s.Customers.DuplicatesOf(ctx, c.ID)
+	if err != nil {
+		return nil, err
+	}
+	for _, dp := range dups {
+		if dp.Status != customer.DuplicateOpen {
+			continue
+		}
+		other := dp.OtherID
+		if other == c.ID {
+			other = dp.CustomerID
+		}
+		dv := dupView{Duplicate: dp, Other: other}
+		if oc, err := s.Customers.GetCustomer(ctx, other); err == nil {
+			dv.OtherName = strings.TrimSpace(oc.Profile.FamilyName + " " + oc.Profile.GivenName)
+		}
+		d.Duplicates = append(d.Duplicates, dv)
+	}
+	if d.Merges, err = s.Customers.MergesOf(ctx, c.ID); err != nil {
+		return nil, err
+	}
+	noteIDs := []string{c.ID}
+	for _, m := range d.Merges {
+		if m.SurvivorID == c.ID && m.UndoneAt == nil {
+			noteIDs = append(noteIDs, m.MergedID)
+		}
+	}
+	if d.Notes, err = s.Customers.Notes(ctx, noteIDs); err != nil {
+		return nil, err
+	}
+	if rq.can(auth.PermAuditRead) {
+		if d.Audit, err = s.Audit.AuditEntries(ctx, audit.Filter{CustomerID: c.ID, Limit: 50}); err != nil {
+			return nil, err
+		}
+	}
+	// Later issues add panels (orders, points, events, contacts) here.
+	d.Panels = []string{"panel-golden", "panel-identifiers", "panel-notes", "panel-sources", "panel-duplicates", "panel-merges"}
+	if rq.can(auth.PermAuditRead) {
+		d.Panels = append(d.Panels, "panel-audit")
+	}
+	return d, nil
+}
+
+func (s *Server) customerPrint(w http.ResponseWriter, r *http.Request, rq *request) {
+	c, ok := s.loadCustomer(w, r, rq)
+	if !ok {
+		return
+	}
+	d, err := s.customerData(r.Context(), rq, c)
+	if err != nil {
+		s.serverError(w, r, rq, err)
+		return
+	}
+	// A print leaves the building: it is audited at once, not batched.
+	s.audit(r.Context(), rq, "customer.print", "customer", c.ID, c.ID, map[string]any{"masked": !rq.can(auth.PermPersonalData)})
+	s.render(w, r, "print", &view{Title: d.P.Name, Data: d})
+}
+
+// reveal shows one masked field to a viewer who gives a reason; the reason
+// and the field go to the audit trail before the value is sent.
+func (s *Server) reveal(w http.ResponseWriter, r *http.Request, rq *request) {
+	c, ok := s.loadCustomer(w, r, rq)
+	if !ok {
+		return
+	}
+	ref := r.PostFormValue("field")
+	reason := strings.TrimSpace(r.PostFormValue("reason"))
+	if reason == "" {
+		s.fail(w, r, rq, http.StatusUnprocessableEntity, i18n.T(rq.Locale, "reveal.reason_required"))
+		return
+	}
+	if utf8.RuneCountInString(reason) > 200 {
+		s.fail(w, r, rq, http.StatusUnprocessableEntity, i18n.T(rq.Locale, "reveal.reason_too_long"))
+		return
+	}
+	val, ok := revealValue(c, ref)
+	if !ok {
+		s.fail(w, r, rq, http.StatusNotFound, i18n.T(rq.Locale, "reveal.no_field", ref))
+		return
+	}
+	s.audit(r.Context(), rq, "customer.reveal", "customer", c.ID, c.ID, map[string]any{"field": ref, "reason": reason})
+	s.render(w, r, "revealed", &view{Data: val})
+}
+
+func (s *Server) addNote(w http.ResponseWriter, r *http.Request, rq *request) {
+	id := r.PathValue("id")
+	if _, err := s.Identity.AddNote(r.Context(), rq.Actor, id, r.PostFormValue("body")); err != nil {
+		s.domainError(w, r, rq, err)
+		return
+	}
+	s.redirect(w, r, "/customers/"+id+"#notes")
+}
+
+type versionsData struct {
+	Profile  customer.SourceProfile
+	Versions []customer.SourceVersion
+	Raw      []string
+}
+
+// versions lists every version of one source record, as sent. The raw
+// records hold personal data: only viewers who may see it get them.
+func (s *Server) versions(w http.ResponseWriter, r *http.Request, rq *request) {
+	ctx := r.Context()
+	id, pid := r.PathValue("id"), r.PathValue("profile")
+	srcs, err := s.Customers.SourcesOfCustomer(ctx, id)
+	if err != nil {
+		s.serverError(w, r, rq, err)
+		return
+	}
+	i := slices.IndexFunc(srcs, func(sp customer.SourceProfile) bool { return sp.ID == pid })
+	if i < 0 {
+		s.fail(w, r, rq, http.StatusNotFound, i18n.T(rq.Locale, "error.not_found"))
+		return
+	}
+	vs, err := s.Customers.SourceVersions(ctx, pid)
+	if err != nil {
+		s.serverError(w, r, rq, err)
+		return
+	}
+	d := versionsData{Profile: srcs[i], Versions: vs}
+	if rq.can(auth.PermPersonalData) {
+		for _, v := range vs {
+			var pretty strings.Builder
+			var x any
+			if json.Unmarshal(v.Raw, &x) == nil {
+				b, _ := json.MarshalIndent(x, "", "  ")
+				pretty.Write(b)
+			} else {
+				pretty.Write(v.Raw)
+			}
+			d.Raw = append(d.Raw, pretty.String())
+		}
+	}
+	s.reads.Add(s.readEntry(rq, "source_profile.versions", id, map[string]any{"source_profile_id": pid, "raw": len(d.Raw) > 0}))
+	s.render(w, r, "versions", &view{Title: i18n.T(rq.Locale, "customer.versions"), Data: d})
+}
+
+func (s *Server) erase(w http.ResponseWriter, r *http.Request, rq *request) {
+	id := r.PathValue("id")
+	reason := strings.TrimSpace(r.PostFormValue("reason"))
+	if reason == "" || r.PostFormValue("confirm") != id {
+		s.fail(w, r, rq, http.StatusUnprocessableEntity, i18n.T(rq.Locale, "erase.confirm_required"))
+		return
+	}
+	if err := s.Identity.Erase(r.Context(), rq.Actor, id, reason); err != nil {
+		s.domainError(w, r, rq, err)
+		return
+	}
+	s.redirect(w, r, "/customers/"+id+"?erased=1")
+}
+
+func (s *Server) disclose(w http.ResponseWriter, r *http.Request, rq *request) {
+	ctx := r.Context()
+	id := r.PathValue("id")
+	reason := strings.TrimSpace(r.PostFormValue("reason"))
+	if reason == "" {
+		s.fail(w, r, rq, http.StatusUnprocessableEntity, i18n.T(rq.Locale, "disclose.reason_required"))
+		return
+	}
+	doc, err := s.Identity.Disclose(ctx, id)
+	if err != nil {
+		s.domainError(w, r, rq, err)
+		return
+	}
+	s.audit(ctx, rq, "customer.disclose", "customer", id, id, map[string]any{"reason": reason, "format": "json"})
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.Header().Set("Content-Disposition", `attachment; filename="kizuna-disclosure-`+id+`.json"`)
+	w.Header().Set("Cache-Control", "no-store")
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	_ = enc.Encode(doc)
+}
+
+// domainError shows a domain error with the status the API would give.
+func (s *Server) domainError(w http.ResponseWriter, r *http.Request, rq *request, err error) {
+	switch kizuna.ErrorCode(err) {
+	case kizuna.ENOTFOUND:
+		s.fail(w, r, rq, http.StatusNotFound, kizuna.ErrorMessage(err))
+	case kizuna.EINVALID:
+		s.fail(w, r, rq, http.StatusUnprocessableEntity, kizuna.ErrorMessage(err))
+	case kizuna.ECONFLICT:
+		s.fail(w, r, rq, http.StatusConflict, kizuna.ErrorMessage(err))
+	case kizuna.EFORBIDDEN:
+		s.fail(w, r, rq, http.StatusForbidden, kizuna.ErrorMessage(err))
+	default:
+		s.serverError(w, r, rq, err)
+	}
+}
+
+func (s *Server) serverError(w http.ResponseWriter, r *http.Request, rq *request, err error) {
+	s.log.Error("console request failed", "method", r.Method, "path", r.URL.Path, "err", err)
+	s.fail(w, r, rq, http.StatusInternalServerError, i18n.T(rq.Locale, "error.generic"))
+}
+
+var _ = identity.MaxNoteLength

@@ -1,0 +1,210 @@
+package console
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"html/template"
+	"io/fs"
+	"net/http"
+	"path"
+	"strings"
+	"time"
+
+	"github.com/kizuna-oss/kizuna/auth"
+	"github.com/kizuna-oss/kizuna/i18n"
+)
+
+func contextWith(ctx context.Context, rq *request) context.Context {
+	return context.WithValue(ctx, reqKey{}, rq)
+}
+
+// pages holds one template set per page: the layout plus the page's own
+// file, so pages may define blocks of the same name.
+type pages struct {
+	byName map[string]*template.Template
+}
+
+var funcs = template.FuncMap{
+	"join": strings.Join,
+	"add":  func(a, b int) int { return a + b },
+	"pct": func(n, total int) string {
+		if total == 0 {
+			return "0%"
+		}
+		return fmt.Sprintf("%.1f%%", 100*float64(n)/float64(total))
+	},
+	// panel is replaced per page set (see loadPages): it renders a named
+	// panel template, so pages list their panels as data.
+	"panel": func(name string, data any) (template.HTML, error) { return "", fmt.Errorf("panel %s: not bound", name) },
+	"dict": func(kv ...any) map[string]any {
+		m := map[string]any{}
+		for i := 0; i+1 < len(kv); i += 2 {
+			m[fmt.Sprint(kv[i])] = kv[i+1]
+		}
+		return m
+	},
+}
+
+func loadPages() (*pages, error) {
+	p := &pages{byName: map[string]*template.Template{}}
+	layout, err := template.New("layout.html").Funcs(funcs).ParseFS(files, "templates/layout.html", "templates/partials/*.html")
+	if err != nil {
+		return nil, fmt.Errorf("console templates: %w", err)
+	}
+	names, err := fs.Glob(files, "templates/pages/*.html")
+	if err != nil {
+		return nil, err
+	}
+	for _, n := range names {
+		t, err := template.Must(layout.Clone()).ParseFS(files, n)
+		if err != nil {
+			return nil, fmt.Errorf("console template %s: %w", n, err)
+		}
+		t.Funcs(template.FuncMap{"panel": func(name string, data any) (template.HTML, error) {
+			if !strings.HasPrefix(name, "panel-") || t.Lookup(name) == nil {
+				return "", fmt.Errorf("no panel template %q", name)
+			}
+			var b bytes.Buffer
+			err := t.ExecuteTemplate(&b, name, data)
+			return template.HTML(b.String()), err // #nosec: the panel is itself an escaped template
+		}})
+		p.byName[strings.TrimSuffix(path.Base(n), ".html")] = t
+	}
+	return p, nil
+}
+
+// view is what every page template receives.
+type view struct {
+	*request
+	Title   string
+	Section string // highlighted in the navigation
+	Flash   string
+	Error   string
+	Status  int
+	Version string
+	Data    any
+}
+
+// T translates a message key in the viewer's language.
+func (v *view) T(key string, args ...any) string { return i18n.T(v.Locale, key, args...) }
+
+// Date shows a time as a date in Asia/Tokyo, Japanese style for ja.
+func (v *view) Date(t time.Time) string {
+	if t.IsZero() {
+		return "—"
+	}
+	return i18n.FormatDate(t, v.Locale, v.Wareki)
+}
+
+// DateTime shows a time with minutes in Asia/Tokyo.
+func (v *view) DateTime(t time.Time) string {
+	if t.IsZero() {
+		return "—"
+	}
+	return i18n.FormatDateTime(t, v.Locale, v.Wareki)
+}
+
+// PDateTime is DateTime for optional times.
+func (v *view) PDateTime(t *time.Time) string {
+	if t == nil {
+		return ""
+	}
+	return v.DateTime(*t)
+}
+
+// ISODate shows a stored YYYY-MM-DD date.
+func (v *view) ISODate(s string) string {
+	if s == "" {
+		return "—"
+	}
+	return i18n.FormatISODate(s, v.Locale, v.Wareki)
+}
+
+// Num shows an integer with separators.
+func (v *view) Num(n int) string { return i18n.Number(int64(n)) }
+
+// Honorific follows a customer's name: 様 in Japanese, nothing in English.
+func (v *view) Honorific() string {
+	if v.Locale == i18n.Ja {
+		return "様"
+	}
+	return ""
+}
+
+// Num64 is Num for int64.
+func (v *view) Num64(n int64) string { return i18n.Number(n) }
+
+// Can reports whether the viewer holds a permission (to show or hide
+// controls; the server enforces it again on the request).
+func (v *view) Can(perm string) bool { return v.request.can(perm) }
+
+// CSRF is the token forms and htmx send back.
+func (v *view) CSRF() string {
+	if v.Session == nil {
+		return ""
+	}
+	return v.Session.CSRFToken
+}
+
+// RoleName is a role in the viewer's language.
+func (v *view) RoleName(role string) string { return v.T("role." + role) }
+
+// Roles lists the roles for forms.
+func (v *view) Roles() []string { return auth.Roles }
+
+// render writes a full page, or only its "content" block for htmx
+// requests that target the main area.
+func (s *Server) render(w http.ResponseWriter, r *http.Request, name string, v *view) {
+	t := s.pages.byName[name]
+	if t == nil {
+		s.log.Error("no such console page", "page", name)
+		http.Error(w, "internal error", http.StatusInternalServerError)
+		return
+	}
+	v.request = reqFrom(r.Context())
+	if v.request == nil {
+		v.request = &request{Locale: i18n.Ja}
+	}
+	v.Version = s.Version
+	block := "layout.html"
+	if r.Header.Get("HX-Request") != "" && r.Header.Get("HX-Target") != "" && r.Header.Get("HX-Boosted") == "" {
+		if t.Lookup("partial") != nil {
+			block = "partial"
+		}
+	}
+	var buf bytes.Buffer
+	if err := t.ExecuteTemplate(&buf, block, v); err != nil {
+		s.log.Error("render console page", "page", name, "err", err)
+		http.Error(w, "internal error", http.StatusInternalServerError)
+		return
+	}
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
+	w.Header().Set("Vary", "HX-Request")
+	if v.Status != 0 {
+		w.WriteHeader(v.Status)
+	}
+	buf.WriteTo(w)
+}
+
+// fail shows an error page that says what to do next.
+func (s *Server) fail(w http.ResponseWriter, r *http.Request, rq *request, status int, msg string) {
+	if rq == nil {
+		rq = &request{Locale: i18n.Ja}
+	}
+	r = r.WithContext(contextWith(r.Context(), rq))
+	if r.Header.Get("HX-Request") != "" {
+		// htmx swaps only 2xx answers by default; the error goes into the
+		// page's message area instead (see static/app.js).
+		w.Header().Set("HX-Retarget", "#messages")
+		w.Header().Set("HX-Reswap", "innerHTML")
+		s.render(w, r, "error", &view{Title: rq.title(status), Error: msg, Status: status})
+		return
+	}
+	s.render(w, r, "error", &view{Title: rq.title(status), Error: msg, Status: status})
+}
+
+func (rq *request) title(status int) string {
+	return i18n.T(rq.Locale, fmt.Sprintf("http.%d", status))
+}

@@ -1,0 +1,145 @@
+package customer
+
+import (
+	"strings"
+	"unicode"
+
+	"github.com/kizuna-oss/kizuna/normalize"
+)
+
+// Search terms index a golden record for the staff console's one search
+// box. Each term is "kind:value" and is matched by prefix:
+//
+//	n: full name, family then given, no spaces ("山田花子")
+//	k: reading in katakana, no spaces ("ヤマダハナコ")
+//	r: romaji key, in both orders ("yamadahanako", "hanakoyamada")
+//	z: postal code ("1500001")
+//
+// Emails, phones and member cards are answered exactly from the identity
+// keys instead.
+const (
+	TermName   = "n:"
+	TermKana   = "k:"
+	TermRomaji = "r:"
+	TermPostal = "z:"
+)
+
+// SearchTerms returns the distinct terms of a golden record.
+func SearchTerms(p *Profile) []string {
+	var out []string
+	add := func(kind, v string) {
+		if v == "" {
+			return
+		}
+		t := kind + v
+		for _, o := range out {
+			if o == t {
+				return
+			}
+		}
+		out = append(out, t)
+	}
+	add(TermName, NameKey(p.FamilyName+p.GivenName))
+	fk, gk := normalize.Kana(p.FamilyNameKana), normalize.Kana(p.GivenNameKana)
+	add(TermKana, fk+gk)
+	fr, gr := normalize.RomajiKey(p.FamilyNameRomaji), normalize.RomajiKey(p.GivenNameRomaji)
+	if fr == "" && fk != "" {
+		fr = normalize.RomajiKey(normalize.KanaToRomaji(fk))
+	}
+	if gr == "" && gk != "" {
+		gr = normalize.RomajiKey(normalize.KanaToRomaji(gk))
+	}
+	add(TermRomaji, fr+gr)
+	add(TermRomaji, gr+fr)
+	for _, a := range p.Addresses {
+		add(TermPostal, a.PostalCode)
+	}
+	return out
+}
+
+// honorifics are what staff and customers append to names.
+var honorifics = []string{"様", "さま", "サマ", "さん", "サン", "殿", "御中", "ちゃん", "くん", "君"}
+
+// NameKey is a name as searched: width-folded, without spaces or a
+// trailing honorific, Latin letters lower-cased.
+func NameKey(s string) string {
+	s = normalize.Text(s)
+	for _, h := range honorifics {
+		if t, ok := strings.CutSuffix(s, h); ok && t != "" {
+			s = strings.TrimSpace(t)
+			break
+		}
+	}
+	return strings.Map(func(r rune) rune {
+		if unicode.IsSpace(r) || r == '・' {
+			return -1
+		}
+		return unicode.ToLower(r)
+	}, s)
+}
+
+// SearchQuery is what a staff member typed, read as every kind of thing it
+// could be.
+type SearchQuery struct {
+	Text     string
+	Keys     []string // identity keys matched exactly (email, phone, card)
+	Prefixes []string // search-term prefixes
+}
+
+// ParseSearch reads the one search box: a name in any script and width,
+// with or without a space or honorific; a phone number in any format; an
+// email; a member card number; a postal code.
+func ParseSearch(q string) SearchQuery {
+	q = normalize.Text(q)
+	sq := SearchQuery{Text: q}
+	if q == "" {
+		return sq
+	}
+	if strings.Contains(q, "@") {
+		if e, err := normalize.Email(q); err == nil {
+			sq.Keys = append(sq.Keys, Key(KeyEmail, e))
+		}
+		return sq
+	}
+	digits := strings.Map(func(r rune) rune {
+		switch {
+		case r >= '0' && r <= '9', r == '+':
+			return r
+		case unicode.IsSpace(r), r == '-', r == '(', r == ')', r == '〒', r == '.', r == 'ー', r == '−', r == '‐':
+			return -1
+		}
+		return 'x'
+	}, q)
+	if digits != "" && !strings.ContainsRune(digits, 'x') {
+		if ph, _, err := normalize.Phone(q); err == nil {
+			sq.Keys = append(sq.Keys, Key(KeyPhone, ph))
+		}
+		if c := normalize.MemberCard(q); c != "" {
+			sq.Keys = append(sq.Keys, Key(KeyCard, c))
+		}
+		if pc := strings.TrimPrefix(digits, "+"); len(pc) >= 3 && len(pc) <= 7 {
+			sq.Prefixes = append(sq.Prefixes, TermPostal+pc)
+		}
+		return sq
+	}
+	if c := normalize.MemberCard(q); c != "" && strings.IndexFunc(q, unicode.IsDigit) >= 0 && strings.IndexFunc(q, isCJK) < 0 {
+		sq.Keys = append(sq.Keys, Key(KeyCard, c))
+	}
+	name := NameKey(q)
+	switch {
+	case name == "":
+	case normalize.IsKana(name):
+		sq.Prefixes = append(sq.Prefixes, TermKana+normalize.Kana(name))
+	case normalize.IsLatin(q):
+		if k := normalize.RomajiKey(q); k != "" {
+			sq.Prefixes = append(sq.Prefixes, TermRomaji+k)
+		}
+	default:
+		sq.Prefixes = append(sq.Prefixes, TermName+name)
+	}
+	return sq
+}
+
+func isCJK(r rune) bool {
+	return unicode.Is(unicode.Han, r) || unicode.Is(unicode.Hiragana, r) || unicode.Is(unicode.Katakana, r)
+}
