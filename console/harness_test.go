@@ -8,6 +8,7 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"regexp"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -223,4 +224,24 @@ func (s *site) auditActions(t testing.TB, customerID string) []string {
 		out = append(out, e.Action)
 	}
 	return out
+}
+
+func auditFilterAll() audit.Filter { return audit.Filter{} }
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+// numberJa writes n with thousands separators, as the console shows counts.
+func numberJa(n int) string {
+	s := strconv.Itoa(n)
+	for i := len(s) - 3; i > 0; i -= 3 {
+		s = s[:i] + "," + s[i:]
+	}
+	return s
 }

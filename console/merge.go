@@ -180,20 +180,22 @@ func (s *Server) merge(w http.ResponseWriter, r *http.Request, rq *request) {
 		}
 		ap := &after.Profile
 		switch f {
+		// An empty value is never chosen: the page offers a choice only
+		// where both customers have one.
 		case customer.FieldName:
-			if p.FamilyName != ap.FamilyName || p.GivenName != ap.GivenName {
+			if p.FamilyName+p.GivenName != "" && (p.FamilyName != ap.FamilyName || p.GivenName != ap.GivenName) {
 				patch["family_name"], patch["given_name"] = p.FamilyName, p.GivenName
 			}
 		case customer.FieldNameKana:
-			if p.FamilyNameKana != ap.FamilyNameKana || p.GivenNameKana != ap.GivenNameKana {
+			if p.FamilyNameKana+p.GivenNameKana != "" && (p.FamilyNameKana != ap.FamilyNameKana || p.GivenNameKana != ap.GivenNameKana) {
 				patch["family_name_kana"], patch["given_name_kana"] = p.FamilyNameKana, p.GivenNameKana
 			}
 		case customer.FieldBirthDate:
-			if p.BirthDate != ap.BirthDate {
+			if p.BirthDate != "" && p.BirthDate != ap.BirthDate {
 				patch["birth_date"] = p.BirthDate
 			}
 		case customer.FieldGender:
-			if p.Gender != ap.Gender {
+			if p.Gender != "" && p.Gender != ap.Gender {
 				patch["gender"] = p.Gender
 			}
 		}

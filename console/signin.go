@@ -6,6 +6,7 @@ import (
 	"crypto/subtle"
 	"encoding/base64"
 	"encoding/json"
+	"html/template"
 	"image/png"
 	"net/http"
 	"net/url"
@@ -206,12 +207,9 @@ func (s *Server) logout(w http.ResponseWriter, r *http.Request, rq *request) {
 type accountData struct {
 	TOTPEnrolled bool
 	NewSecret    string
-	QR           template64
+	QR           template.URL // a PNG as a data: URL (img-src allows data:)
 	Wareki       bool
 }
-
-// template64 is a PNG as a data: URL (allowed by img-src in the CSP).
-type template64 = string
 
 func (s *Server) accountPage(w http.ResponseWriter, r *http.Request, rq *request) {
 	s.renderAccount(w, r, rq, "", "", 0, nil)
@@ -297,7 +295,7 @@ func (s *Server) totpEnroll(w http.ResponseWriter, r *http.Request, rq *request)
 			s.fail(w, r, rq, http.StatusInternalServerError, i18n.T(rq.Locale, "error.generic"))
 			return
 		}
-		s.renderAccount(w, r, rq, "", "", 0, &accountData{NewSecret: key.Secret(), QR: "data:image/png;base64," + base64.StdEncoding.EncodeToString(buf.Bytes())})
+		s.renderAccount(w, r, rq, "", "", 0, &accountData{NewSecret: key.Secret(), QR: template.URL("data:image/png;base64," + base64.StdEncoding.EncodeToString(buf.Bytes()))})
 	case "confirm":
 		secret := r.PostFormValue("secret")
 		if secret == "" || !totp.Validate(strings.TrimSpace(r.PostFormValue("code")), secret) {
