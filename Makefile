@@ -10,7 +10,7 @@ LDFLAGS  := -X github.com/kizuna-oss/kizuna/cli.Version=$(VERSION)
 KIZUNA_TEST_PG ?= postgres://postgres@127.0.0.1:5432/test?sslmode=disable
 export KIZUNA_TEST_PG
 
-.PHONY: run build test test-short bench vet fmt check-go clean
+.PHONY: run build test test-short bench vet fmt check-go clean assets
 
 run: build
 	@mkdir -p $(dir $(DB))
@@ -32,6 +32,15 @@ test-short: check-go
 
 bench: build
 	$(GO) test -run XXX -bench . -benchtime 20000x ./identity
+
+# The console's front-end libraries (htmx, Chart.js, BIZ UDPGothic) come
+# from npm, pinned in web/package-lock.json, and are committed under
+# console/static/vendor so that building needs only Go. `make assets`
+# refreshes them; it needs Node.js and npm.
+assets:
+	@command -v npm >/dev/null 2>&1 || { echo "make assets needs Node.js and npm (Debian: apt-get install nodejs npm)"; exit 1; }
+	cd web && npm ci --no-audit --no-fund
+	web/vendor.sh
 
 fmt:
 	gofmt -w $$(git ls-files '*.go')

@@ -33,11 +33,13 @@ func runBench(ctx context.Context, e *Env, args []string) error {
 	about := `Measure speed on this machine, through the real HTTP API on loopback.
   ingest  --customers N --batch B    batch upsert of demo source profiles (One ID and audit included)
   lookup  --rate R --duration D      lookups by email at a fixed request rate; prints latency percentiles
+  search  --rounds N                 the console's search box, every kind of query, on the data as it is
+  console --rounds N                 answer time of each main console page, on the data as it is
 Use a scratch database: ingest writes demo data into it.
 With --url and --key, lookup measures a server already running in another
 process (kizuna serve) instead of one inside the load generator's process,
 so the two do not share a Go runtime and its garbage collector.`
-	fs := flags(e, "bench", "ingest|lookup [flags]", about)
+	fs := flags(e, "bench", "ingest|lookup|search|console [flags]", about)
 	cfg.BindDB(fs, e.Getenv)
 	people := fs.Int("customers", 20000, "ingest: people to generate")
 	seed := fs.Int64("seed", 42, "ingest: demo data seed")
@@ -48,7 +50,8 @@ so the two do not share a Go runtime and its garbage collector.`
 	cpuprofile := fs.String("cpuprofile", "", "write a CPU profile of the run to this file")
 	target := fs.String("url", "", "lookup: base URL of a running server to measure (e.g. http://127.0.0.1:8080); needs --key")
 	apiKey := fs.String("key", e.Getenv("KIZUNA_BENCH_KEY"), "lookup: API key (read scope) for --url (env KIZUNA_BENCH_KEY)")
-	sub, err := subcommand(fs, args, "ingest", "lookup")
+	rounds := fs.Int("rounds", 200, "search: customers to search for; console: requests per page")
+	sub, err := subcommand(fs, args, "ingest", "lookup", "search", "console")
 	if err != nil {
 		return err
 	}
@@ -87,6 +90,14 @@ so the two do not share a Go runtime and its garbage collector.`
 		return err
 	}
 	defer db.Close()
+	switch sub {
+	case "search":
+		fmt.Fprintf(e.Stdout, "kizuna bench search on %s (%s), GOMAXPROCS=%d\n", displayDSN(cfg.DB), db.Dialect(), runtime.GOMAXPROCS(0))
+		return benchSearch(ctx, e, db, *rounds)
+	case "console":
+		fmt.Fprintf(e.Stdout, "kizuna bench console on %s (%s), GOMAXPROCS=%d\n", displayDSN(cfg.DB), db.Dialect(), runtime.GOMAXPROCS(0))
+		return benchConsole(ctx, e, db, *rounds)
+	}
 	base, key, stop, err := benchServer(ctx, db)
 	if err != nil {
 		return err

@@ -154,24 +154,40 @@ func (s *Server) auditVerify(w http.ResponseWriter, r *http.Request, rq *request
 	s.render(w, r, "verify", &view{Title: i18n.T(rq.Locale, "audit.verify"), Section: "audit", Data: res})
 }
 
-// statsCache keeps the dashboard's counts for a minute: the channel
-// overlap is a self-join of the channel index.
+// statsCache keeps the dashboard's counts: the channel overlap is a
+// self-join of the channel index, seconds at a million customers. A stale
+// value is served while one refresh runs in the background, so no page
+// waits for the counts once they exist.
 type statsCache struct {
-	mu  sync.Mutex
-	at  time.Time
-	val *customer.Stats
+	mu         sync.Mutex
+	at         time.Time
+	val        *customer.Stats
+	refreshing bool
 }
 
 const statsTTL = time.Minute
 
 func (s *Server) statsNow(ctx context.Context) (*customer.Stats, error) {
 	s.stats.mu.Lock()
-	defer s.stats.mu.Unlock()
-	if s.stats.val != nil && time.Since(s.stats.at) < statsTTL {
-		return s.stats.val, nil
+	val, fresh := s.stats.val, time.Since(s.stats.at) < statsTTL
+	if val != nil && !fresh && !s.stats.refreshing {
+		s.stats.refreshing = true
+		go s.refreshStats(context.WithoutCancel(ctx))
 	}
+	s.stats.mu.Unlock()
+	if val != nil {
+		return val, nil
+	}
+	return s.refreshStats(ctx)
+}
+
+func (s *Server) refreshStats(ctx context.Context) (*customer.Stats, error) {
 	st, err := s.Customers.Stats(ctx, 12, s.now())
+	s.stats.mu.Lock()
+	defer s.stats.mu.Unlock()
+	s.stats.refreshing = false
 	if err != nil {
+		s.log.Warn("dashboard counts", "err", err)
 		return nil, err
 	}
 	s.stats.val, s.stats.at = st, time.Now()

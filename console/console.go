@@ -107,6 +107,8 @@ func New(d Deps) (*Server, error) {
 		s.mux.Handle(rt.Pattern, s.guard(rt))
 	}
 	s.mux.HandleFunc("/", s.notFound)
+	// Count for the dashboard now, so its first visitor does not wait.
+	go s.refreshStats(context.Background())
 	return s, nil
 }
 

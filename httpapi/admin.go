@@ -63,6 +63,13 @@ type AttributeInput struct {
 }
 
 func (s *Server) registerAdmin() {
+	huma.Register(s.api, huma.Operation{OperationID: "get-stats", Method: http.MethodGet, Path: "/api/v1/stats", Tags: []string{"Customers"},
+		Summary: "Customer counts", Description: "Active customers by channel and by number of channels, the overlap of every channel pair, new customers per week (12 weeks, Asia/Tokyo, weeks from Monday) and open possible duplicates: what the console's dashboard draws. Counted on each call; at a million customers this takes seconds.",
+		Metadata: perm(auth.PermCustomerRead)},
+		func(ctx context.Context, _ *struct{}) (*struct{ Body *customer.Stats }, error) {
+			st, err := s.Customers.Stats(ctx, 12, time.Now())
+			return &struct{ Body *customer.Stats }{Body: st}, s.handlerError(err)
+		})
 	huma.Register(s.api, huma.Operation{OperationID: "list-channels", Method: http.MethodGet, Path: "/api/v1/channels", Tags: []string{"Configuration"},
 		Summary: "List channels", Description: "Most trusted first (survivorship source priority).", Metadata: perm(auth.PermCustomerRead)},
 		func(ctx context.Context, _ *struct{}) (*struct{ Body []customer.Channel }, error) {

@@ -38,6 +38,7 @@ var routes = []string{
 	"POST /api/v1/source-profiles/batch",
 	"GET /api/v1/customers/{id}/source-profiles",
 	"GET /api/v1/source-profiles/{id}/versions",
+	"GET /api/v1/stats",
 	"GET /api/v1/channels",
 	"PUT /api/v1/channels/{code}",
 	"GET /api/v1/stores",
@@ -367,6 +368,12 @@ func TestResponsesMatchOpenAPI(t *testing.T) {
 		call(200, "GET", "/api/v1/customers", "/api/v1/customers?limit=1", reader, nil)
 		call(200, "GET", "/api/v1/customers", "/api/v1/customers?status=any&channel=manual", reader, nil)
 		call(200, "GET", "/api/v1/customers/lookup", "/api/v1/customers/lookup?email=hanako@example.jp", reader, nil)
+		r = call(200, "GET", "/api/v1/stats", "/api/v1/stats", reader, nil)
+		var st customer.Stats
+		r.json(t, &st)
+		if st.Active != 1 || st.ByChannel["manual"] != 1 || len(st.NewByWeek) < 12 || st.NewByWeek[len(st.NewByWeek)-1].Count != 1 {
+			t.Errorf("stats: %+v", st)
+		}
 		call(200, "PATCH", "/api/v1/customers/{id}", "/api/v1/customers/"+a, admin,
 			`{"birth_date":"1990-04-01","attributes":{"favorite_store":"shibuya"}}`, "If-Match", etag, "Content-Type", "application/merge-patch+json")
 
