@@ -29,6 +29,7 @@ import (
 	"github.com/kizuna-oss/kizuna/customer"
 	"github.com/kizuna-oss/kizuna/i18n"
 	"github.com/kizuna-oss/kizuna/identity"
+	"github.com/kizuna-oss/kizuna/internal/clientip"
 )
 
 //go:embed templates static
@@ -155,19 +156,8 @@ func (rq *request) can(perm string) bool {
 	return rq != nil && rq.User != nil && auth.RoleAllows(rq.User.Role, perm)
 }
 
-// clientIP is the caller's address, from X-Forwarded-For only behind a trusted proxy.
-func (s *Server) clientIP(r *http.Request) string {
-	if s.TrustProxy {
-		if f := r.Header.Get("X-Forwarded-For"); f != "" {
-			return strings.TrimSpace(strings.Split(f, ",")[0])
-		}
-	}
-	host := r.RemoteAddr
-	if i := strings.LastIndexByte(host, ':'); i > 0 {
-		host = host[:i]
-	}
-	return strings.Trim(host, "[]")
-}
+// clientIP is the caller's address (see clientip.Of).
+func (s *Server) clientIP(r *http.Request) string { return clientip.Of(r, s.TrustProxy) }
 
 func (s *Server) loginLimiter(ip string) *rate.Limiter {
 	if l, ok := s.limiters.Load(ip); ok {

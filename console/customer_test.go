@@ -125,8 +125,15 @@ func TestMaskingAndReveal(t *testing.T) {
 		if r.Code != 200 || !strings.Contains(r.Body, phone) {
 			t.Fatalf("reveal: %d %.200s", r.Code, r.Body)
 		}
+		// htmx swaps the answer into the field (hx-target="closest .reveal"
+		// sends no HX-Target): the value alone, not a page.
+		hx := clerk.do(http.MethodPost, "/customers/"+c.ID+"/reveal", url.Values{"field": {"emails.0"}, "reason": {"ご本人確認"}, "csrf": {clerk.csrf}}, "HX-Request", "true")
+		if hx.Code != 200 || strings.Contains(hx.Body, "<html") || !strings.Contains(hx.Body, `class="revealed"`) || !strings.Contains(hx.Body, email) {
+			t.Errorf("htmx reveal: %d %.300s", hx.Code, hx.Body)
+		}
 		es, _ := db.AuditEntries(context.Background(), audit.Filter{CustomerID: c.ID, Action: "customer.reveal", Limit: 10})
-		if len(es) != 1 || !strings.Contains(string(es[0].Detail), "ご本人確認") || !strings.Contains(string(es[0].Detail), "phones.0") || es[0].ActorName != "staff" {
+		if len(es) != 2 || !strings.Contains(string(es[0].Detail)+string(es[1].Detail), "phones.0") || !strings.Contains(string(es[0].Detail)+string(es[1].Detail), "emails.0") ||
+			!strings.Contains(string(es[1].Detail), "ご本人確認") || es[1].ActorName != "staff" || es[0].ActorName != "staff" {
 			t.Errorf("reveal audit: %+v", es)
 		}
 		// A marketer sees masked data and cannot reveal.

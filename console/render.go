@@ -168,10 +168,11 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, name string, v *
 	}
 	v.Version = s.Version
 	block := "layout.html"
-	if r.Header.Get("HX-Request") != "" && r.Header.Get("HX-Target") != "" && r.Header.Get("HX-Boosted") == "" {
-		if t.Lookup("partial") != nil {
-			block = "partial"
-		}
+	// htmx requests swap a part of the page: pages that define a
+	// "partial" block (search results, a revealed value, the chain check)
+	// answer with it alone.
+	if r.Header.Get("HX-Request") != "" && r.Header.Get("HX-Boosted") == "" && t.Lookup("partial") != nil {
+		block = "partial"
 	}
 	var buf bytes.Buffer
 	if err := t.ExecuteTemplate(&buf, block, v); err != nil {

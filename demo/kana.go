@@ -3,6 +3,8 @@ package demo
 import (
 	"strings"
 	"unicode/utf8"
+
+	"github.com/kizuna-oss/kizuna/normalize"
 )
 
 // Kana and width helpers. They run once per table entry when the lookup
@@ -16,27 +18,6 @@ const (
 	romajiOh              // long o written "oh": Satoh, Ohta, Yohko
 	romajiStyles
 )
-
-// kanaMono is the Hepburn spelling of each katakana on its own.
-var kanaMono = map[rune]string{
-	'ア': "a", 'イ': "i", 'ウ': "u", 'エ': "e", 'オ': "o",
-	'カ': "ka", 'キ': "ki", 'ク': "ku", 'ケ': "ke", 'コ': "ko",
-	'ガ': "ga", 'ギ': "gi", 'グ': "gu", 'ゲ': "ge", 'ゴ': "go",
-	'サ': "sa", 'シ': "shi", 'ス': "su", 'セ': "se", 'ソ': "so",
-	'ザ': "za", 'ジ': "ji", 'ズ': "zu", 'ゼ': "ze", 'ゾ': "zo",
-	'タ': "ta", 'チ': "chi", 'ツ': "tsu", 'テ': "te", 'ト': "to",
-	'ダ': "da", 'ヂ': "ji", 'ヅ': "zu", 'デ': "de", 'ド': "do",
-	'ナ': "na", 'ニ': "ni", 'ヌ': "nu", 'ネ': "ne", 'ノ': "no",
-	'ハ': "ha", 'ヒ': "hi", 'フ': "fu", 'ヘ': "he", 'ホ': "ho",
-	'バ': "ba", 'ビ': "bi", 'ブ': "bu", 'ベ': "be", 'ボ': "bo",
-	'パ': "pa", 'ピ': "pi", 'プ': "pu", 'ペ': "pe", 'ポ': "po",
-	'マ': "ma", 'ミ': "mi", 'ム': "mu", 'メ': "me", 'モ': "mo",
-	'ヤ': "ya", 'ユ': "yu", 'ヨ': "yo",
-	'ラ': "ra", 'リ': "ri", 'ル': "ru", 'レ': "re", 'ロ': "ro",
-	'ワ': "wa", 'ヰ': "i", 'ヱ': "e", 'ヲ': "o", 'ヴ': "vu",
-	'ァ': "a", 'ィ': "i", 'ゥ': "u", 'ェ': "e", 'ォ': "o",
-	'ャ': "ya", 'ュ': "yu", 'ョ': "yo",
-}
 
 func isSmallY(r rune) bool { return r == 'ャ' || r == 'ュ' || r == 'ョ' }
 func isSmallVowel(r rune) bool {
@@ -79,12 +60,12 @@ func syllables(kana string) []string {
 			out = append(out, string(r))
 			continue
 		}
-		base, ok := kanaMono[r]
-		if !ok {
+		base := normalize.KanaSyllable(r)
+		if base == "" {
 			continue
 		}
 		if i+1 < len(rs) && isSmallY(rs[i+1]) && strings.HasSuffix(base, "i") && len(base) > 1 {
-			v := kanaMono[rs[i+1]][1:] // a, u, o
+			v := normalize.KanaSyllable(rs[i+1])[1:] // a, u, o
 			switch base {
 			case "shi", "chi", "ji":
 				base = base[:len(base)-1] + v
@@ -93,7 +74,7 @@ func syllables(kana string) []string {
 			}
 			i++
 		} else if i+1 < len(rs) && isSmallVowel(rs[i+1]) {
-			v := kanaMono[rs[i+1]]
+			v := normalize.KanaSyllable(rs[i+1])
 			switch base {
 			case "fu":
 				base = "f" + v

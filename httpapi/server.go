@@ -8,7 +8,6 @@ import (
 	"context"
 	"log/slog"
 	"net/http"
-	"strings"
 	"sync"
 	"time"
 
@@ -24,6 +23,7 @@ import (
 	"github.com/kizuna-oss/kizuna/customer"
 	"github.com/kizuna-oss/kizuna/idempotency"
 	"github.com/kizuna-oss/kizuna/identity"
+	"github.com/kizuna-oss/kizuna/internal/clientip"
 )
 
 // Deps is what the server is built from.
@@ -131,22 +131,11 @@ func (s *Server) index(w http.ResponseWriter, r *http.Request) {
 	w.Write([]byte(`<!doctype html><html lang="ja"><head><meta charset="utf-8"><title>Kizuna 絆</title></head><body>
 <h1>Kizuna 絆</h1><p>顧客統合プラットフォーム — one customer ID across every channel.</p>
 <ul><li><a href="/api/openapi.json">API description (OpenAPI 3.1)</a></li><li><a href="/healthz">/healthz</a> · <a href="/readyz">/readyz</a> · <a href="/metrics">/metrics</a></li></ul>
-<p>スタッフ用コンソールは次のリリースで提供します。The staff console arrives with the next release; the REST API is live.</p></body></html>`))
+<p>このサーバーはREST APIのみを提供しています。This server serves the REST API only.</p></body></html>`))
 }
 
-// clientIP is the caller's address, from X-Forwarded-For only behind a trusted proxy.
-func (s *Server) clientIP(r *http.Request) string {
-	if s.TrustProxy {
-		if f := r.Header.Get("X-Forwarded-For"); f != "" {
-			return strings.TrimSpace(strings.Split(f, ",")[0])
-		}
-	}
-	host := r.RemoteAddr
-	if i := strings.LastIndexByte(host, ':'); i > 0 {
-		host = host[:i]
-	}
-	return strings.Trim(host, "[]")
-}
+// clientIP is the caller's address (see clientip.Of).
+func (s *Server) clientIP(r *http.Request) string { return clientip.Of(r, s.TrustProxy) }
 
 func (s *Server) limiter(keyID string) *rate.Limiter {
 	if l, ok := s.limiters.Load(keyID); ok {

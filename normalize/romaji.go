@@ -32,6 +32,10 @@ var kanaRomaji = map[rune]string{
 	'ャ': "ya", 'ュ': "yu", 'ョ': "yo", 'ヮ': "wa",
 }
 
+// KanaSyllable is the Hepburn spelling of one katakana on its own
+// ("シ" → "shi"), or "" for anything else.
+func KanaSyllable(r rune) string { return kanaRomaji[r] }
+
 // KanaToRomaji spells a reading (hiragana or katakana, any width) in
 // lowercase Hepburn. Characters that are not kana are dropped.
 func KanaToRomaji(s string) string {
