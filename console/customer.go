@@ -1,6 +1,7 @@
 package console
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -445,12 +446,11 @@ func (s *Server) versions(w http.ResponseWriter, r *http.Request, rq *request) {
 	d := versionsData{Profile: srcs[i], Versions: vs}
 	if rq.can(auth.PermPersonalData) {
 		for _, v := range vs {
-			var pretty strings.Builder
-			var x any
-			if json.Unmarshal(v.Raw, &x) == nil {
-				b, _ := json.MarshalIndent(x, "", "  ")
-				pretty.Write(b)
-			} else {
+			// Indented as stored: the record exactly as received, keys in
+			// their order, nothing re-encoded.
+			var pretty bytes.Buffer
+			if json.Indent(&pretty, v.Raw, "", "  ") != nil {
+				pretty.Reset()
 				pretty.Write(v.Raw)
 			}
 			d.Raw = append(d.Raw, pretty.String())

@@ -231,6 +231,11 @@ func TestMergeAndUnmergeThroughTheConsole(t *testing.T) {
 		sup := s.client(t)
 		sup.session("support")
 		list := sup.get("/duplicates")
+		for _, en := range []string{"only", "held by several", "signals disagree"} {
+			if strings.Contains(list.Body, en) {
+				t.Errorf("a duplicate reason is shown untranslated (%q)", en)
+			}
+		}
 		if !strings.Contains(list.Body, "/merge?a="+d.CustomerID+"&amp;b="+d.OtherID) {
 			t.Fatalf("duplicates page lacks the compare link for %s", d.ID)
 		}

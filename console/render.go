@@ -209,3 +209,26 @@ func (s *Server) fail(w http.ResponseWriter, r *http.Request, rq *request, statu
 func (rq *request) title(status int) string {
 	return i18n.T(rq.Locale, fmt.Sprintf("http.%d", status))
 }
+
+// duplicateReasons translates the reasons the deterministic matcher gives
+// (identity/matcher.go); reasons from elsewhere are shown as they are.
+var duplicateReasons = map[string]string{
+	"same phone number only":                                                       "reason.phone_only",
+	"member card number is held by several customers":                              "reason.card_shared",
+	"email address is held by several customers":                                   "reason.email_shared",
+	"an updated source record shares a member card or email with another customer": "reason.updated_shares",
+}
+
+// Reason shows why two customers are possible duplicates, in the viewer's
+// language.
+func (v *view) Reason(r string) string {
+	if k, ok := duplicateReasons[r]; ok {
+		return v.T(k)
+	}
+	if rest, ok := strings.CutPrefix(r, "signals disagree: member card matches "); ok {
+		if card, email, ok := strings.Cut(rest, ", email matches "); ok {
+			return v.T("reason.signals_disagree", card, email)
+		}
+	}
+	return r
+}

@@ -328,6 +328,11 @@ var ja = map[string]string{
 	"kind.call_center":             "コールセンター",
 	"kind.other":                   "その他",
 	"kind.manual":                  "スタッフ入力",
+	"reason.phone_only":            "電話番号だけが一致しています",
+	"reason.card_shared":           "同じ会員番号を持つお客様が複数います",
+	"reason.email_shared":          "同じメールアドレスを持つお客様が複数います",
+	"reason.updated_shares":        "更新された登録情報の会員番号またはメールアドレスが、別のお客様と一致しています",
+	"reason.signals_disagree":      "情報が食い違っています：会員番号は %[1]s、メールアドレスは %[2]s と一致",
 }
 
 var en = map[string]string{
@@ -647,4 +652,9 @@ var en = map[string]string{
 	"kind.call_center":             "Call center",
 	"kind.other":                   "Other",
 	"kind.manual":                  "Staff entry",
+	"reason.phone_only":            "Only the phone number matches",
+	"reason.card_shared":           "Several customers hold this member card number",
+	"reason.email_shared":          "Several customers hold this email address",
+	"reason.updated_shares":        "An updated record shares a member card or email with another customer",
+	"reason.signals_disagree":      "Signals disagree: the member card matches %[1]s, the email matches %[2]s",
 }

@@ -29,7 +29,15 @@
     Chart.defaults.font.family = getComputedStyle(document.body).fontFamily;
     fetch(box.getAttribute("data-src"), { credentials: "same-origin", headers: { "Accept": "application/json" } })
       .then(function (r) { if (!r.ok) throw new Error(r.status); return r.json(); })
-      .then(draw)
+      .then(function (data) {
+        // Text on a canvas does not make the browser fetch the font's
+        // subsets for its characters (the page's own text does): load
+        // the glyphs the charts use first, or they are drawn as boxes.
+        var text = JSON.stringify([data.titles, data.channels.labels, data.overlap.labels, data.channel_count.labels, data.weeks.labels]);
+        var family = Chart.defaults.font.family;
+        var loads = ["400", "700"].map(function (w) { return document.fonts.load(w + " 12px " + family, text); });
+        return Promise.all(loads).then(function () { draw(data); }, function () { draw(data); });
+      })
       .catch(function () { box.classList.add("failed"); });
   });
 })();
