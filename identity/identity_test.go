@@ -495,3 +495,44 @@ func TestLargeBatchIsStoredAndAudited(t *testing.T) {
 		}
 	})
 }
+
+// The largest batch the API takes (10,000 records, some 25,000 identity
+// keys) goes through in one transaction on both databases. On PostgreSQL a
+// lock per key overflowed the server's default lock table ("out of shared
+// memory"); keys are locked in stripes now.
+func TestMaxBatchInOneTransaction(t *testing.T) {
+	if testing.Short() {
+		t.Skip("10,000 records")
+	}
+	sqltest.Each(t, func(t *testing.T, db *sqlstore.DB) {
+		svc := identity.New(db, db)
+		ctx := context.Background()
+		for _, c := range demo.Channels() {
+			if err := svc.UpsertChannel(ctx, actor, c); err != nil {
+				t.Fatal(err)
+			}
+		}
+		var items []customer.SourceProfileInput
+		keys := 0
+		if err := demo.Generate(demo.Options{People: 8000, Seed: 9}, func(r demo.Record) error {
+			if len(items) == identity.MaxBatch {
+				return nil
+			}
+			in, err := r.Input()
+			items = append(items, in)
+			keys += 1 + strings.Count(string(in.Profile), "@") + strings.Count(string(in.Profile), `"phones"`)
+			return err
+		}); err != nil {
+			t.Fatal(err)
+		}
+		if len(items) != identity.MaxBatch || keys < 2*identity.MaxBatch {
+			t.Fatalf("%d items with about %d keys; want a full batch with over 2 keys each", len(items), keys)
+		}
+		res := ingest(t, svc, items...)
+		for i, r := range res {
+			if r.Status != identity.ResultCreated && r.Status != identity.ResultJoined {
+				t.Fatalf("item %d: %+v", i, r)
+			}
+		}
+	})
+}

@@ -208,8 +208,22 @@ func (t *tx) Audit(_ context.Context, e audit.Entry) error {
 	return nil
 }
 
+// keyLockStripes is how many advisory locks identity keys are spread over
+// on PostgreSQL. A lock per key would need one lock-table slot per key, and
+// a 10,000-record batch has some 30,000 keys: far beyond the server's
+// default lock table (max_locks_per_transaction 64 × max_connections 100 =
+// 6,400 slots, shared by every session), which fails with "out of shared
+// memory". Striped, a batch takes at most this many; two writers that share
+// a key always share its stripe, so they still serialize, and small
+// concurrent upserts rarely meet on an unrelated stripe.
+const keyLockStripes = 1024
+
+// keyLockSpace keeps the stripes apart from other advisory locks (the
+// migration lock is a small number).
+const keyLockSpace = int64(0x4b5a) << 32
+
 // LockKeys: SQLite already runs one writer at a time; PostgreSQL takes a
-// transaction-scoped advisory lock per key, in sorted order so two
+// transaction-scoped advisory lock per key stripe, in sorted order so two
 // transactions never wait on each other in a cycle.
 func (t *tx) LockKeys(ctx context.Context, keys []string) error {
 	if t.db.dialect != Postgres || len(keys) == 0 {
@@ -218,9 +232,9 @@ func (t *tx) LockKeys(ctx context.Context, keys []string) error {
 	seen := map[int64]bool{}
 	var ids []int64
 	for _, k := range keys {
-		h := fnv.New64a()
+		h := fnv.New32a()
 		h.Write([]byte(k))
-		id := int64(h.Sum64())
+		id := keyLockSpace | int64(h.Sum32()%keyLockStripes)
 		if !seen[id] {
 			seen[id] = true
 			ids = append(ids, id)
