@@ -159,17 +159,22 @@ func (s *Server) auditVerify(w http.ResponseWriter, r *http.Request, rq *request
 // value is served while one refresh runs in the background, so no page
 // waits for the counts once they exist.
 type statsCache struct {
+	counting   sync.Mutex // one count at a time; a page waiting for the first one joins it
 	mu         sync.Mutex
 	at         time.Time
 	val        *customer.Stats
 	refreshing bool
+	took       time.Duration
 }
 
-const statsTTL = time.Minute
+// ttl is how long counts are served before a background recount:
+// a minute, or twenty times what the last count took, so that a large
+// database is not counting all the time.
+func (c *statsCache) ttl() time.Duration { return max(time.Minute, 20*c.took) }
 
 func (s *Server) statsNow(ctx context.Context) (*customer.Stats, error) {
 	s.stats.mu.Lock()
-	val, fresh := s.stats.val, time.Since(s.stats.at) < statsTTL
+	val, fresh := s.stats.val, time.Since(s.stats.at) < s.stats.ttl()
 	if val != nil && !fresh && !s.stats.refreshing {
 		s.stats.refreshing = true
 		go s.refreshStats(context.WithoutCancel(ctx))
@@ -182,8 +187,20 @@ func (s *Server) statsNow(ctx context.Context) (*customer.Stats, error) {
 }
 
 func (s *Server) refreshStats(ctx context.Context) (*customer.Stats, error) {
+	s.stats.counting.Lock()
+	defer s.stats.counting.Unlock()
+	s.stats.mu.Lock()
+	if s.stats.val != nil && time.Since(s.stats.at) < s.stats.ttl() {
+		val := s.stats.val // counted while this call waited
+		s.stats.refreshing = false
+		s.stats.mu.Unlock()
+		return val, nil
+	}
+	s.stats.mu.Unlock()
+	start := time.Now()
 	st, err := s.Customers.Stats(ctx, 12, s.now())
 	s.stats.mu.Lock()
+	s.stats.took = time.Since(start)
 	defer s.stats.mu.Unlock()
 	s.stats.refreshing = false
 	if err != nil {
