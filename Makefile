@@ -9,6 +9,9 @@ LDFLAGS  := -X github.com/kizuna-oss/kizuna/cli.Version=$(VERSION)
 # PostgreSQL for the storage suite; CI=true makes an unreachable one a failure.
 KIZUNA_TEST_PG ?= postgres://postgres@127.0.0.1:5432/test?sslmode=disable
 export KIZUNA_TEST_PG
+# Browser tests save screenshots of the console's pages here.
+KIZUNA_TEST_OUTPUT ?= $(CURDIR)/test-output
+export KIZUNA_TEST_OUTPUT
 
 .PHONY: run build test test-short bench vet fmt check-go clean assets
 

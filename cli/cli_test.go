@@ -175,7 +175,7 @@ func TestEverySubcommandHelp(t *testing.T) {
 		"user":    {"-db", "-username", "-role", "-display-name", "-locale", "-generate-password", "set-password", "set-role", "disable"},
 		"apikey":  {"-db", "-name", "-scopes", "-channels", "create", "list", "revoke"},
 		"audit":   {"-db", "verify"},
-		"bench":   {"-db", "-customers", "-seed", "-batch", "-clients", "-rate", "-duration", "ingest", "lookup"},
+		"bench":   {"-db", "-customers", "-seed", "-batch", "-clients", "-rate", "-duration", "-rounds", "ingest", "lookup", "search", "console"},
 		"version": {"-db"},
 	}
 	if len(flagsOf) != len(subcommands) {
@@ -213,7 +213,7 @@ func TestUsageErrors(t *testing.T) {
 		t.Errorf("a usage error created the database: %v", err)
 	}
 	k.fails(2, []string{"say verify"}, "audit")
-	k.fails(2, []string{"say ingest or lookup"}, "bench")
+	k.fails(2, []string{"say ingest, lookup, search or console"}, "bench")
 	k.fails(2, []string{"--customers must be ≥1"}, "demo", "--customers", "0")
 	k.fails(2, []string{"flag provided but not defined: -verbose"}, "version", "--verbose")
 	if got := k.ok("version"); got != "kizuna "+cli.Version+"\n" {
@@ -683,6 +683,18 @@ func TestBench(t *testing.T) {
 	}
 	empty := newKZ(t, map[string]string{"KIZUNA_DB": filepath.Join(t.TempDir(), "empty.db")})
 	empty.fails(1, []string{"no customers with emails"}, "bench", "lookup", "--rate", "10", "--duration", "100ms")
+
+	// The console's search box and pages, on demo data (the demo has the
+	// administrator the console bench signs in as).
+	d := newKZ(t, map[string]string{"KIZUNA_DB": filepath.Join(t.TempDir(), "demo.db")})
+	d.ok("demo", "--customers", "30", "--migrate")
+	out = d.ok("bench", "search", "--rounds", "5")
+	if !regexp.MustCompile(`reading \(katakana\)\s+n=\d+\s+p50(.|\n)*all searches\s+n=\d+\s+p50 +[0-9.]+ ms  p95`).MatchString(out) {
+		t.Errorf("bench search:\n%s", out)
+	}
+	out = d.ok("bench", "console", "--rounds", "3")
+	mustContain(t, "bench console", out, "dashboard, first request", "customer 360°", "audit trail", "n=3")
+	empty.fails(1, []string{"no customers with names"}, "bench", "search")
 
 	// Against a server running apart from the load generator.
 	k.fails(2, []string{"--url needs --key"}, "bench", "lookup", "--url", "http://127.0.0.1:1")

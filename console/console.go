@@ -19,6 +19,7 @@ import (
 	"net/http"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"golang.org/x/time/rate"
@@ -62,17 +63,20 @@ const (
 	lockFor    = 15 * time.Minute
 	loginRate  = 0.2
 	loginBurst = 10
+	// maxLimiters bounds the addresses remembered for sign-in throttling.
+	maxLimiters = 100000
 )
 
 // Server serves the console.
 type Server struct {
 	Deps
-	log      *slog.Logger
-	mux      *http.ServeMux
-	pages    *pages
-	reads    *audit.Batcher
-	limiters sync.Map // client IP → *rate.Limiter, for sign-in attempts
-	stats    statsCache
+	log          *slog.Logger
+	mux          *http.ServeMux
+	pages        *pages
+	reads        *audit.Batcher
+	limiters     sync.Map // client IP → *rate.Limiter, for sign-in attempts
+	limiterCount atomic.Int64
+	stats        statsCache
 	// dummyHash is checked when a sign-in names no user, so the answer
 	// takes as long as for a real one and does not reveal which names exist.
 	dummyHash string
@@ -162,6 +166,13 @@ func (s *Server) clientIP(r *http.Request) string { return clientip.Of(r, s.Trus
 func (s *Server) loginLimiter(ip string) *rate.Limiter {
 	if l, ok := s.limiters.Load(ip); ok {
 		return l.(*rate.Limiter)
+	}
+	// Addresses are forgotten in bulk once there are many, so that a flood
+	// from many addresses cannot grow the map without bound; the
+	// per-user lockout still counts across the reset.
+	if s.limiterCount.Add(1) > maxLimiters {
+		s.limiters.Clear()
+		s.limiterCount.Store(1)
 	}
 	l, _ := s.limiters.LoadOrStore(ip, rate.NewLimiter(loginRate, loginBurst))
 	return l.(*rate.Limiter)

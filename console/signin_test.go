@@ -2,6 +2,7 @@ package console_test
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -246,5 +247,23 @@ func TestPasswordChange(t *testing.T) {
 	}
 	if p := s.client(t).login("auditor", "a-new-password-1"); p.Code != http.StatusSeeOther {
 		t.Errorf("new password: %d", p.Code)
+	}
+}
+
+// One address may try ten times in a burst, then one sign-in every five
+// seconds, whatever the usernames: guessing across many accounts is slowed
+// too.
+func TestSignInThrottledPerAddress(t *testing.T) {
+	s := newSite(t, sqltest.Open(t, sqlstore.SQLite), 2)
+	c := s.client(t)
+	var last page
+	for i := range 11 {
+		last = c.login(fmt.Sprintf("guess%d", i), "wrong-password")
+	}
+	if last.Code != http.StatusTooManyRequests || last.Header.Get("Retry-After") == "" || !strings.Contains(last.Body, "試行が多すぎます") {
+		t.Fatalf("11th attempt: %d %q", last.Code, last.Header.Get("Retry-After"))
+	}
+	if !slices.Contains(actionsOf(t, s.db, audit.Filter{Action: "auth.login_throttled"}), "auth.login_throttled") {
+		t.Error("throttling not audited")
 	}
 }
