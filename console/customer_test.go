@@ -260,6 +260,9 @@ func TestMergeAndUnmergeThroughTheConsole(t *testing.T) {
 		if a.Profile.FamilyName == "" || a.Profile.FamilyName+a.Profile.GivenName == b.Profile.FamilyName+b.Profile.GivenName {
 			t.Fatalf("no pair with two different names among %d possible duplicates", len(dups))
 		}
+		if !strings.Contains(cmp.Body, `class="differs"`) {
+			t.Error("the compare page highlights no difference")
+		}
 		if !strings.Contains(cmp.Body, `name="choice_name"`) {
 			t.Error("the compare page offers no choice of name for two different names")
 		}

@@ -3,6 +3,7 @@ package console
 import (
 	"encoding/json"
 	"net/http"
+	"slices"
 	"strings"
 
 	"github.com/kizuna-oss/kizuna/customer"
@@ -76,6 +77,16 @@ type mergeData struct {
 	Same     []choice // fields the two agree on, or only one has
 	Survivor string
 	DupID    string
+	Differs  map[string]bool // list rows whose values differ (highlighted)
+}
+
+func fieldValues(fs []field) string {
+	vs := make([]string, len(fs))
+	for i, f := range fs {
+		vs[i] = f.Value
+	}
+	slices.Sort(vs)
+	return strings.Join(vs, "\n")
 }
 
 // scalar golden fields staff choose between; the lists (emails, phones,
@@ -119,6 +130,10 @@ func (s *Server) mergePage(w http.ResponseWriter, r *http.Request, rq *request) 
 	d.Survivor = cs[0].ID
 	if cs[1].CreatedAt.Before(cs[0].CreatedAt) {
 		d.Survivor = cs[1].ID
+	}
+	d.Differs = map[string]bool{
+		"phones": fieldValues(d.A.Phones) != fieldValues(d.B.Phones), "emails": fieldValues(d.A.Emails) != fieldValues(d.B.Emails),
+		"addresses": fieldValues(d.A.Addresses) != fieldValues(d.B.Addresses), "cards": fieldValues(d.A.Cards) != fieldValues(d.B.Cards),
 	}
 	fa, fb := scalarFields(&cs[0].Profile), scalarFields(&cs[1].Profile)
 	for i := range fa {
