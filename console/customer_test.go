@@ -83,6 +83,12 @@ func TestSearchFindsByEveryKindOfInput(t *testing.T) {
 	})
 }
 
+// shownName is a name as the console shows it; "森 結衣" in the family name
+// field alone looks the same as 森 / 結衣 and is no choice to make.
+func shownName(c *customer.Customer) string {
+	return strings.TrimSpace(c.Profile.FamilyName + " " + c.Profile.GivenName)
+}
+
 func hiragana(s string) string {
 	return strings.Map(func(r rune) rune {
 		if r >= 'ァ' && r <= 'ヶ' {
@@ -223,7 +229,7 @@ func TestMergeAndUnmergeThroughTheConsole(t *testing.T) {
 		for _, x := range dups {
 			a, _ := db.GetCustomer(ctx, x.CustomerID)
 			b, _ := db.GetCustomer(ctx, x.OtherID)
-			if a.Profile.FamilyName != "" && b.Profile.FamilyName != "" && a.Profile.FamilyName+a.Profile.GivenName != b.Profile.FamilyName+b.Profile.GivenName {
+			if a.Profile.FamilyName != "" && b.Profile.FamilyName != "" && shownName(a) != shownName(b) {
 				d = x
 				break
 			}
@@ -257,14 +263,14 @@ func TestMergeAndUnmergeThroughTheConsole(t *testing.T) {
 			t.Fatalf("merge redirected to %q", res.Header.Get("Location"))
 		}
 		after, _ := db.GetCustomer(ctx, b.ID)
-		if a.Profile.FamilyName == "" || a.Profile.FamilyName+a.Profile.GivenName == b.Profile.FamilyName+b.Profile.GivenName {
+		if a.Profile.FamilyName == "" || shownName(a) == shownName(b) {
 			t.Fatalf("no pair with two different names among %d possible duplicates", len(dups))
 		}
 		if !strings.Contains(cmp.Body, `class="differs"`) {
 			t.Error("the compare page highlights no difference")
 		}
 		if !strings.Contains(cmp.Body, `name="choice_name"`) {
-			t.Error("the compare page offers no choice of name for two different names")
+			t.Errorf("the compare page offers no choice of name for %q/%q vs %q/%q", a.Profile.FamilyName, a.Profile.GivenName, b.Profile.FamilyName, b.Profile.GivenName)
 		}
 		if after.Profile.FamilyName != a.Profile.FamilyName || after.Profile.GivenName != a.Profile.GivenName {
 			t.Errorf("chosen name %s %s not kept: %s %s", a.Profile.FamilyName, a.Profile.GivenName, after.Profile.FamilyName, after.Profile.GivenName)
