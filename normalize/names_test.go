@@ -1,0 +1,96 @@
+package normalize
+
+import (
+	"strings"
+	"testing"
+	"unicode/utf8"
+)
+
+func TestVariantTableIsValid(t *testing.T) {
+	m, err := parseVariants(kanjiVariantsTSV)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(m) < 50 {
+		t.Errorf("only %d variants", len(m))
+	}
+	for _, bad := range []string{"髙\t高\n髙\t高", "髙\t髙", "髙高", "髙\t高\n高\t亠"} {
+		if _, err := parseVariants(bad); err == nil {
+			t.Errorf("parseVariants(%q) accepted a bad table", bad)
+		}
+	}
+	// The examples.
+	for from, to := range map[rune]rune{'髙': '高', '﨑': '崎', '齋': '斎', '齊': '斉', '邊': '辺', '邉': '辺', '澤': '沢', '濱': '浜', '德': '徳'} {
+		if m[from] != to {
+			t.Errorf("%c folds to %c, want %c", from, m[from], to)
+		}
+	}
+}
+
+func TestNameKey(t *testing.T) {
+	same := [][]string{
+		{"髙橋 美咲", "高橋美咲", "高橋　美咲 様", "髙橋・美咲"},
+		{"齋藤 一郎", "斎藤一郎", "齋藤一郎さん"},
+		{"渡邊 澄子", "渡辺澄子", "渡邉 澄子 殿"},
+		{"Misaki Takahashi", "MISAKI TAKAHASHI", "misakitakahashi"},
+	}
+	for _, g := range same {
+		for _, s := range g[1:] {
+			if NameKey(s) != NameKey(g[0]) {
+				t.Errorf("NameKey(%q) = %q, NameKey(%q) = %q", s, NameKey(s), g[0], NameKey(g[0]))
+			}
+		}
+	}
+	if NameKey("高橋") == NameKey("高梨") {
+		t.Error("different names share a key")
+	}
+	if NameKey("様") != "様" {
+		t.Errorf("a name that is only an honorific lost it: %q", NameKey("様"))
+	}
+}
+
+func TestReadingKey(t *testing.T) {
+	same := [][]string{
+		{"キョウコ", "きょうこ", "ｷｮｳｺ", "キヨウコ", "キョウコ"},
+		{"サトウ", "さとう", "ｻﾄｳ"},
+		{"スズキ ミヅキ", "すずき みずき"},
+		{"ヴァイオレット", "ブアイオレット"},
+	}
+	for _, g := range same {
+		for _, s := range g[1:] {
+			if ReadingKey(s) != ReadingKey(g[0]) {
+				t.Errorf("ReadingKey(%q) = %q, ReadingKey(%q) = %q", s, ReadingKey(s), g[0], ReadingKey(g[0]))
+			}
+		}
+	}
+	if ReadingKey("サトー") != "サト" || ReadingKey("サトウ") != "サトウ" {
+		t.Errorf("long vowel mark: %q %q", ReadingKey("サトー"), ReadingKey("サトウ"))
+	}
+}
+
+func FuzzNameKey(f *testing.F) {
+	for _, s := range []string{"髙橋 美咲 様", "齋藤", "ｻﾄｳ", "", "様", "\xff", "Ａｂｃ・ｄ"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		k := NameKey(s)
+		if !utf8.ValidString(k) {
+			t.Fatalf("NameKey(%q) = %q is not UTF-8", s, k)
+		}
+		if NameKey(k) != k {
+			t.Fatalf("NameKey not idempotent: %q → %q → %q", s, k, NameKey(k))
+		}
+		if strings.ContainsAny(k, " \u3000・") {
+			t.Fatalf("NameKey(%q) = %q keeps a space or dot", s, k)
+		}
+		for _, r := range k {
+			if _, ok := kanjiVariants[r]; ok {
+				t.Fatalf("NameKey(%q) = %q keeps variant %c", s, k, r)
+			}
+		}
+		r := ReadingKey(s)
+		if !utf8.ValidString(r) || ReadingKey(r) != r {
+			t.Fatalf("ReadingKey(%q) = %q, again %q", s, r, ReadingKey(r))
+		}
+	})
+}
