@@ -11,6 +11,7 @@ package normalize
 
 import (
 	"errors"
+	"fmt"
 	"regexp"
 	"strconv"
 	"strings"
@@ -128,8 +129,58 @@ var datePatterns = []*regexp.Regexp{
 	regexp.MustCompile(`^(\d{4})(\d{2})(\d{2})$`),
 }
 
+// eras are the Japanese eras since the calendar became Gregorian, with the
+// day each began. 和暦 years count from 1 (元年) on that day.
+var eras = []struct {
+	name, letter string
+	start        time.Time
+}{
+	{"明治", "M", time.Date(1868, 10, 23, 0, 0, 0, 0, time.UTC)},
+	{"大正", "T", time.Date(1912, 7, 30, 0, 0, 0, 0, time.UTC)},
+	{"昭和", "S", time.Date(1926, 12, 25, 0, 0, 0, 0, time.UTC)},
+	{"平成", "H", time.Date(1989, 1, 8, 0, 0, 0, 0, time.UTC)},
+	{"令和", "R", time.Date(2019, 5, 1, 0, 0, 0, 0, time.UTC)},
+}
+
+// warekiPattern reads an era (name or letter), a year (元 for 1) and a
+// month and day with any separator: 昭和45年3月1日, S45.3.1, H2/1/8, R1-5-1,
+// 令和元年5月1日. The input is NFKC-folded, spaces removed, dashes made '-'.
+var warekiPattern = regexp.MustCompile(`^(明治|大正|昭和|平成|令和|[MTSHRmtshr])\.?(元|\d{1,2})(?:年|[-/.])(\d{1,2})(?:月|[-/.])(\d{1,2})日?$`)
+
+// wareki converts a Japanese-era date; ok is false when s is not one. A
+// date before its era began is an error; a year past the era's end is
+// accepted (systems kept printing 平成31年 and later for a while) and
+// converted by arithmetic.
+func wareki(s string) (y, m, d int, ok bool, err error) {
+	w := warekiPattern.FindStringSubmatch(s)
+	if w == nil {
+		return 0, 0, 0, false, nil
+	}
+	var start time.Time
+	for _, e := range eras {
+		if w[1] == e.name || strings.EqualFold(w[1], e.letter) {
+			start = e.start
+		}
+	}
+	n := 1
+	if w[2] != "元" {
+		n, _ = strconv.Atoi(w[2])
+	}
+	m, _ = strconv.Atoi(w[3])
+	d, _ = strconv.Atoi(w[4])
+	y = start.Year() + n - 1
+	if n < 1 {
+		return 0, 0, 0, true, errors.New("not a valid date: era year must be 1 (元年) or later")
+	}
+	if t := time.Date(y, time.Month(m), d, 0, 0, 0, 0, time.UTC); t.Before(start) {
+		return 0, 0, 0, true, fmt.Errorf("not a valid date: %s began on %s", w[1], start.Format(time.DateOnly))
+	}
+	return y, m, d, true, nil
+}
+
 // Date returns a calendar date as YYYY-MM-DD. It accepts 1990-01-02,
-// 1990/1/2, 1990.1.2, 1990年1月2日 and 19900102 in any width.
+// 1990/1/2, 1990.1.2, 1990年1月2日 and 19900102, and Japanese-era dates
+// (昭和45年3月1日, S45.3.1, 平成元年1月8日, R1.5.1), in any width.
 func Date(s string) (string, error) {
 	s = strings.Map(func(r rune) rune {
 		switch {
@@ -140,6 +191,12 @@ func Date(s string) (string, error) {
 		}
 		return r
 	}, Text(s))
+	if y, mo, d, ok, err := wareki(s); ok {
+		if err != nil {
+			return "", err
+		}
+		return checkedDate(y, mo, d)
+	}
 	for _, p := range datePatterns {
 		m := p.FindStringSubmatch(s)
 		if m == nil {
@@ -148,18 +205,22 @@ func Date(s string) (string, error) {
 		y, _ := strconv.Atoi(m[1])
 		mo, _ := strconv.Atoi(m[2])
 		d, _ := strconv.Atoi(m[3])
-		if y < 1850 || y > 2100 {
-			return "", errors.New("not a valid date: year out of range 1850-2100")
-		}
-		// time.Date silently rolls 1990-02-30 over to March 2; a round trip
-		// is the simplest way to reject dates the calendar does not have.
-		t := time.Date(y, time.Month(mo), d, 0, 0, 0, 0, time.UTC)
-		if t.Year() != y || int(t.Month()) != mo || t.Day() != d {
-			return "", errors.New("not a valid date: no such calendar date")
-		}
-		return t.Format(time.DateOnly), nil
+		return checkedDate(y, mo, d)
 	}
-	return "", errors.New("not a valid date: want a form like 1990-01-02")
+	return "", errors.New("not a valid date: want a form like 1990-01-02 or 平成2年1月2日")
+}
+
+func checkedDate(y, mo, d int) (string, error) {
+	if y < 1850 || y > 2100 {
+		return "", errors.New("not a valid date: year out of range 1850-2100")
+	}
+	// time.Date silently rolls 1990-02-30 over to March 2; a round trip
+	// is the simplest way to reject dates the calendar does not have.
+	t := time.Date(y, time.Month(mo), d, 0, 0, 0, 0, time.UTC)
+	if t.Year() != y || int(t.Month()) != mo || t.Day() != d {
+		return "", errors.New("not a valid date: no such calendar date")
+	}
+	return t.Format(time.DateOnly), nil
 }
 
 // MemberCard returns a member card number without spaces or dashes and in

@@ -3,6 +3,7 @@ package normalize
 import (
 	"strings"
 	"testing"
+	"time"
 	"unicode"
 	"unicode/utf8"
 )
@@ -193,10 +194,28 @@ func TestDate(t *testing.T) {
 		{in: "1990/0/10", err: "not a valid date: no such calendar date"},
 		{in: "1849-12-31", err: "not a valid date: year out of range 1850-2100"},
 		{in: "21010101", err: "not a valid date: year out of range 1850-2100"},
-		{in: "1990/01-02", err: "not a valid date: want a form like 1990-01-02"},
-		{in: "90-01-02", err: "not a valid date: want a form like 1990-01-02"},
-		{in: "平成2年1月2日", err: "not a valid date: want a form like 1990-01-02"},
-		{in: "", err: "not a valid date: want a form like 1990-01-02"},
+		{in: "1990/01-02", err: "not a valid date: want a form like 1990-01-02 or 平成2年1月2日"},
+		{in: "90-01-02", err: "not a valid date: want a form like 1990-01-02 or 平成2年1月2日"},
+		{in: "平成2年1月2日", want: "1990-01-02"},
+		{in: "昭和45年3月1日", want: "1970-03-01"},
+		{in: "S45.3.1", want: "1970-03-01"},
+		{in: "s45/03/01", want: "1970-03-01"},
+		{in: "Ｈ２．１．８", want: "1990-01-08"},
+		{in: "H1.1.8", want: "1989-01-08"},
+		{in: "平成元年1月8日", want: "1989-01-08"},
+		{in: "昭和64年1月7日", want: "1989-01-07"},
+		{in: "R1.5.1", want: "2019-05-01"},
+		{in: "令和元年5月1日", want: "2019-05-01"},
+		{in: "令和 8 年 11 月 22 日", want: "2026-11-22"},
+		{in: "大正15年12月24日", want: "1926-12-24"},
+		{in: "明治45年7月29日", want: "1912-07-29"},
+		{in: "平成31年5月1日", want: "2019-05-01"}, // printed by systems not yet updated: converted
+		{in: "令和元年4月30日", err: "not a valid date: 令和 began on 2019-05-01"},
+		{in: "H1.1.7", err: "not a valid date: H began on 1989-01-08"},
+		{in: "平成0年1月1日", err: "not a valid date: era year must be 1 (元年) or later"},
+		{in: "昭和45年2月30日", err: "not a valid date: no such calendar date"},
+		{in: "X45.3.1", err: "not a valid date: want a form like 1990-01-02 or 平成2年1月2日"},
+		{in: "", err: "not a valid date: want a form like 1990-01-02 or 平成2年1月2日"},
 	}
 	for _, tt := range tests {
 		got, err := Date(tt.in)
@@ -402,6 +421,27 @@ func FuzzPostalCode(f *testing.F) {
 		}
 		if again, err := PostalCode(out); again != out || err != nil {
 			t.Fatalf("PostalCode(%q) = %q, PostalCode of that = %q, %v", s, out, again, err)
+		}
+	})
+}
+
+func FuzzDate(f *testing.F) {
+	for _, s := range []string{"1990-01-02", "平成元年1月8日", "S45.3.1", "Ｒ１．５．１", "令和元年4月30日", "19900102", "H99.99.99", ""} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		d, err := Date(s)
+		if err != nil {
+			if d != "" {
+				t.Fatalf("Date(%q) = %q with error %v", s, d, err)
+			}
+			return
+		}
+		if _, perr := time.Parse(time.DateOnly, d); perr != nil {
+			t.Fatalf("Date(%q) = %q, not a date", s, d)
+		}
+		if again, err := Date(d); err != nil || again != d {
+			t.Fatalf("Date(%q) = %q, but Date(%q) = %q, %v", s, d, d, again, err)
 		}
 	})
 }
