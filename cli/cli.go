@@ -44,7 +44,8 @@ func commands() []command {
 		{"user", "manage staff users (add, list, disable, set-password, set-role)", runUser},
 		{"apikey", "manage API keys (create, list, revoke)", runAPIKey},
 		{"audit", "check the audit trail (verify)", runAudit},
-		{"bench", "measure ingest and lookup speed (ingest, lookup)", runBench},
+		{"postal", "Japan Post's postal code dictionary (import, lookup)", runPostal},
+		{"bench", "measure speed (ingest, lookup, search, console)", runBench},
 		{"version", "print the version", runVersion},
 	}
 }

@@ -142,7 +142,7 @@ func openStore(t *testing.T, path string) *sqlstore.DB {
 	return db
 }
 
-var subcommands = []string{"serve", "migrate", "demo", "user", "apikey", "audit", "bench", "version"}
+var subcommands = []string{"serve", "migrate", "demo", "user", "apikey", "audit", "postal", "bench", "version"}
 
 func TestHelpListsEveryCommand(t *testing.T) {
 	k := newKZ(t, nil)
@@ -175,6 +175,7 @@ func TestEverySubcommandHelp(t *testing.T) {
 		"user":    {"-db", "-username", "-role", "-display-name", "-locale", "-generate-password", "set-password", "set-role", "disable"},
 		"apikey":  {"-db", "-name", "-scopes", "-channels", "create", "list", "revoke"},
 		"audit":   {"-db", "verify"},
+		"postal":  {"-db", "import", "lookup", "KEN_ALL.CSV"},
 		"bench":   {"-db", "-customers", "-seed", "-batch", "-clients", "-rate", "-duration", "-rounds", "ingest", "lookup", "search", "console"},
 		"version": {"-db"},
 	}
@@ -221,7 +222,7 @@ func TestUsageErrors(t *testing.T) {
 	}
 	// With an existing database it tells its schema version; it never creates one.
 	m, path := migrated(t)
-	mustContain(t, "version --db", m.ok("version"), "kizuna "+cli.Version, "is at version 3; this kizuna needs version 3", path)
+	mustContain(t, "version --db", m.ok("version"), "kizuna "+cli.Version, "is at version 4; this kizuna needs version 4", path)
 	missing := filepath.Join(t.TempDir(), "none.db")
 	if got := k.ok("version", "--db", missing); got != "kizuna "+cli.Version+"\n" {
 		t.Errorf("version with a missing database printed %q", got)
