@@ -90,10 +90,10 @@ func Read(r io.Reader, name string, fn func(Entry) error) error {
 		if errors.Is(err, io.EOF) {
 			break
 		}
-		line, _ := cr.FieldPos(0)
 		if err != nil {
-			return fmt.Errorf("%s: %w", name, err)
+			return fmt.Errorf("%s: %w", name, err) // csv's errors give the line and column
 		}
+		line, _ := cr.FieldPos(0)
 		code := strings.TrimSpace(rec[2])
 		if len(code) != 7 || strings.Trim(code, "0123456789") != "" {
 			return fmt.Errorf("%s line %d, column 3: postal code %q is not 7 digits", name, line, rec[2])
