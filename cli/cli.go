@@ -45,6 +45,7 @@ func commands() []command {
 		{"apikey", "manage API keys (create, list, revoke)", runAPIKey},
 		{"audit", "check the audit trail (verify)", runAudit},
 		{"postal", "Japan Post's postal code dictionary (import, lookup)", runPostal},
+		{"resolve", "score how customers cluster source records against a ground truth (--eval)", runResolve},
 		{"bench", "measure speed (ingest, lookup, search, console)", runBench},
 		{"version", "print the version", runVersion},
 	}
