@@ -1,0 +1,65 @@
+package resolve
+
+import (
+	"math"
+	"testing"
+	"unicode/utf8"
+)
+
+func TestJaroWinkler(t *testing.T) {
+	// Textbook values (Winkler 1990; the standard examples).
+	for _, tc := range []struct {
+		a, b string
+		want float64
+	}{
+		{"MARTHA", "MARHTA", 0.9611},
+		{"DWAYNE", "DUANE", 0.84},
+		{"DIXON", "DICKSONX", 0.8133},
+		{"", "", 1},
+		{"abc", "", 0},
+		{"abc", "xyz", 0},
+		{"タカハシ", "タカハシ", 1},
+	} {
+		if got := JaroWinkler(tc.a, tc.b); math.Abs(got-tc.want) > 0.0005 {
+			t.Errorf("JaroWinkler(%q, %q) = %.4f, want %.4f", tc.a, tc.b, got, tc.want)
+		}
+	}
+	// Kana are one unit each: one wrong kana in four is close, not far.
+	if s := JaroWinkler("タカハシ", "タカバシ"); s < 0.85 {
+		t.Errorf("タカハシ/タカバシ = %.3f", s)
+	}
+}
+
+func TestLevenshtein(t *testing.T) {
+	for _, tc := range []struct {
+		a, b string
+		want int
+	}{
+		{"kitten", "sitting", 3}, {"", "abc", 3}, {"abc", "abc", 0}, {"キョウコ", "キヨウコ", 1}, {"サトウ", "サトー", 1}, {"髙橋", "高橋", 1},
+	} {
+		if got := Levenshtein(tc.a, tc.b); got != tc.want {
+			t.Errorf("Levenshtein(%q, %q) = %d, want %d", tc.a, tc.b, got, tc.want)
+		}
+	}
+}
+
+func FuzzSimilarity(f *testing.F) {
+	f.Add("MARTHA", "MARHTA")
+	f.Add("タカハシ", "")
+	f.Fuzz(func(t *testing.T, a, b string) {
+		if !utf8.ValidString(a) || !utf8.ValidString(b) {
+			return
+		}
+		s := JaroWinkler(a, b)
+		if s < 0 || s > 1+1e-12 || math.IsNaN(s) {
+			t.Fatalf("JaroWinkler(%q, %q) = %v", a, b, s)
+		}
+		if a == b && s < 1-1e-12 {
+			t.Fatalf("JaroWinkler(%q, %q) = %v for equal strings", a, b, s)
+		}
+		d := Levenshtein(a, b)
+		if d != Levenshtein(b, a) || d > max(utf8.RuneCountInString(a), utf8.RuneCountInString(b)) || (d == 0) != (a == b) {
+			t.Fatalf("Levenshtein(%q, %q) = %d", a, b, d)
+		}
+	})
+}
