@@ -1,6 +1,10 @@
-// Package resolve is identity resolution beyond the deterministic join:
-// evaluating how well records are clustered into people against a ground
-// truth, and (as it grows) probabilistic matching and clustering.
+// Package resolve is identity resolution beyond the deterministic join.
+// So far: evaluating a clustering against a ground truth (Evaluate),
+// comparing two customers field by field with Japanese-aware keys
+// (Record, Compare, DefaultFields), similarity measures, and a
+// Fellegi–Sunter model with EM training (Model). Blocking, batch matching
+// and clustering are still to come (work in progress on the branch
+// wip/matcher).
 package resolve
 
 import (
