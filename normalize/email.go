@@ -16,7 +16,7 @@ var emailDomainTypos = map[string]string{
 	"au.con": "au.com", "au.co.jp": "au.com",
 	"softbank.ne.jo": "softbank.ne.jp", "softbank.co.jp": "softbank.ne.jp", "sofbank.ne.jp": "softbank.ne.jp",
 	"i.softbank.co.jp": "i.softbank.jp",
-	"icloud.co": "icloud.com", "iclod.com": "icloud.com", "icloud.con": "icloud.com",
+	"icloud.co":        "icloud.com", "iclod.com": "icloud.com", "icloud.con": "icloud.com",
 	"hotmial.com": "hotmail.com", "hotmail.co": "hotmail.com", "hotmai.com": "hotmail.com",
 	"outlook.co": "outlook.com", "outlok.com": "outlook.com",
 }
