@@ -11,15 +11,15 @@ import (
 // box. Each term is "kind:value" and is matched by prefix:
 //
 //	n: full name, family then given, no spaces ("山田花子")
-//	k: reading in katakana, no spaces ("ヤマダハナコ")
-//	r: romaji key, in both orders ("yamadahanako", "hanakoyamada")
+//	r: the reading as a romaji key, family then given ("yamadahanako"):
+//	   a reading typed in kana or romaji is searched here
 //	z: postal code ("1500001")
 //
-// Emails, phones and member cards are answered exactly from the identity
-// keys instead.
+// Three terms a customer: every term is a row written with the golden
+// record, so the index costs ingest time (docs/benchmarks.md). Emails,
+// phones and member cards are answered exactly from the identity keys.
 const (
 	TermName   = "n:"
-	TermKana   = "k:"
 	TermRomaji = "r:"
 	TermPostal = "z:"
 )
@@ -40,17 +40,17 @@ func SearchTerms(p *Profile) []string {
 		out = append(out, t)
 	}
 	add(TermName, NameKey(p.FamilyName+p.GivenName))
-	fk, gk := normalize.Kana(p.FamilyNameKana), normalize.Kana(p.GivenNameKana)
-	add(TermKana, fk+gk)
-	fr, gr := normalize.RomajiKey(p.FamilyNameRomaji), normalize.RomajiKey(p.GivenNameRomaji)
-	if fr == "" && fk != "" {
-		fr = normalize.RomajiKey(normalize.KanaToRomaji(fk))
+	// The kana reading when there is one (the romaji a marketplace sends
+	// is often a guess); else the romaji as sent.
+	fr := normalize.RomajiKey(normalize.KanaToRomaji(p.FamilyNameKana))
+	gr := normalize.RomajiKey(normalize.KanaToRomaji(p.GivenNameKana))
+	if fr == "" {
+		fr = normalize.RomajiKey(p.FamilyNameRomaji)
 	}
-	if gr == "" && gk != "" {
-		gr = normalize.RomajiKey(normalize.KanaToRomaji(gk))
+	if gr == "" {
+		gr = normalize.RomajiKey(p.GivenNameRomaji)
 	}
 	add(TermRomaji, fr+gr)
-	add(TermRomaji, gr+fr)
 	for _, a := range p.Addresses {
 		add(TermPostal, a.PostalCode)
 	}
@@ -129,10 +129,18 @@ func ParseSearch(q string) SearchQuery {
 	switch {
 	case name == "":
 	case normalize.IsKana(name):
-		sq.Prefixes = append(sq.Prefixes, TermKana+normalize.Kana(name))
+		if k := normalize.RomajiKey(normalize.KanaToRomaji(name)); k != "" {
+			sq.Prefixes = append(sq.Prefixes, TermRomaji+k)
+		}
 	case normalize.IsLatin(q):
 		if k := normalize.RomajiKey(q); k != "" {
 			sq.Prefixes = append(sq.Prefixes, TermRomaji+k)
+		}
+		// "Hanako Yamada": Western order, typed with a space.
+		if first, last, ok := strings.Cut(strings.TrimSpace(q), " "); ok && !strings.Contains(last, " ") {
+			if k := normalize.RomajiKey(last + first); k != "" {
+				sq.Prefixes = append(sq.Prefixes, TermRomaji+k)
+			}
 		}
 	default:
 		sq.Prefixes = append(sq.Prefixes, TermName+name)

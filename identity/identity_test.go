@@ -301,6 +301,9 @@ func TestMergeUnmergeRoundTrip(t *testing.T) {
 			if reflect.DeepEqual(before, snapshot(t, db, ids, srcs)) {
 				t.Fatalf("round %d: merges changed nothing", round)
 			}
+			if err := db.VerifyFacets(ctx); err != nil {
+				t.Fatalf("round %d, after merges: %v", round, err)
+			}
 			for k := len(merges) - 1; k >= 0; k-- {
 				if _, err := svc.Unmerge(ctx, actor, merges[k]); err != nil {
 					t.Fatalf("round %d unmerge: %v", round, err)
@@ -335,6 +338,9 @@ func TestMergeUnmergeRoundTrip(t *testing.T) {
 		if n, p, err := db.VerifyAudit(ctx); err != nil || p != nil || n == 0 {
 			t.Fatalf("audit chain after merges: n=%d problem=%v err=%v", n, p, err)
 		}
+		if err := db.VerifyFacets(ctx); err != nil {
+			t.Fatalf("after unmerges: %v", err)
+		}
 	})
 }
 
@@ -356,6 +362,9 @@ func TestErasure(t *testing.T) {
 		}
 		if err := svc.Erase(ctx, actor, id, "request #2026-114"); err != nil {
 			t.Fatal(err)
+		}
+		if err := db.VerifyFacets(ctx); err != nil {
+			t.Fatalf("after erasure: %v", err)
 		}
 		d, err := svc.Disclose(ctx, id)
 		if err != nil {
@@ -533,6 +542,16 @@ func TestMaxBatchInOneTransaction(t *testing.T) {
 			if r.Status != identity.ResultCreated && r.Status != identity.ResultJoined {
 				t.Fatalf("item %d: %+v", i, r)
 			}
+		}
+		// Resent with changes (a new name for every tenth), as updates.
+		for i := range items {
+			if i%10 == 0 {
+				items[i].Profile = json.RawMessage(strings.Replace(string(items[i].Profile), `"family_name":"`, `"family_name":"新`, 1))
+			}
+		}
+		ingest(t, svc, items[:2000]...)
+		if err := db.VerifyFacets(ctx); err != nil {
+			t.Fatal(err)
 		}
 	})
 }

@@ -15,7 +15,7 @@ import (
 // matched.
 type SearchResult struct {
 	Customer customer.Customer
-	Match    string // "email", "phone", "card", "name", "kana", "romaji", "postal_code"
+	Match    string // "email", "phone", "card", "name", "reading", "postal_code"
 	Exact    bool
 }
 
@@ -93,10 +93,8 @@ func termKind(prefix string) string {
 	switch {
 	case strings.HasPrefix(prefix, customer.TermName):
 		return "name"
-	case strings.HasPrefix(prefix, customer.TermKana):
-		return "kana"
 	case strings.HasPrefix(prefix, customer.TermRomaji):
-		return "romaji"
+		return "reading"
 	case strings.HasPrefix(prefix, customer.TermPostal):
 		return "postal_code"
 	}

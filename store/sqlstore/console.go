@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"sort"
 	"time"
 
@@ -235,4 +236,62 @@ func (db *DB) backfillSearch(ctx context.Context, tx *sql.Tx) error {
 		}
 	}
 	return nil
+}
+
+// VerifyFacets checks that the facet tables (channels, tags, search terms)
+// hold exactly what every customer's golden record says, and names the
+// first customer where they do not. The store keeps them in step by
+// writing only differences, so this is the invariant that must hold.
+func (db *DB) VerifyFacets(ctx context.Context) error {
+	have := map[string]*facetRows{}
+	for i, ft := range facetTables {
+		rows, err := db.read.QueryContext(ctx, `SELECT customer_id, `+ft.col+` FROM `+ft.table)
+		if err != nil {
+			return err
+		}
+		for rows.Next() {
+			var id, v string
+			if err := rows.Scan(&id, &v); err != nil {
+				rows.Close()
+				return err
+			}
+			if have[id] == nil {
+				have[id] = &facetRows{}
+			}
+			have[id][i] = append(have[id][i], v)
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return err
+		}
+	}
+	rows, err := db.read.QueryContext(ctx, `SELECT `+customerCols+` FROM customers`)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		c, err := scanCustomer(rows)
+		if err != nil {
+			return err
+		}
+		want := facetsOf(c)
+		got := have[c.ID]
+		delete(have, c.ID)
+		if got == nil {
+			got = &facetRows{}
+		}
+		for i, ft := range facetTables {
+			a, b := slices.Clone(want[i]), slices.Clone(got[i])
+			slices.Sort(a)
+			slices.Sort(b)
+			if !slices.Equal(a, b) {
+				return fmt.Errorf("customer %s (%s): %s holds %q, the golden record says %q", c.ID, c.Status, ft.table, b, a)
+			}
+		}
+	}
+	for id := range have {
+		return fmt.Errorf("facet rows for customer %s, which does not exist", id)
+	}
+	return rows.Err()
 }

@@ -48,9 +48,10 @@ type tx struct {
 	q     *sql.Tx
 	conn  *sql.Conn // the connection q runs on
 	audit []audit.Entry
-	// facets remembers each customer's channel and tag index as read or
-	// written in this transaction, so unchanged ones are not rewritten.
-	facets map[string]string
+	// facets remembers each customer's rows in the facet tables (channels,
+	// tags, search terms) as read or written in this transaction, so an
+	// update writes only the rows that change.
+	facets map[string]*facetRows
 	stmts  map[string]*sql.Stmt // closed by database/sql when the transaction ends
 	// pending holds inserted rows not yet sent, per table; they go out in
 	// foreign-key order before any other statement runs, so every read in
@@ -665,22 +666,24 @@ func (t *tx) InsertCustomer(ctx context.Context, c *customer.Customer) error {
 	}
 	t.later("customers", customerCols, args...)
 	t.noteFacets(c)
-	if c.Status != customer.StatusActive {
-		return nil
-	}
-	for _, ch := range c.Channels {
-		t.later("customer_channels", "customer_id, channel", c.ID, ch)
-	}
-	for _, tag := range c.Profile.Tags {
-		t.later("customer_tags", "customer_id, tag", c.ID, tag)
-	}
-	for _, term := range customer.SearchTerms(&c.Profile) {
-		t.later("customer_search", "customer_id, term", c.ID, term)
+	for i, ft := range facetTables {
+		for _, v := range t.facets[c.ID][i] {
+			t.later(ft.table, "customer_id, "+ft.col, c.ID, v)
+		}
 	}
 	return nil
 }
 
 func (t *tx) UpdateCustomer(ctx context.Context, c *customer.Customer) error {
+	if _, ok := t.facets[c.ID]; !ok {
+		// Not read in this transaction: learn its facet rows from the row
+		// before it changes, so the update touches only what differs.
+		old, err := getCustomer(ctx, t.db, t, c.ID, false)
+		if err != nil {
+			return err
+		}
+		t.noteFacets(old)
+	}
 	args, err := customerArgs(c)
 	if err != nil {
 		return err
@@ -692,37 +695,52 @@ func (t *tx) UpdateCustomer(ctx context.Context, c *customer.Customer) error {
 	return t.syncFacets(ctx, c)
 }
 
-func facetSig(c *customer.Customer) string {
-	return c.Status + "|" + strings.Join(c.Channels, ",") + "|" + strings.Join(c.Profile.Tags, "\x00") + "|" + strings.Join(customer.SearchTerms(&c.Profile), "\x00")
+// facetTables are the index tables derived from the golden record: list
+// filters and segments read the first two, the console's search the third.
+// Each is keyed by (customer_id, value) or (value, customer_id), so one
+// row is deleted by its key.
+var facetTables = [3]struct{ table, col string }{
+	{"customer_channels", "channel"}, {"customer_tags", "tag"}, {"customer_search", "term"},
+}
+
+// facetRows are a customer's rows in each facet table (none unless active).
+type facetRows [3][]string
+
+func facetsOf(c *customer.Customer) *facetRows {
+	var f facetRows
+	if c.Status == customer.StatusActive {
+		f = facetRows{c.Channels, c.Profile.Tags, customer.SearchTerms(&c.Profile)}
+	}
+	return &f
 }
 
 // noteFacets records what the facet tables hold for c, as of now.
 func (t *tx) noteFacets(c *customer.Customer) {
 	if t.facets == nil {
-		t.facets = map[string]string{}
+		t.facets = map[string]*facetRows{}
 	}
-	t.facets[c.ID] = facetSig(c)
+	t.facets[c.ID] = facetsOf(c)
 }
 
-// syncFacets keeps the channel and tag index tables (used by list filters and
-// later by segments) and the console's search terms equal to the golden record.
+// syncFacets brings the facet tables from what they hold for c (as noted)
+// to what its golden record says, deleting and inserting only the rows
+// that differ: most updates change no name, channel or tag.
 func (t *tx) syncFacets(ctx context.Context, c *customer.Customer) error {
-	if prev, ok := t.facets[c.ID]; ok && prev == facetSig(c) {
-		return nil
-	}
-	t.noteFacets(c)
-	for _, f := range []struct {
-		table, col string
-		vals       []string
-	}{{"customer_channels", "channel", c.Channels}, {"customer_tags", "tag", c.Profile.Tags}, {"customer_search", "term", customer.SearchTerms(&c.Profile)}} {
-		if err := t.exec(ctx, `DELETE FROM `+f.table+` WHERE customer_id = ?`, c.ID); err != nil {
-			return fmt.Errorf("sync %s: %w", f.table, err)
+	old := t.facets[c.ID]
+	now := facetsOf(c)
+	t.facets[c.ID] = now
+	for i, ft := range facetTables {
+		for _, v := range old[i] {
+			if !slices.Contains(now[i], v) {
+				if err := t.exec(ctx, `DELETE FROM `+ft.table+` WHERE customer_id = ? AND `+ft.col+` = ?`, c.ID, v); err != nil {
+					return fmt.Errorf("sync %s: %w", ft.table, err)
+				}
+			}
 		}
-		if c.Status != customer.StatusActive {
-			continue
-		}
-		for _, v := range f.vals {
-			t.later(f.table, "customer_id, "+f.col, c.ID, v)
+		for _, v := range now[i] {
+			if !slices.Contains(old[i], v) {
+				t.later(ft.table, "customer_id, "+ft.col, c.ID, v)
+			}
 		}
 	}
 	return nil
