@@ -20,7 +20,6 @@ import (
 	"github.com/kizuna-oss/kizuna/auth"
 	"github.com/kizuna-oss/kizuna/customer"
 	"github.com/kizuna-oss/kizuna/i18n"
-	"github.com/kizuna-oss/kizuna/identity"
 	"github.com/kizuna-oss/kizuna/mask"
 )
 
@@ -516,5 +515,3 @@ func (s *Server) serverError(w http.ResponseWriter, r *http.Request, rq *request
 	s.log.Error("console request failed", "method", r.Method, "path", r.URL.Path, "err", err)
 	s.fail(w, r, rq, http.StatusInternalServerError, i18n.T(rq.Locale, "error.generic"))
 }
-
-var _ = identity.MaxNoteLength
