@@ -151,7 +151,8 @@ func (s *Server) loginFailed(ctx context.Context, w http.ResponseWriter, r *http
 		return
 	}
 	s.audit(ctx, rq, "auth.login_failed", "user", u.ID, "", map[string]any{"reason": what, "failures": after.FailedLogins})
-	if after.FailedLogins >= lockAfter && !after.LockedUntil.IsZero() && after.FailedLogins == lockAfter {
+	// Every failure from the fifth on locks (again) for lockFor.
+	if after.FailedLogins >= lockAfter {
 		s.audit(ctx, rq, "auth.lockout", "user", u.ID, "", map[string]any{"until": after.LockedUntil})
 	}
 	if what == "totp" {
