@@ -289,14 +289,23 @@ func (s *Server) loadCustomer(w http.ResponseWriter, r *http.Request, rq *reques
 	return c, true
 }
 
-func (s *Server) customerPage(w http.ResponseWriter, r *http.Request, rq *request) {
+// loadCustomerData is loadCustomer plus everything the 360° view shows.
+func (s *Server) loadCustomerData(w http.ResponseWriter, r *http.Request, rq *request) (*customer.Customer, *customerData, bool) {
 	c, ok := s.loadCustomer(w, r, rq)
 	if !ok {
-		return
+		return nil, nil, false
 	}
 	d, err := s.customerData(r.Context(), rq, c)
 	if err != nil {
 		s.serverError(w, r, rq, err)
+		return nil, nil, false
+	}
+	return c, d, true
+}
+
+func (s *Server) customerPage(w http.ResponseWriter, r *http.Request, rq *request) {
+	c, d, ok := s.loadCustomerData(w, r, rq)
+	if !ok {
 		return
 	}
 	s.reads.Add(s.readEntry(rq, "customer.view", c.ID, map[string]any{"page": "360", "masked": !rq.can(auth.PermPersonalData)}))
@@ -367,13 +376,8 @@ func (s *Server) customerData(ctx context.Context, rq *request, c *customer.Cust
 }
 
 func (s *Server) customerPrint(w http.ResponseWriter, r *http.Request, rq *request) {
-	c, ok := s.loadCustomer(w, r, rq)
+	c, d, ok := s.loadCustomerData(w, r, rq)
 	if !ok {
-		return
-	}
-	d, err := s.customerData(r.Context(), rq, c)
-	if err != nil {
-		s.serverError(w, r, rq, err)
 		return
 	}
 	// A print leaves the building: it is audited at once, not batched.
