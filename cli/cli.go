@@ -44,6 +44,7 @@ func commands() []command {
 		{"user", "manage staff users (add, list, disable, set-password, set-role)", runUser},
 		{"apikey", "manage API keys (create, list, revoke)", runAPIKey},
 		{"audit", "check the audit trail (verify)", runAudit},
+		{"import", "import customers from a CSV/TSV file (UTF-8 or Shift_JIS) through One ID", runImport},
 		{"postal", "Japan Post's postal code dictionary (import, lookup)", runPostal},
 		{"resolve", "score how customers cluster source records against a ground truth (--eval)", runResolve},
 		{"bench", "measure speed (ingest, lookup, search, console)", runBench},

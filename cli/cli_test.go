@@ -142,7 +142,7 @@ func openStore(t *testing.T, path string) *sqlstore.DB {
 	return db
 }
 
-var subcommands = []string{"serve", "migrate", "demo", "user", "apikey", "audit", "postal", "resolve", "bench", "version"}
+var subcommands = []string{"serve", "migrate", "demo", "user", "apikey", "audit", "import", "postal", "resolve", "bench", "version"}
 
 func TestHelpListsEveryCommand(t *testing.T) {
 	k := newKZ(t, nil)
@@ -176,6 +176,7 @@ func TestEverySubcommandHelp(t *testing.T) {
 		"apikey":  {"-db", "-name", "-scopes", "-channels", "create", "list", "revoke"},
 		"audit":   {"-db", "verify"},
 		"postal":  {"-db", "import", "lookup", "KEN_ALL.CSV"},
+		"import":  {"-db", "-channel", "-map", "-encoding", "-dry-run"},
 		"resolve": {"-db", "-eval", "-json"},
 		"bench":   {"-db", "-customers", "-seed", "-batch", "-clients", "-rate", "-duration", "-rounds", "ingest", "lookup", "search", "console"},
 		"version": {"-db"},

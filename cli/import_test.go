@@ -1,0 +1,53 @@
+package cli_test
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"golang.org/x/text/encoding/japanese"
+	"golang.org/x/text/transform"
+)
+
+func TestImportCSV(t *testing.T) {
+	k, _ := migrated(t)
+	k.ok("demo", "--customers", "5")
+	dir := t.TempDir()
+	file := filepath.Join(dir, "members.csv")
+	body := "会員番号,氏名,フリガナ,〒,住所１,ＴＥＬ,メールアドレス,生年月日\n" +
+		"M001,山田 花子,ヤマダ ハナコ,150-0043,東京都渋谷区道玄坂1-2-3,090-1234-5678,hanako@example.jp,昭和45年3月1日\n" +
+		"M002,佐藤 一郎,サトウ イチロウ,160-0022,東京都新宿区新宿3-1,03-1111-2222,,1980/02/30\n" +
+		"M003,鈴木 美咲,スズキ ミサキ,,,,,\n" +
+		"M004,too,few\n"
+	sjis, _, err := transform.String(japanese.ShiftJIS.NewEncoder(), body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	os.WriteFile(file, []byte(sjis), 0o644)
+
+	k.fails(2, []string{"--channel is required"}, "import", file)
+	k.fails(1, []string{`no channel "pos"`}, "import", file, "--channel", "pos")
+	k.fails(2, []string{"name the file"}, "import")
+	k.fails(1, []string{`no column "住所2"`}, "import", file, "--channel", "store", "--map", "住所2=address2")
+
+	before := k.ok("audit", "verify")
+	out := k.ok("import", file, "--channel", "store", "--dry-run")
+	mustContain(t, "dry run", out, "cp932, 8 columns", "生年月日", "→ birth_date", `"birth_date":"1970-03-01"`, "dry run: 4 rows, 2 would be sent to One ID, 2 rejected; nothing changed")
+	if after := k.ok("audit", "verify"); after != before {
+		t.Errorf("the dry run wrote to the audit trail: %q then %q", before, after)
+	}
+	out = k.ok("import", file, "--channel", "store")
+	mustContain(t, "import", out, "imported 4 rows", "2 created", "2 rejected", "members.csv.rejects.csv")
+	rej := mustRead(t, file+".rejects.csv")
+	for _, want := range []string{"\uFEFFline,column,reason,会員番号", "3,生年月日,not a valid date: no such calendar date,M002,佐藤 一郎", `5,,"3 fields, the header has 8",M004,too,few`} {
+		if !strings.Contains(rej, want) {
+			t.Errorf("rejects file lacks %q:\n%s", want, rej)
+		}
+	}
+	// The same file again changes nothing.
+	mustContain(t, "re-import", k.ok("import", file, "--channel", "store"), "0 created, 0 joined, 0 updated, 2 unchanged, 2 rejected")
+	if after := k.ok("audit", "verify"); after == before {
+		t.Error("the import left no audit entries")
+	}
+}
