@@ -176,7 +176,7 @@ func TestEverySubcommandHelp(t *testing.T) {
 		"apikey":  {"-db", "-name", "-scopes", "-channels", "create", "list", "revoke"},
 		"audit":   {"-db", "verify"},
 		"postal":  {"-db", "import", "lookup", "KEN_ALL.CSV"},
-		"import":  {"-db", "-channel", "-map", "-encoding", "-dry-run"},
+		"import":  {"-db", "-channel", "-map", "-encoding", "-sheet", "-dry-run"},
 		"resolve": {"-db", "-eval", "-json"},
 		"bench":   {"-db", "-customers", "-seed", "-batch", "-clients", "-rate", "-duration", "-rounds", "ingest", "lookup", "search", "console"},
 		"version": {"-db"},

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/csv"
 	"fmt"
+	"io"
 	"os"
 	"strconv"
 	"strings"
@@ -31,8 +32,9 @@ func (m mapFlags) Set(v string) error {
 
 func runImport(ctx context.Context, e *Env, args []string) error {
 	cfg := config.Defaults()
-	fs := flags(e, "import", "FILE --channel C [--map COLUMN=FIELD …] [--encoding E] [--dry-run] [flags]",
-		"Import customers from a CSV or TSV file (UTF-8, UTF-8 with BOM, or Shift_JIS/CP932, detected) as source\n"+
+	fs := flags(e, "import", "FILE --channel C [--map COLUMN=FIELD …] [--encoding E] [--sheet S] [--dry-run] [flags]",
+		"Import customers from a CSV or TSV file (UTF-8, UTF-8 with BOM, or Shift_JIS/CP932, detected) or an\n"+
+			"Excel workbook (.xlsx, one sheet) as source\n"+
 			"records of one channel, through One ID. Columns are mapped from their Japanese or English headers\n"+
 			"(氏名, フリガナ, 〒, 住所1, 電話番号, メールアドレス, 生年月日, 会員番号, …); --map overrides.\n"+
 			"Fields: "+strings.Join(importer.Fields, ", ")+", attr.NAME.\n"+
@@ -40,7 +42,8 @@ func runImport(ctx context.Context, e *Env, args []string) error {
 			"others. Importing the same file again changes nothing, so after a crash, run it again.")
 	cfg.BindDB(fs, e.Getenv)
 	channel := fs.String("channel", "", "channel code the records come from (required)")
-	encoding := fs.String("encoding", "", "utf-8, utf-8-bom or cp932 (default: detected)")
+	encoding := fs.String("encoding", "", "utf-8, utf-8-bom or cp932 (default: detected; not for Excel files)")
+	sheet := fs.String("sheet", "", "Excel (.xlsx): the sheet to read (default: the first)")
 	dry := fs.Bool("dry-run", false, "show the mapping, sample rows and counts; change nothing")
 	batch := fs.Int("batch", 1000, "records per transaction")
 	maps := mapFlags{}
@@ -67,11 +70,26 @@ func runImport(ctx context.Context, e *Env, args []string) error {
 		return err
 	}
 	defer f.Close()
-	r, enc, err := importer.Decode(f, *encoding)
-	if err != nil {
+	head := make([]byte, 4)
+	n, _ := io.ReadFull(f, head)
+	if _, err := f.Seek(0, io.SeekStart); err != nil {
 		return err
 	}
-	header, rows, err := importer.ReadRows(r)
+	var header []string
+	var rows func(func(importer.Row, *importer.Reject) bool)
+	enc := "xlsx"
+	if importer.IsXLSX(head[:n]) {
+		header, rows, err = importer.ReadXLSX(f, *sheet)
+		if *sheet != "" {
+			enc += ", sheet " + *sheet
+		}
+	} else {
+		var r io.Reader
+		if r, enc, err = importer.Decode(f, *encoding); err != nil {
+			return err
+		}
+		header, rows, err = importer.ReadRows(r)
+	}
 	if err != nil {
 		return fmt.Errorf("%s: %w", path, err)
 	}
@@ -126,7 +144,7 @@ func runImport(ctx context.Context, e *Env, args []string) error {
 		for i, x := range res {
 			counts[x.Status]++
 			if x.Error != nil {
-				rejects = append(rejects, importer.Reject{Line: lines[i], Column: x.Error.Field, Reason: x.Error.Reason, Values: rowsOf[i]})
+				rejects = append(rejects, importer.Reject{Line: lines[i], Column: m.ColumnFor(x.Error.Field), Reason: x.Error.Reason, Values: rowsOf[i]})
 			}
 		}
 		items, lines, rowsOf = items[:0], lines[:0], rowsOf[:0]

@@ -8,6 +8,8 @@ import (
 
 	"golang.org/x/text/encoding/japanese"
 	"golang.org/x/text/transform"
+
+	"github.com/xuri/excelize/v2"
 )
 
 func TestImportCSV(t *testing.T) {
@@ -50,4 +52,28 @@ func TestImportCSV(t *testing.T) {
 	if after := k.ok("audit", "verify"); after == before {
 		t.Error("the import left no audit entries")
 	}
+}
+
+func TestImportXLSX(t *testing.T) {
+	k, _ := migrated(t)
+	k.ok("demo", "--customers", "3")
+	f := excelize.NewFile()
+	f.SetSheetName("Sheet1", "顧客一覧")
+	for i, r := range [][]any{
+		{"顧客ID", "姓", "名", "セイ", "メイ", "E-Mail", "誕生日"},
+		{"X-1", "高橋", "美咲", "タカハシ", "ミサキ", "misaki@example.jp", "S45.3.1"},
+		{"X-2", "田中", "蓮", "タナカ", "レン", "ren@example", ""},
+	} {
+		cell, _ := excelize.CoordinatesToCellName(1, i+1)
+		f.SetSheetRow("顧客一覧", cell, &r)
+	}
+	file := filepath.Join(t.TempDir(), "顧客.xlsx")
+	if err := f.SaveAs(file); err != nil {
+		t.Fatal(err)
+	}
+	k.fails(1, []string{`no sheet "Sheet9" (sheets: 顧客一覧)`}, "import", file, "--channel", "ec", "--sheet", "Sheet9")
+	out := k.ok("import", file, "--channel", "ec", "--sheet", "顧客一覧")
+	mustContain(t, "xlsx import", out, "xlsx, sheet 顧客一覧, 7 columns", "→ external_id", "imported 2 rows", "1 created", "1 rejected")
+	mustContain(t, "rejects", mustRead(t, file+".rejects.csv"), "3,E-Mail,not a valid email address", "X-2,田中")
+	mustContain(t, "re-import", k.ok("import", file, "--channel", "ec"), "1 unchanged")
 }

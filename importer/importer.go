@@ -305,3 +305,38 @@ func SplitName(full string) (family, given string) {
 	}
 	return fam, strings.TrimSpace(giv)
 }
+
+// ColumnFor names the file's column behind a field path that One ID
+// reported ("profile.emails[0]" → "メールアドレス"), so a reject points at
+// the cell to fix; the path itself when no column maps there.
+func (m Mapping) ColumnFor(path string) string {
+	p := strings.TrimPrefix(path, "profile.")
+	base, rest, _ := strings.Cut(p, "[")
+	field := map[string]string{"emails": "email", "phones": "phone", "member_cards": "member_card"}[base]
+	switch {
+	case field != "":
+	case base == "addresses":
+		_, sub, _ := strings.Cut(rest, ".")
+		field = map[string]string{"street": "address1", "building": "address2"}[sub]
+		if field == "" {
+			field = sub
+		}
+	case strings.HasPrefix(p, "attributes."):
+		field = "attr." + strings.TrimPrefix(p, "attributes.")
+	default:
+		field = p
+	}
+	candidates := []string{field}
+	switch field { // a full-name column feeds both halves
+	case "family_name", "given_name":
+		candidates = append(candidates, "full_name")
+	case "family_name_kana", "given_name_kana":
+		candidates = append(candidates, "full_name_kana")
+	}
+	for _, c := range candidates {
+		if i := slices.Index(m.Fields, c); i >= 0 {
+			return m.Headers[i]
+		}
+	}
+	return path
+}

@@ -161,3 +161,16 @@ func FuzzImport(f *testing.F) {
 		}
 	})
 }
+
+func TestColumnFor(t *testing.T) {
+	m, _ := AutoMap([]string{"氏名", "メールアドレス", "〒", "建物名", "好きな店"}, map[string]string{"好きな店": "attr.store"})
+	for path, want := range map[string]string{
+		"profile.emails[1]": "メールアドレス", "profile.family_name": "氏名", "profile.given_name": "氏名",
+		"profile.addresses[0].postal_code": "〒", "profile.addresses[0].building": "建物名", "profile.attributes.store": "好きな店",
+		"profile.phones[0]": "profile.phones[0]", "external_id": "external_id",
+	} {
+		if got := m.ColumnFor(path); got != want {
+			t.Errorf("ColumnFor(%q) = %q, want %q", path, got, want)
+		}
+	}
+}

@@ -1,0 +1,89 @@
+package importer
+
+import (
+	"fmt"
+	"io"
+	"slices"
+	"strings"
+
+	"github.com/xuri/excelize/v2"
+)
+
+// IsXLSX reports whether the data starts like an Office Open XML workbook
+// (a zip archive).
+func IsXLSX(head []byte) bool { return len(head) >= 4 && string(head[:4]) == "PK\x03\x04" }
+
+// ReadXLSX reads one sheet of a workbook (the first when sheet is "") the
+// way ReadRows reads a CSV: the first row is the header; Line is the
+// spreadsheet's row number. Cells are read as displayed, so dates and
+// numbers arrive as the user sees them in Excel.
+func ReadXLSX(r io.Reader, sheet string) (header []string, rows func(yield func(Row, *Reject) bool), err error) {
+	f, err := excelize.OpenReader(r)
+	if err != nil {
+		return nil, nil, fmt.Errorf("not a readable Excel workbook: %w", err)
+	}
+	sheets := f.GetSheetList()
+	if sheet == "" && len(sheets) > 0 {
+		sheet = sheets[0]
+	}
+	if !slices.Contains(sheets, sheet) {
+		f.Close()
+		return nil, nil, fmt.Errorf("no sheet %q (sheets: %s)", sheet, strings.Join(sheets, ", "))
+	}
+	it, err := f.Rows(sheet)
+	if err != nil {
+		f.Close()
+		return nil, nil, err
+	}
+	line := 0
+	for it.Next() {
+		line++
+		cols, err := it.Columns()
+		if err != nil {
+			f.Close()
+			return nil, nil, fmt.Errorf("sheet %s row %d: %w", sheet, line, err)
+		}
+		if len(cols) > 0 {
+			header = cols
+			break
+		}
+	}
+	if header == nil {
+		f.Close()
+		return nil, nil, fmt.Errorf("sheet %s is empty", sheet)
+	}
+	for i := range header {
+		header[i] = strings.TrimSpace(header[i])
+	}
+	rows = func(yield func(Row, *Reject) bool) {
+		defer f.Close()
+		defer it.Close()
+		for it.Next() {
+			line++
+			cols, err := it.Columns()
+			if err != nil {
+				if !yield(Row{Line: line}, &Reject{Line: line, Reason: err.Error()}) {
+					return
+				}
+				continue
+			}
+			if len(strings.Join(cols, "")) == 0 {
+				continue // an empty row: Excel files are full of them
+			}
+			if len(cols) > len(header) {
+				if !yield(Row{Line: line, Values: cols}, &Reject{Line: line, Reason: fmt.Sprintf("%d cells, the header has %d", len(cols), len(header)), Values: cols}) {
+					return
+				}
+				continue
+			}
+			// Trailing empty cells are not stored in the file.
+			for len(cols) < len(header) {
+				cols = append(cols, "")
+			}
+			if !yield(Row{Line: line, Values: cols}, nil) {
+				return
+			}
+		}
+	}
+	return header, rows, nil
+}
