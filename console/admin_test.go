@@ -7,9 +7,11 @@ import (
 	"net/http"
 	"net/url"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 
+	"github.com/kizuna-oss/kizuna/audit"
 	"github.com/kizuna-oss/kizuna/auth"
 	"github.com/kizuna-oss/kizuna/cli"
 	"github.com/kizuna-oss/kizuna/customer"
@@ -125,7 +127,7 @@ func TestAuditViewerExportAndVerify(t *testing.T) {
 		adm := s.client(t)
 		adm.session("admin")
 		adm.get("/customers/" + c.ID)
-		actionsOf(t, db, auditFilterAll()) // let the batcher write
+		actionsOf(t, db, audit.Filter{}) // let the batcher write
 		p := aud.get("/audit?customer=" + c.ID)
 		if p.Code != 200 || !strings.Contains(p.Body, "customer.view") {
 			t.Fatalf("audit filtered by customer: %d", p.Code)
@@ -144,9 +146,9 @@ func TestAuditViewerExportAndVerify(t *testing.T) {
 		if v.Code != 200 || !strings.Contains(v.Body, "改ざんは見つかりませんでした") || strings.Contains(v.Body, "<html") {
 			t.Fatalf("verify: %d %.300s", v.Code, v.Body)
 		}
-		got := actionsOf(t, db, auditFilterAll())
+		got := actionsOf(t, db, audit.Filter{})
 		for _, want := range []string{"audit.export", "audit.verify", "audit.read"} {
-			if !contains(got, want) {
+			if !slices.Contains(got, want) {
 				t.Errorf("trail lacks %s", want)
 			}
 		}

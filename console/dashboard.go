@@ -35,34 +35,42 @@ func (s *Server) dashboard(w http.ResponseWriter, r *http.Request, rq *request) 
 				d.MultiChannel += n
 			}
 		}
-		chs := s.channelMap(r.Context())
-		for code, n := range st.ByChannel {
-			d.Channels = append(d.Channels, channelCount{code, channelLabel(rq, chs, code), n})
-		}
-		sort.Slice(d.Channels, func(i, j int) bool { return d.Channels[i].Count > d.Channels[j].Count })
+		d.Channels = byChannel(rq, s.channelMap(r.Context()), st)
 	}
 	s.render(w, r, "dashboard", &view{Title: i18n.T(rq.Locale, "nav.dashboard"), Section: "dashboard", Data: d})
 }
 
+// byChannel is the customers of each channel, most first, named in the
+// viewer's language.
+func byChannel(rq *request, chs map[string]customer.Channel, st *customer.Stats) []channelCount {
+	out := make([]channelCount, 0, len(st.ByChannel))
+	for code, n := range st.ByChannel {
+		out = append(out, channelCount{code, channelLabel(rq, chs, code), n})
+	}
+	sort.Slice(out, func(i, j int) bool {
+		return out[i].Count > out[j].Count || out[i].Count == out[j].Count && out[i].Code < out[j].Code
+	})
+	return out
+}
+
+// series is one chart's labels and counts.
+type series struct {
+	Labels []string `json:"labels"`
+	Counts []int    `json:"counts"`
+}
+
+func (c *series) add(label string, n int) {
+	c.Labels = append(c.Labels, label)
+	c.Counts = append(c.Counts, n)
+}
+
 // chartData is what static/dashboard.js draws; labels come translated.
 type chartData struct {
-	Channels struct {
-		Labels []string `json:"labels"`
-		Counts []int    `json:"counts"`
-	} `json:"channels"`
-	Overlap struct {
-		Labels []string `json:"labels"`
-		Counts []int    `json:"counts"`
-	} `json:"overlap"`
-	ChannelCount struct {
-		Labels []string `json:"labels"`
-		Counts []int    `json:"counts"`
-	} `json:"channel_count"`
-	Weeks struct {
-		Labels []string `json:"labels"`
-		Counts []int    `json:"counts"`
-	} `json:"weeks"`
-	Title map[string]string `json:"titles"`
+	Channels     series            `json:"channels"`
+	Overlap      series            `json:"overlap"`
+	ChannelCount series            `json:"channel_count"`
+	Weeks        series            `json:"weeks"`
+	Title        map[string]string `json:"titles"`
 }
 
 func (s *Server) statsJSON(w http.ResponseWriter, r *http.Request, rq *request) {
@@ -73,25 +81,14 @@ func (s *Server) statsJSON(w http.ResponseWriter, r *http.Request, rq *request) 
 	}
 	chs := s.channelMap(r.Context())
 	var d chartData
-	type kv struct {
-		k string
-		n int
-	}
-	var by []kv
-	for c, n := range st.ByChannel {
-		by = append(by, kv{c, n})
-	}
-	sort.Slice(by, func(i, j int) bool { return by[i].n > by[j].n })
-	for _, x := range by {
-		d.Channels.Labels = append(d.Channels.Labels, channelLabel(rq, chs, x.k))
-		d.Channels.Counts = append(d.Channels.Counts, x.n)
+	for _, c := range byChannel(rq, chs, st) {
+		d.Channels.add(c.Name, c.Count)
 	}
 	for i, p := range st.Overlap {
 		if i == 15 {
 			break
 		}
-		d.Overlap.Labels = append(d.Overlap.Labels, channelLabel(rq, chs, p.A)+" × "+channelLabel(rq, chs, p.B))
-		d.Overlap.Counts = append(d.Overlap.Counts, p.Count)
+		d.Overlap.add(channelLabel(rq, chs, p.A)+" × "+channelLabel(rq, chs, p.B), p.Count)
 	}
 	ks := make([]int, 0, len(st.ChannelCount))
 	for k := range st.ChannelCount {
@@ -99,12 +96,10 @@ func (s *Server) statsJSON(w http.ResponseWriter, r *http.Request, rq *request) 
 	}
 	sort.Ints(ks)
 	for _, k := range ks {
-		d.ChannelCount.Labels = append(d.ChannelCount.Labels, i18n.T(rq.Locale, "dashboard.n_channels", k))
-		d.ChannelCount.Counts = append(d.ChannelCount.Counts, st.ChannelCount[k])
+		d.ChannelCount.add(i18n.T(rq.Locale, "dashboard.n_channels", k), st.ChannelCount[k])
 	}
 	for _, wk := range st.NewByWeek {
-		d.Weeks.Labels = append(d.Weeks.Labels, i18n.FormatISODate(wk.Week, rq.Locale, false))
-		d.Weeks.Counts = append(d.Weeks.Counts, wk.Count)
+		d.Weeks.add(i18n.FormatISODate(wk.Week, rq.Locale, false), wk.Count)
 	}
 	d.Title = map[string]string{
 		"channels": i18n.T(rq.Locale, "dashboard.by_channel"), "overlap": i18n.T(rq.Locale, "dashboard.overlap"),

@@ -14,7 +14,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/kizuna-oss/kizuna/audit"
 	"github.com/kizuna-oss/kizuna/auth"
 	"github.com/kizuna-oss/kizuna/cli"
 	"github.com/kizuna-oss/kizuna/console"
@@ -210,31 +209,6 @@ func (s *site) someCustomer(t testing.TB) (*customer.Customer, string) {
 	}
 	t.Fatal("no suitable demo customer")
 	return nil, ""
-}
-
-func (s *site) auditActions(t testing.TB, customerID string) []string {
-	t.Helper()
-	time.Sleep(250 * time.Millisecond) // reads are written by the batcher every 100 ms
-	es, err := s.db.AuditEntries(context.Background(), audit.Filter{CustomerID: customerID, Limit: 500})
-	if err != nil {
-		t.Fatal(err)
-	}
-	var out []string
-	for _, e := range es {
-		out = append(out, e.Action)
-	}
-	return out
-}
-
-func auditFilterAll() audit.Filter { return audit.Filter{} }
-
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }
 
 // numberJa writes n with thousands separators, as the console shows counts.

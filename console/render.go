@@ -27,13 +27,6 @@ type pages struct {
 
 var funcs = template.FuncMap{
 	"join": strings.Join,
-	"add":  func(a, b int) int { return a + b },
-	"pct": func(n, total int) string {
-		if total == 0 {
-			return "0%"
-		}
-		return fmt.Sprintf("%.1f%%", 100*float64(n)/float64(total))
-	},
 	// panel is replaced per page set (see loadPages): it renders a named
 	// panel template, so pages list their panels as data.
 	"panel": func(name string, data any) (template.HTML, error) { return "", fmt.Errorf("panel %s: not bound", name) },

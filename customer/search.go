@@ -39,7 +39,7 @@ func SearchTerms(p *Profile) []string {
 		}
 		out = append(out, t)
 	}
-	add(TermName, NameKey(p.FamilyName+p.GivenName))
+	add(TermName, normalize.NameKey(p.FamilyName+p.GivenName))
 	// The kana reading when there is one (the romaji a marketplace sends
 	// is often a guess); else the romaji as sent.
 	fr := normalize.RomajiKey(normalize.KanaToRomaji(p.FamilyNameKana))
@@ -55,27 +55,6 @@ func SearchTerms(p *Profile) []string {
 		add(TermPostal, a.PostalCode)
 	}
 	return out
-}
-
-// honorifics are what staff and customers append to names.
-var honorifics = []string{"様", "さま", "サマ", "さん", "サン", "殿", "御中", "ちゃん", "くん", "君"}
-
-// NameKey is a name as searched: width-folded, without spaces or a
-// trailing honorific, Latin letters lower-cased.
-func NameKey(s string) string {
-	s = normalize.Text(s)
-	for _, h := range honorifics {
-		if t, ok := strings.CutSuffix(s, h); ok && t != "" {
-			s = strings.TrimSpace(t)
-			break
-		}
-	}
-	return strings.Map(func(r rune) rune {
-		if unicode.IsSpace(r) || r == '・' {
-			return -1
-		}
-		return unicode.ToLower(r)
-	}, s)
 }
 
 // SearchQuery is what a staff member typed, read as every kind of thing it
@@ -125,7 +104,7 @@ func ParseSearch(q string) SearchQuery {
 	if c := normalize.MemberCard(q); c != "" && strings.IndexFunc(q, unicode.IsDigit) >= 0 && strings.IndexFunc(q, isCJK) < 0 {
 		sq.Keys = append(sq.Keys, Key(KeyCard, c))
 	}
-	name := NameKey(q)
+	name := normalize.NameKey(q)
 	switch {
 	case name == "":
 	case normalize.IsKana(name):

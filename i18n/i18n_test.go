@@ -222,8 +222,8 @@ func TestT(t *testing.T) {
 	if got := T("", "nav.search"); got != "顧客検索" {
 		t.Errorf("T(\"\", nav.search) = %q, want Japanese", got)
 	}
-	if got := T(Ja, "confirm.merge", "山田 花子", "山田 はなこ"); got != "山田 花子様と山田 はなこ様を同一のお客様として統合します。よろしいですか？" {
-		t.Errorf("T(Ja, confirm.merge, ...) = %q", got)
+	if got := T(Ja, "merge.not_active", "cus_1", "merged"); got != "顧客ID cus_1 は「merged」のため統合できません。" {
+		t.Errorf("T(Ja, merge.not_active, ...) = %q", got)
 	}
 	if got := T(En, "search.result_count", Number(1234)); got != "Results: 1,234" {
 		t.Errorf("T(En, search.result_count, ...) = %q", got)
@@ -293,7 +293,7 @@ func TestCatalogComplete(t *testing.T) {
 	}
 	for _, key := range []string{
 		"nav.dashboard", "nav.search", "nav.duplicates", "nav.audit", "nav.admin",
-		"action.login", "action.logout", "action.search", "action.merge", "action.unmerge",
+		"action.login", "action.logout", "action.search", "action.unmerge",
 		"action.save", "action.cancel", "error.generic", "empty.search",
 	} {
 		if _, ok := ja[key]; !ok {

@@ -5,9 +5,9 @@ package i18n
 // both use the same format verbs.
 //
 // Keys are "area.name" in lower case: nav.* for navigation, action.* for
-// buttons, label.* for field names, status.* for confirmations after an
-// action, confirm.* for questions before a destructive action, empty.* for
-// empty lists and error.* for failures. Japanese is polite business
+// buttons, label.* for field names, empty.* for empty lists, error.* for
+// failures, http.NNN for error page titles, and one area per page
+// (customer.*, merge.*, admin.*, …). Japanese is polite business
 // language (です・ます) addressed to staff; customers are referred to as
 // お客様.
 
@@ -21,7 +21,6 @@ var ja = map[string]string{
 	"action.login":   "ログイン",
 	"action.logout":  "ログアウト",
 	"action.search":  "検索",
-	"action.merge":   "統合する",
 	"action.unmerge": "統合を解除する",
 	"action.save":    "保存する",
 	"action.cancel":  "キャンセル",
@@ -32,7 +31,6 @@ var ja = map[string]string{
 	"label.name_kana":   "フリガナ",
 	"label.phone":       "電話番号",
 	"label.email":       "メールアドレス",
-	"label.postal_code": "郵便番号",
 	"label.address":     "住所",
 	"label.birth_date":  "生年月日",
 	"label.channel":     "チャネル",
@@ -41,22 +39,13 @@ var ja = map[string]string{
 	"search.placeholder":  "氏名・電話番号・メールアドレス・会員番号",
 	"search.result_count": "検索結果：%[1]s件",
 
-	"status.saved":    "保存しました。",
-	"status.merged":   "お客様情報を統合しました。",
-	"status.unmerged": "統合を解除しました。",
-
-	"confirm.merge":   "%[1]s様と%[2]s様を同一のお客様として統合します。よろしいですか？",
-	"confirm.unmerge": "%[1]s様の統合を解除します。よろしいですか？",
-
 	"empty.search":     "該当するお客様は見つかりませんでした。氏名・電話番号・メールアドレスなどで検索してください。",
 	"empty.duplicates": "確認待ちの重複候補はありません。",
 	"empty.audit":      "表示できる操作履歴はありません。",
 
-	"error.generic":         "エラーが発生しました。お手数ですが、しばらくしてから再度お試しください。",
-	"error.forbidden":       "この操作を行う権限がありません。管理者にお問い合わせください。",
-	"error.not_found":       "お探しのページは見つかりませんでした。",
-	"error.session_expired": "セッションの有効期限が切れました。もう一度ログインしてください。",
-	"error.login_failed":    "ログインIDまたはパスワードが正しくありません。",
+	"error.generic":   "エラーが発生しました。お手数ですが、しばらくしてから再度お試しください。",
+	"error.forbidden": "この操作を行う権限がありません。管理者にお問い合わせください。",
+	"error.not_found": "お探しのページは見つかりませんでした。",
 
 	"nav.main":                     "メインメニュー",
 	"nav.skip":                     "本文へ移動",
@@ -345,7 +334,6 @@ var en = map[string]string{
 	"action.login":   "Log in",
 	"action.logout":  "Log out",
 	"action.search":  "Search",
-	"action.merge":   "Merge",
 	"action.unmerge": "Unmerge",
 	"action.save":    "Save",
 	"action.cancel":  "Cancel",
@@ -356,7 +344,6 @@ var en = map[string]string{
 	"label.name_kana":   "Name (kana)",
 	"label.phone":       "Phone",
 	"label.email":       "Email",
-	"label.postal_code": "Postal code",
 	"label.address":     "Address",
 	"label.birth_date":  "Date of birth",
 	"label.channel":     "Channel",
@@ -365,22 +352,13 @@ var en = map[string]string{
 	"search.placeholder":  "Name, phone, email or member number",
 	"search.result_count": "Results: %[1]s",
 
-	"status.saved":    "Saved.",
-	"status.merged":   "The customers were merged.",
-	"status.unmerged": "The merge was undone.",
-
-	"confirm.merge":   "Merge %[1]s and %[2]s into one customer?",
-	"confirm.unmerge": "Undo the merge of %[1]s?",
-
 	"empty.search":     "No customers found. Try searching by name, phone number or email address.",
 	"empty.duplicates": "No possible duplicates are waiting for review.",
 	"empty.audit":      "No activity to show.",
 
-	"error.generic":         "Something went wrong. Please try again in a moment.",
-	"error.forbidden":       "You do not have permission to do this. Please contact an administrator.",
-	"error.not_found":       "The page you were looking for could not be found.",
-	"error.session_expired": "Your session has expired. Please log in again.",
-	"error.login_failed":    "The login ID or password is incorrect.",
+	"error.generic":   "Something went wrong. Please try again in a moment.",
+	"error.forbidden": "You do not have permission to do this. Please contact an administrator.",
+	"error.not_found": "The page you were looking for could not be found.",
 
 	"nav.main":                     "Main menu",
 	"nav.skip":                     "Skip to content",
