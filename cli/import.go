@@ -78,7 +78,7 @@ func runImport(ctx context.Context, e *Env, args []string) error {
 	var header []string
 	var rows func(func(importer.Row, *importer.Reject) bool)
 	enc := "xlsx"
-	if importer.IsXLSX(head[:n]) {
+	if importer.IsZip(head[:n]) {
 		header, rows, err = importer.ReadXLSX(f, *sheet)
 		if *sheet != "" {
 			enc += ", sheet " + *sheet

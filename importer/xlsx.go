@@ -9,9 +9,9 @@ import (
 	"github.com/xuri/excelize/v2"
 )
 
-// IsXLSX reports whether the data starts like an Office Open XML workbook
-// (a zip archive).
-func IsXLSX(head []byte) bool { return len(head) >= 4 && string(head[:4]) == "PK\x03\x04" }
+// IsZip reports whether data starts like a zip archive: an .xlsx workbook
+// is one, and so are the zipped files Japan Post publishes.
+func IsZip(head []byte) bool { return len(head) >= 4 && string(head[:4]) == "PK\x03\x04" }
 
 // ReadXLSX reads one sheet of a workbook (the first when sheet is "") the
 // way ReadRows reads a CSV: the first row is the header; Line is the

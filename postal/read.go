@@ -2,19 +2,14 @@ package postal
 
 import (
 	"archive/zip"
-	"bufio"
-	"bytes"
 	"encoding/csv"
 	"errors"
 	"fmt"
 	"io"
 	"os"
 	"strings"
-	"unicode/utf8"
 
-	"golang.org/x/text/encoding/japanese"
-	"golang.org/x/text/transform"
-
+	"github.com/kizuna-oss/kizuna/importer"
 	"github.com/kizuna-oss/kizuna/normalize"
 )
 
@@ -32,7 +27,7 @@ func ReadFile(path string, fn func(Entry) error) error {
 	if _, err := f.Seek(0, io.SeekStart); err != nil {
 		return err
 	}
-	if n == 4 && bytes.Equal(head, []byte("PK\x03\x04")) {
+	if importer.IsZip(head[:n]) {
 		st, err := f.Stat()
 		if err != nil {
 			return err
@@ -59,12 +54,9 @@ func ReadFile(path string, fn func(Entry) error) error {
 // Read parses Japan Post's 15-column format from r (name is used in
 // errors). The encoding is detected: UTF-8 (utf_ken_all), else CP932.
 func Read(r io.Reader, name string, fn func(Entry) error) error {
-	br := bufio.NewReaderSize(r, 1<<16)
-	peek, _ := br.Peek(64 << 10)
-	var src io.Reader = br
-	peek = bytes.TrimPrefix(peek, []byte("\xef\xbb\xbf"))
-	if !utf8.Valid(trimPartialRune(peek)) {
-		src = transform.NewReader(br, japanese.ShiftJIS.NewDecoder())
+	src, _, err := importer.Decode(r, "")
+	if err != nil {
+		return fmt.Errorf("%s: %w", name, err)
 	}
 	cr := csv.NewReader(src)
 	cr.FieldsPerRecord = 15
@@ -128,15 +120,3 @@ var parens = strings.NewReplacer("(", "（", ")", "）", "〜", "~", "−", "-",
 
 // normalizeTown folds widths the way addresses are compared.
 func normalizeTown(s string) string { return parens.Replace(normalize.Text(s)) }
-
-// trimPartialRune drops an incomplete UTF-8 sequence at the end of a
-// buffer cut at an arbitrary byte.
-func trimPartialRune(b []byte) []byte {
-	for i := 0; i < utf8.UTFMax && len(b) > 0; i++ {
-		if r, size := utf8.DecodeLastRune(b); r != utf8.RuneError || size > 1 {
-			return b
-		}
-		b = b[:len(b)-1]
-	}
-	return b
-}
