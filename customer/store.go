@@ -48,6 +48,22 @@ type Duplicate struct {
 	SourceProfileID string    `json:"source_profile_id,omitempty"`
 	Status          string    `json:"status" enum:"open,merged,dismissed"`
 	CreatedAt       time.Time `json:"created_at"`
+	// Set by the probabilistic matcher (the review queue).
+	Probability    float64    `json:"probability,omitempty" doc:"Match probability, 0–1"`
+	Evidence       []Evidence `json:"evidence,omitempty" doc:"Each compared field's level and weight"`
+	OtherProfileID string     `json:"other_source_profile_id,omitempty"`
+	DecidedBy      string     `json:"decided_by,omitempty" doc:"Who merged or dismissed it"`
+	DecidedAt      *time.Time `json:"decided_at,omitempty"`
+}
+
+// Evidence is one compared field's part in a match: how well it agreed
+// (exact, close, different, missing, …) and its weight, the log2 of how
+// much more likely that level is for one person than for two. Positive
+// weights speak for a match, negative ones against.
+type Evidence struct {
+	Field  string  `json:"field"`
+	Level  string  `json:"level"`
+	Weight float64 `json:"weight"`
 }
 
 // Merge is the record of one merge, enough to undo it exactly.
@@ -106,6 +122,12 @@ type Store interface {
 	Stats(ctx context.Context, weeks int, now time.Time) (*Stats, error)
 	// Notes lists staff notes on any of the customers, newest first.
 	Notes(ctx context.Context, customerIDs []string) ([]Note, error)
+
+	// Batch identity resolution.
+	EachSource(ctx context.Context, fn func(SourceProfile) error) error // not erased, profile only (no raw)
+	MatchModel(ctx context.Context) (version int, model []byte, err error)
+	KeptApart(ctx context.Context) ([][2]string, error)                   // customer pairs staff dismissed
+	MergedByOthers(ctx context.Context, actorID string) ([]string, error) // customers holding a merge by someone else
 }
 
 // Tx is one write transaction.
@@ -131,6 +153,10 @@ type Tx interface {
 	GetCustomers(ctx context.Context, ids []string) (map[string]*Customer, error) // sorted ids; locks them
 	InsertCustomer(ctx context.Context, c *Customer) error
 	UpdateCustomer(ctx context.Context, c *Customer) error
+
+	// SaveMatchModel stores the model that model(version) encodes as the
+	// next version.
+	SaveMatchModel(ctx context.Context, model func(version int) ([]byte, error), actorID string, at time.Time) (int, error)
 
 	InsertDuplicate(ctx context.Context, d *Duplicate) error
 	DuplicatesOf(ctx context.Context, customerID string) ([]Duplicate, error)

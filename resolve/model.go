@@ -3,73 +3,107 @@ package resolve
 import (
 	"fmt"
 	"math"
+	"slices"
+	"time"
 )
-
-// Level is how well one field of two records agrees.
-type Level int8
-
-// Comparison levels, worst to best. Missing means one side has no value:
-// it is no evidence either way.
-const (
-	Missing Level = iota - 1
-	Different
-	Close
-	Exact
-	numLevels = 3
-)
-
-func (l Level) String() string {
-	switch l {
-	case Missing:
-		return "missing"
-	case Different:
-		return "different"
-	case Close:
-		return "close"
-	case Exact:
-		return "exact"
-	}
-	return fmt.Sprintf("level(%d)", int(l))
-}
 
 // Model is a Fellegi–Sunter model: for each compared field, the
-// probability of each level among pairs that are the same person (m) and
-// among pairs that are not (u), and the share of candidate pairs that are
+// probability of each level among pairs that are the same person (M) and
+// among pairs that are not (U), and the share of candidate pairs that are
 // matches (Lambda). A level's weight is log2(m/u): evidence for (positive)
-// or against (negative) a match.
+// or against (negative) a match. Models are stored as JSON, versioned.
 type Model struct {
-	Fields []string
-	M, U   [][numLevels]float64
-	Lambda float64
+	Version   int          `json:"version"`
+	TrainedAt time.Time    `json:"trained_at,omitzero"`
+	Pairs     int          `json:"trained_on_pairs"`
+	Lambda    float64      `json:"lambda"`
+	Fields    []FieldModel `json:"fields"`
 }
 
-// NewModel starts a model with neutral guesses: agreement is likely among
-// matches and unlikely among non-matches. EM and EstimateU refine them.
-func NewModel(fields ...string) *Model {
-	m := &Model{Fields: fields, Lambda: 0.01}
-	for range fields {
-		m.M = append(m.M, [numLevels]float64{0.05, 0.15, 0.80})
-		m.U = append(m.U, [numLevels]float64{0.90, 0.08, 0.02})
+// FieldModel holds one field's parameters, one per level.
+type FieldModel struct {
+	Name   string    `json:"name"`
+	Kind   Kind      `json:"kind"`
+	Levels []string  `json:"levels"`
+	M      []float64 `json:"m"`
+	U      []float64 `json:"u"`
+}
+
+// NewModel starts a model with neutral guesses that hold for customer data
+// in general: among matches most fields agree exactly; among non-matches
+// they almost never do. EstimateU and EM replace them with what the data says.
+func NewModel(fields []Field) *Model {
+	m := &Model{Lambda: 0.1}
+	for _, f := range fields {
+		levels := f.Kind.Levels()
+		n := len(levels)
+		fm := FieldModel{Name: f.Name, Kind: f.Kind, Levels: levels, M: make([]float64, n), U: make([]float64, n)}
+		// m: most mass on exact, a little on each partial level and on
+		// "different" (moves, new addresses, second emails).
+		fm.M[0] = 0.2
+		for l := 1; l < n-1; l++ {
+			fm.M[l] = 0.05
+		}
+		fm.M[n-1] = 1 - 0.2 - 0.05*float64(n-2)
+		// u: agreement is rare among strangers, exact agreement rarest.
+		fm.U[n-1] = 0.001
+		for l := 1; l < n-1; l++ {
+			fm.U[l] = 0.01
+		}
+		fm.U[0] = 1 - 0.001 - 0.01*float64(n-2)
+		m.Fields = append(m.Fields, fm)
 	}
 	return m
 }
 
-// Weight is the evidence of one field's level.
-func (m *Model) Weight(field int, l Level) float64 {
+// Check reports whether the model fits fields (same names and kinds in the
+// same order): a stored model trained for other fields cannot be used.
+func (m *Model) Check(fields []Field) error {
+	if len(m.Fields) != len(fields) {
+		return fmt.Errorf("model version %d compares %d fields, the configuration %d: train a new model", m.Version, len(m.Fields), len(fields))
+	}
+	for i, f := range fields {
+		if m.Fields[i].Name != f.Name || m.Fields[i].Kind != f.Kind {
+			return fmt.Errorf("model version %d field %d is %s (%s), the configuration's %s (%s): train a new model",
+				m.Version, i+1, m.Fields[i].Name, m.Fields[i].Kind, f.Name, f.Kind)
+		}
+	}
+	return nil
+}
+
+// Weight is the evidence of field f at level l. tf, when above zero, is the
+// share of records holding the agreeing value: a common value (佐藤美咲, a
+// shop's landline) is weaker evidence than the average one. Rare values
+// keep the field's u, so small data sets are not overconfident.
+func (m *Model) Weight(f int, l Level, tf float64) float64 {
 	if l == Missing {
 		return 0
 	}
-	return math.Log2(m.M[field][l] / m.U[field][l])
+	fm := &m.Fields[f]
+	u := fm.U[l]
+	if tf > u {
+		u = tf
+	}
+	return math.Log2(fm.M[l] / u)
 }
 
-// Score is the total weight of a comparison vector and the match
-// probability it gives with the model's prior.
-func (m *Model) Score(v []Level) (weight, probability float64) {
-	for f, l := range v {
-		weight += m.Weight(f, l)
+// Prior is the log2 odds of a match before any evidence.
+func (m *Model) Prior() float64 { return math.Log2(m.Lambda / (1 - m.Lambda)) }
+
+// Probability turns a total weight into a match probability.
+func (m *Model) Probability(weight float64) float64 {
+	return 1 / (1 + math.Exp2(-(weight + m.Prior())))
+}
+
+func (m *Model) clone() *Model {
+	c := *m
+	c.Fields = make([]FieldModel, len(m.Fields))
+	for i, f := range m.Fields {
+		f.M = slices.Clone(f.M)
+		f.U = slices.Clone(f.U)
+		c.Fields[i] = f
 	}
-	prior := math.Log2(m.Lambda / (1 - m.Lambda))
-	return weight, 1 / (1 + math.Exp2(-(weight + prior)))
+	return &c
 }
 
 // floor keeps probabilities away from 0 and 1, so that a level never seen
@@ -78,62 +112,74 @@ const floor = 1e-6
 
 func clampProb(p float64) float64 { return min(max(p, floor), 1-floor) }
 
-// EstimateU sets u from comparisons of random pairs: almost all random
-// pairs are different people, so their level frequencies are u.
-func (m *Model) EstimateU(random [][]Level) {
-	for f := range m.Fields {
-		var counts [numLevels]float64
-		total := 0.0
-		for _, v := range random {
-			if v[f] != Missing {
-				counts[v[f]]++
-				total++
-			}
-		}
-		if total == 0 {
-			continue
-		}
-		for l := range counts {
-			m.U[f][l] = clampProb(counts[l] / total)
-		}
+// setU sets u of field f from level counts among random pairs.
+func (m *Model) setU(f int, counts []float64) {
+	total := 0.0
+	for _, c := range counts {
+		total += c
+	}
+	if total == 0 {
+		return
+	}
+	for l, c := range counts {
+		m.Fields[f].U[l] = clampProb(c / total)
 	}
 }
 
-// EM estimates m and Lambda from unlabelled candidate pairs by
-// expectation–maximization, keeping u fixed (it came from random pairs).
-// It stops after iters rounds or when Lambda moves less than 1e-6, and
-// returns the rounds it ran.
-func (m *Model) EM(pairs [][]Level, iters int) int {
-	if len(pairs) == 0 {
+// priorPairs is how many pseudo-pairs the starting m-probabilities count
+// for in EM: enough to keep a level that the candidate pairs rarely show
+// from swinging to an extreme, too few to outweigh real data.
+const priorPairs = 20
+
+// EM estimates m and Lambda from unlabelled comparison vectors (one row of
+// len(m.Fields) levels per candidate pair) by expectation–maximization,
+// keeping u fixed (it came from random pairs). It stops after iters
+// rounds or when Lambda moves less than 1e-6, and returns the rounds run.
+func (m *Model) EM(vectors []Level, iters int) int {
+	nf := len(m.Fields)
+	if nf == 0 || len(vectors) == 0 {
 		return 0
 	}
-	g := make([]float64, len(pairs))
+	n := len(vectors) / nf
+	start := make([][]float64, nf)
+	for f := range m.Fields {
+		start[f] = append([]float64(nil), m.Fields[f].M...)
+	}
+	num := make([][]float64, nf)
+	for f := range num {
+		num[f] = make([]float64, len(m.Fields[f].Levels))
+	}
 	for it := 1; it <= iters; it++ {
-		// E: the probability each pair is a match under the current model.
-		sum := 0.0
-		for i, v := range pairs {
-			_, p := m.Score(v)
-			g[i] = p
-			sum += p
+		for f := range num {
+			clear(num[f])
 		}
-		// M: m from the levels weighted by those probabilities.
-		for f := range m.Fields {
-			var num [numLevels]float64
-			den := 0.0
-			for i, v := range pairs {
-				if v[f] != Missing {
-					num[v[f]] += g[i]
-					den += g[i]
+		sum := 0.0
+		prior := m.Prior()
+		for i := range n {
+			v := vectors[i*nf : (i+1)*nf]
+			w := prior
+			for f, l := range v {
+				w += m.Weight(f, l, 0)
+			}
+			g := 1 / (1 + math.Exp2(-w))
+			sum += g
+			for f, l := range v {
+				if l != Missing {
+					num[f][l] += g
 				}
 			}
-			if den == 0 {
-				continue
+		}
+		for f := range m.Fields {
+			den := 0.0
+			for l := range num[f] {
+				num[f][l] += priorPairs * start[f][l]
+				den += num[f][l]
 			}
-			for l := range num {
-				m.M[f][l] = clampProb(num[l] / den)
+			for l := range num[f] {
+				m.Fields[f].M[l] = clampProb(num[f][l] / den)
 			}
 		}
-		lambda := clampProb(sum / float64(len(pairs)))
+		lambda := clampProb(sum / float64(n))
 		moved := math.Abs(lambda - m.Lambda)
 		m.Lambda = lambda
 		if moved < 1e-6 {

@@ -1,174 +1,211 @@
 package resolve
 
 import (
-	"slices"
+	"fmt"
 	"strings"
 
 	"github.com/kizuna-oss/kizuna/customer"
 	"github.com/kizuna-oss/kizuna/normalize"
 )
 
-// Record is one customer as the matcher compares it: the normalized keys of
-// every source record the customer has, so that a maiden name, an old
-// address or a second email all count.
+// Record is one source record as the matcher sees it: for each compared
+// field, the record's values in the form that field compares (see Kind).
+// Most fields hold one value; emails and phones may hold several.
 type Record struct {
-	ID        string
-	Names     []string // normalize.NameKey of family+given
-	Families  []string // NameKey of the family name alone
-	Readings  []string // normalize.ReadingKey of the full reading
-	Emails    []string // normalize.EmailMatchKey
-	Phones    []string // E.164 as stored
-	Postals   []string // 7 digits
-	Addresses []string // normalize.Address(...).Key()
-	Births    []string // YYYY-MM-DD
-	Cards     []string
+	ID       string // source profile ID
+	Customer string // the customer it belongs to now
+	Values   [][]string
 }
 
-func addUnique(list []string, v string) []string {
-	if v == "" || slices.Contains(list, v) {
-		return list
+// NewRecord extracts the compared values of p for fields.
+func NewRecord(fields []Field, id, customerID string, p *customer.Profile) Record {
+	r := Record{ID: id, Customer: customerID, Values: make([][]string, len(fields))}
+	for i, f := range fields {
+		r.Values[i] = f.Extract(p)
 	}
-	return append(list, v)
+	return r
 }
 
-// Add folds one source record's profile into the record.
-func (r *Record) Add(p *customer.Profile) {
-	r.Names = addUnique(r.Names, normalize.NameKey(p.FamilyName+p.GivenName))
-	r.Families = addUnique(r.Families, normalize.NameKey(p.FamilyName))
-	r.Readings = addUnique(r.Readings, normalize.ReadingKey(p.FamilyNameKana+p.GivenNameKana))
-	for _, e := range p.Emails {
-		if k, err := normalize.EmailMatchKey(e); err == nil {
-			r.Emails = addUnique(r.Emails, k)
-		}
-	}
-	for _, ph := range p.Phones {
-		r.Phones = addUnique(r.Phones, ph)
-	}
-	for _, a := range p.Addresses {
-		r.Postals = addUnique(r.Postals, a.PostalCode)
-		full := a.Prefecture + a.City + a.Street
-		if strings.TrimSpace(full) != "" {
-			r.Addresses = addUnique(r.Addresses, normalize.Address(full).Key())
-		}
-	}
-	r.Births = addUnique(r.Births, p.BirthDate)
-	for _, c := range p.MemberCards {
-		r.Cards = addUnique(r.Cards, c)
-	}
+// Name values pack four keys in one string, so that a record stays a list
+// of strings: the written name, the written given name, the reading (as a
+// romaji key, so kana and Latin spellings compare) and the given name's
+// reading. Any may be empty.
+const sep = "\x1f"
+
+func packName(name, given, reading, givenReading string) string {
+	return name + sep + given + sep + reading + sep + givenReading
 }
 
-// Field compares one aspect of two records.
-type Field struct {
-	Name    string
-	Compare func(a, b *Record) Level
+func unpackName(v string) (name, given, reading, givenReading string) {
+	name, v, _ = strings.Cut(v, sep)
+	given, v, _ = strings.Cut(v, sep)
+	reading, v, _ = strings.Cut(v, sep)
+	givenReading, _, _ = strings.Cut(v, sep)
+	return
 }
 
-// best is the best level over every pair of values, Missing when a side
-// has none.
-func best(as, bs []string, level func(a, b string) Level) Level {
-	if len(as) == 0 || len(bs) == 0 {
-		return Missing
+// swapped reports whether a name value is the other-order reading of a
+// Latin name.
+func swapped(v string) bool { return strings.HasSuffix(v, sep+"swapped") }
+
+// romajiOf is the romaji key of a kana reading, or of a name already in
+// Latin letters; "" for anything else (kanji has no reading of its own).
+func romajiOf(s string) string {
+	switch {
+	case s == "":
+		return ""
+	case normalize.IsKana(s):
+		return normalize.RomajiKey(normalize.KanaToRomaji(s))
+	case normalize.IsLatin(s):
+		return normalize.RomajiKey(s)
 	}
-	out := Different
-	for _, a := range as {
-		for _, b := range bs {
-			if l := level(a, b); l > out {
-				out = l
-				if out == Exact {
-					return out
-				}
-			}
-		}
+	return ""
+}
+
+// nameValues are the name keys of a profile. A name written in kana or
+// Latin letters is its own reading. A Latin name is also taken in the
+// other order, as marketplaces and foreign forms put the given name first.
+func nameValues(p *customer.Profile) []string {
+	familyName, givenName := splitFull(p.FamilyName, p.GivenName)
+	family, given := normalize.NameKey(familyName), normalize.NameKey(givenName)
+	famR, givR := splitFull(p.FamilyNameKana, p.GivenNameKana)
+	famR, givR = romajiOf(famR), romajiOf(givR)
+	if famR == "" && givR == "" {
+		fr, gr := splitFull(p.FamilyNameRomaji, p.GivenNameRomaji)
+		famR, givR = romajiOf(fr), romajiOf(gr)
+	}
+	if famR == "" && givR == "" {
+		famR, givR = romajiOf(familyName), romajiOf(givenName)
+	}
+	written := family + given
+	if written == "" && famR+givR == "" {
+		return nil
+	}
+	if normalize.IsLatin(written) || written == "" {
+		// A Latin name has no separate written form to compare.
+		family, given, written = "", "", ""
+	}
+	out := []string{packName(written, given, famR+givR, givR)}
+	if written == "" && famR != "" && givR != "" {
+		out = append(out, packName("", "", givR+famR, famR)+sep+"swapped")
 	}
 	return out
 }
 
-func exactOnly(a, b string) Level {
-	if a == b {
-		return Exact
+// splitFull splits a full name sent in the family name field at its first
+// space ("高橋 美咲", "Misaki Takahashi"); a name without one stays whole.
+func splitFull(family, given string) (string, string) {
+	if given != "" {
+		return family, given
 	}
-	return Different
+	f, g, ok := strings.Cut(strings.TrimSpace(normalize.Text(family)), " ")
+	if !ok {
+		return family, ""
+	}
+	return f, strings.TrimSpace(g)
 }
 
-// DefaultFields are the comparisons the matcher uses unless configured:
-// general enough for any schema of customer data, with Japanese keys.
-var DefaultFields = []Field{
-	{"name", func(a, b *Record) Level {
-		return best(a.Names, b.Names, func(x, y string) Level {
-			switch {
-			case x == y:
-				return Exact
-			case JaroWinkler(x, y) >= 0.9:
-				return Close
-			}
-			return Different
-		})
-	}},
-	{"reading", func(a, b *Record) Level {
-		return best(a.Readings, b.Readings, func(x, y string) Level {
-			switch {
-			case x == y:
-				return Exact
-			case Levenshtein(x, y) <= 1+len([]rune(x))/8:
-				return Close
-			}
-			return Different
-		})
-	}},
-	{"email", func(a, b *Record) Level {
-		return best(a.Emails, b.Emails, func(x, y string) Level {
-			if x == y {
-				return Exact
-			}
-			xl, xd, _ := strings.Cut(x, "@")
-			yl, yd, _ := strings.Cut(y, "@")
-			if xd == yd && Levenshtein(xl, yl) == 1 && len(xl) >= 6 {
-				return Close // a typo in the mailbox name
-			}
-			return Different
-		})
-	}},
-	{"phone", func(a, b *Record) Level { return best(a.Phones, b.Phones, exactOnly) }},
-	{"postal_code", func(a, b *Record) Level {
-		return best(a.Postals, b.Postals, func(x, y string) Level {
-			switch {
-			case x == y:
-				return Exact
-			case len(x) == 7 && len(y) == 7 && x[:3] == y[:3]:
-				return Close
-			}
-			return Different
-		})
-	}},
-	{"address", func(a, b *Record) Level {
-		return best(a.Addresses, b.Addresses, func(x, y string) Level {
-			switch {
-			case x == y:
-				return Exact
-			case JaroWinkler(x, y) >= 0.93:
-				return Close
-			}
-			return Different
-		})
-	}},
-	{"birth_date", func(a, b *Record) Level {
-		return best(a.Births, b.Births, func(x, y string) Level {
-			switch {
-			case x == y:
-				return Exact
-			case len(x) == 10 && len(y) == 10 && (Levenshtein(x, y) == 1 || x[:4] == y[:4] && x[5:7] == y[8:10] && x[8:10] == y[5:7]):
-				return Close // one mistyped digit, or day and month swapped
-			}
-			return Different
-		})
-	}},
+// relayDomains hand out a new address per order, so an address there says
+// nothing about the person (see the marketplaces' buyer-message relays).
+var relayDomains = []string{"marketplace.amazon.co.jp", "fw.rakuten.ne.jp"}
+
+func emailValues(p *customer.Profile) []string {
+	var out []string
+	for _, e := range p.Emails {
+		k, err := normalize.EmailMatchKey(e)
+		if err != nil {
+			continue
+		}
+		_, domain, _ := strings.Cut(k, "@")
+		if isRelay(domain) {
+			continue
+		}
+		out = appendUnique(out, k)
+	}
+	return out
 }
 
-// Compare is the comparison vector of two records.
-func Compare(fields []Field, a, b *Record) []Level {
-	v := make([]Level, len(fields))
-	for i, f := range fields {
-		v[i] = f.Compare(a, b)
+func isRelay(domain string) bool {
+	for _, d := range relayDomains {
+		if domain == d || strings.HasSuffix(domain, "."+d) {
+			return true
+		}
 	}
-	return v
+	return false
+}
+
+func phoneValues(kind normalize.PhoneKind) func(p *customer.Profile) []string {
+	return func(p *customer.Profile) []string {
+		var out []string
+		for _, ph := range p.Phones {
+			e164, k, err := normalize.Phone(ph)
+			if err != nil {
+				continue
+			}
+			if k == kind || kind == normalize.PhoneLandline && k == normalize.PhoneOther {
+				out = appendUnique(out, e164)
+			}
+		}
+		return out
+	}
+}
+
+// addressValues pack the postal code and the address without building or
+// room (half of all records leave them out or write them elsewhere) and
+// without prefecture (some leave it out; the postal code and city carry it).
+func addressValues(p *customer.Profile) []string {
+	var out []string
+	for _, a := range p.Addresses {
+		loc := ""
+		if full := a.Prefecture + a.City + a.Street; strings.TrimSpace(full) != "" {
+			loc = normalize.Address(full).Locality
+		}
+		if a.PostalCode == "" && loc == "" {
+			continue
+		}
+		out = appendUnique(out, a.PostalCode+sep+loc)
+	}
+	return out
+}
+
+func birthValues(p *customer.Profile) []string {
+	if p.BirthDate == "" {
+		return nil
+	}
+	return []string{p.BirthDate}
+}
+
+func cardValues(p *customer.Profile) []string {
+	var out []string
+	for _, c := range p.MemberCards {
+		out = appendUnique(out, c)
+	}
+	return out
+}
+
+// attributeValues reads a custom attribute as text.
+func attributeValues(name string) func(p *customer.Profile) []string {
+	return func(p *customer.Profile) []string {
+		v, ok := p.Attributes[name]
+		if !ok || v == nil {
+			return nil
+		}
+		s := strings.ToLower(normalize.Text(fmt.Sprint(v)))
+		if s == "" {
+			return nil
+		}
+		return []string{s}
+	}
+}
+
+func appendUnique(list []string, v string) []string {
+	if v == "" {
+		return list
+	}
+	for _, x := range list {
+		if x == v {
+			return list
+		}
+	}
+	return append(list, v)
 }

@@ -746,7 +746,7 @@ func (t *tx) syncFacets(ctx context.Context, c *customer.Customer) error {
 	return nil
 }
 
-const duplicateCols = `id, customer_id, other_id, reason, source_profile_id, status, created_at`
+const duplicateCols = `id, customer_id, other_id, reason, source_profile_id, status, created_at, probability, evidence, other_profile_id, decided_by, decided_at`
 
 func queryDuplicates(ctx context.Context, db *DB, q querier, where string, args ...any) ([]customer.Duplicate, error) {
 	rows, err := q.QueryContext(ctx, db.rebind(`SELECT `+duplicateCols+` FROM duplicates WHERE `+where), args...)
@@ -757,17 +757,49 @@ func queryDuplicates(ctx context.Context, db *DB, q querier, where string, args 
 	var out []customer.Duplicate
 	for rows.Next() {
 		var d customer.Duplicate
-		if err := rows.Scan(&d.ID, &d.CustomerID, &d.OtherID, &d.Reason, &d.SourceProfileID, &d.Status, &d.CreatedAt); err != nil {
+		var evidence string
+		var decided sql.NullTime
+		if err := rows.Scan(&d.ID, &d.CustomerID, &d.OtherID, &d.Reason, &d.SourceProfileID, &d.Status, &d.CreatedAt,
+			&d.Probability, &evidence, &d.OtherProfileID, &d.DecidedBy, &decided); err != nil {
 			return nil, err
 		}
 		d.CreatedAt = d.CreatedAt.UTC()
+		if decided.Valid {
+			at := decided.Time.UTC()
+			d.DecidedAt = &at
+		}
+		if evidence != "" {
+			if err := json.Unmarshal([]byte(evidence), &d.Evidence); err != nil {
+				return nil, fmt.Errorf("duplicate %s: corrupt evidence JSON: %w", d.ID, err)
+			}
+		}
 		out = append(out, d)
 	}
 	return out, rows.Err()
 }
 
+func nullTimePtr(t *time.Time) any {
+	if t == nil {
+		return nil
+	}
+	return *t
+}
+
+func evidenceJSON(d *customer.Duplicate) (string, error) {
+	if len(d.Evidence) == 0 {
+		return "", nil
+	}
+	b, err := json.Marshal(d.Evidence)
+	return string(b), err
+}
+
 func (t *tx) InsertDuplicate(ctx context.Context, d *customer.Duplicate) error {
-	t.later("duplicates", duplicateCols, d.ID, d.CustomerID, d.OtherID, d.Reason, d.SourceProfileID, d.Status, d.CreatedAt)
+	ev, err := evidenceJSON(d)
+	if err != nil {
+		return err
+	}
+	t.later("duplicates", duplicateCols, d.ID, d.CustomerID, d.OtherID, d.Reason, d.SourceProfileID, d.Status, d.CreatedAt,
+		d.Probability, ev, d.OtherProfileID, d.DecidedBy, nullTimePtr(d.DecidedAt))
 	return nil
 }
 
@@ -776,7 +808,13 @@ func (t *tx) DuplicatesOf(ctx context.Context, id string) ([]customer.Duplicate,
 }
 
 func (t *tx) SetDuplicate(ctx context.Context, d customer.Duplicate) error {
-	return t.exec(ctx, `UPDATE duplicates SET customer_id = ?, other_id = ?, reason = ?, source_profile_id = ?, status = ? WHERE id = ?`, d.CustomerID, d.OtherID, d.Reason, d.SourceProfileID, d.Status, d.ID)
+	ev, err := evidenceJSON(&d)
+	if err != nil {
+		return err
+	}
+	return t.exec(ctx, `UPDATE duplicates SET customer_id = ?, other_id = ?, reason = ?, source_profile_id = ?, status = ?,
+		probability = ?, evidence = ?, other_profile_id = ?, decided_by = ?, decided_at = ? WHERE id = ?`,
+		d.CustomerID, d.OtherID, d.Reason, d.SourceProfileID, d.Status, d.Probability, ev, d.OtherProfileID, d.DecidedBy, nullTimePtr(d.DecidedAt), d.ID)
 }
 
 func (t *tx) RepointDuplicates(ctx context.Context, from, to string) error {

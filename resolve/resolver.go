@@ -1,0 +1,476 @@
+package resolve
+
+import (
+	"cmp"
+	"fmt"
+	"hash/fnv"
+	"math"
+	"math/rand/v2"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/kizuna-oss/kizuna/customer"
+)
+
+// RulePart is one part of a blocking key: a part (see Kind.BlockParts) of
+// one field's value.
+type RulePart struct {
+	Field string
+	Part  string
+}
+
+// Rule is a blocking rule: records whose keys agree on every part are
+// compared.
+type Rule []RulePart
+
+func (r Rule) String() string {
+	var b strings.Builder
+	for i, p := range r {
+		if i > 0 {
+			b.WriteString("+")
+		}
+		b.WriteString(p.Field + "." + p.Part)
+	}
+	return b.String()
+}
+
+// DefaultRules block on every strong identifier alone, and on names
+// combined with a second, independent key, so that people with no
+// identifier in common still meet their other records.
+func DefaultRules() []Rule {
+	return []Rule{
+		{{"email", "value"}},
+		{{"mobile", "value"}},
+		{{"landline", "value"}},
+		{{"member_card", "value"}},
+		{{"name", "written"}},
+		{{"name", "reading"}},
+		{{"address", "locality"}},
+		{{"address", "postal_code"}, {"name", "given_reading"}},
+		{{"birth_date", "value"}, {"name", "given_reading"}},
+	}
+}
+
+// Options configure a Resolver. Zero values take the defaults.
+type Options struct {
+	Fields    []Field
+	Rules     []Rule
+	MaxBlock  int     // blocks with more records are skipped (default 100)
+	AutoMerge float64 // merge at or above this probability (default 0.99)
+	Review    float64 // queue for staff at or above this (default 0.5)
+	Seed      uint64  // random pairs for u (default 1)
+	Progress  func(stage string, done, total int)
+}
+
+// Defaults of Options.
+const (
+	DefaultMaxBlock  = 100
+	DefaultAutoMerge = 0.95
+	DefaultReview    = 0.5
+)
+
+func (o *Options) defaults() {
+	if o.Fields == nil {
+		o.Fields = DefaultFields()
+	}
+	if o.Rules == nil {
+		o.Rules = DefaultRules()
+		for _, f := range o.Fields {
+			if strings.HasPrefix(f.Name, "attr.") && f.Kind != KindDate && f.Kind != KindName && f.Kind != KindAddress {
+				o.Rules = append(o.Rules, Rule{{f.Name, "value"}})
+			}
+		}
+	}
+	if o.MaxBlock <= 0 {
+		o.MaxBlock = DefaultMaxBlock
+	}
+	if o.AutoMerge <= 0 {
+		o.AutoMerge = DefaultAutoMerge
+	}
+	if o.Review <= 0 {
+		o.Review = DefaultReview
+	}
+	if o.Seed == 0 {
+		o.Seed = 1
+	}
+	if o.Progress == nil {
+		o.Progress = func(string, int, int) {}
+	}
+}
+
+// Resolver matches a set of records: blocking, scoring, training and
+// clustering. Add every record first.
+type Resolver struct {
+	opts    Options
+	Records []Record
+	// freq counts, per field, the records holding each agreeing value
+	// (term frequencies).
+	freq []map[string]int32
+}
+
+// NewResolver returns an empty resolver.
+func NewResolver(opts Options) (*Resolver, error) {
+	opts.defaults()
+	r := &Resolver{opts: opts, freq: make([]map[string]int32, len(opts.Fields))}
+	for i := range r.freq {
+		r.freq[i] = map[string]int32{}
+	}
+	for _, rule := range opts.Rules {
+		for _, p := range rule {
+			i := r.field(p.Field)
+			if i < 0 {
+				return nil, fmt.Errorf("blocking rule %s: no field %q", rule, p.Field)
+			}
+			if !slices.Contains(opts.Fields[i].Kind.BlockParts(), p.Part) {
+				return nil, fmt.Errorf("blocking rule %s: a %s field has no part %q (it has %s)", rule, opts.Fields[i].Kind, p.Part, strings.Join(opts.Fields[i].Kind.BlockParts(), ", "))
+			}
+		}
+	}
+	if opts.Review > opts.AutoMerge {
+		return nil, fmt.Errorf("review threshold %.3f is above the auto-merge threshold %.3f", opts.Review, opts.AutoMerge)
+	}
+	return r, nil
+}
+
+// Fields are the compared fields.
+func (r *Resolver) Fields() []Field { return r.opts.Fields }
+
+func (r *Resolver) field(name string) int {
+	return slices.IndexFunc(r.opts.Fields, func(f Field) bool { return f.Name == name })
+}
+
+// Add adds a record and counts its values' frequencies.
+func (r *Resolver) Add(rec Record) {
+	r.Records = append(r.Records, rec)
+	for f, vs := range rec.Values {
+		kind := r.opts.Fields[f].Kind
+		var seen [4]string
+		ns := 0
+		for _, v := range vs {
+			for _, key := range tfKeys(kind, v) {
+				if key == "" || slices.Contains(seen[:ns], key) {
+					continue
+				}
+				if ns < len(seen) {
+					seen[ns] = key
+					ns++
+				}
+				r.freq[f][key]++
+			}
+		}
+	}
+}
+
+// tfKeys are the agreeing values compareValues can report for v.
+func tfKeys(k Kind, v string) [2]string {
+	switch k {
+	case KindName:
+		n, _, rd, _ := unpackName(v)
+		var out [2]string
+		if n != "" {
+			out[0] = "n" + n
+		}
+		if rd != "" {
+			out[1] = "r" + rd
+		}
+		return out
+	case KindAddress:
+		_, l, _ := strings.Cut(v, sep)
+		return [2]string{l}
+	}
+	return [2]string{v}
+}
+
+// Comparison is the evidence about one pair of records.
+type Comparison struct {
+	A, B        int       // record indexes
+	Levels      []Level   // per field
+	Weights     []float64 // per field: log2 Bayes factor (0 when missing)
+	Weight      float64   // sum of Weights
+	Probability float64   // of a match, with the model's prior
+	Conflict    string    // a field whose level rules out one person (see Kind.Conflict)
+}
+
+// Explain lists each field's level and contribution, for people.
+func (c *Comparison) Explain(fields []Field) []customer.Evidence {
+	out := make([]customer.Evidence, len(fields))
+	for i, f := range fields {
+		out[i] = customer.Evidence{Field: f.Name, Level: f.Kind.LevelName(c.Levels[i]), Weight: math.Round(c.Weights[i]*100) / 100}
+	}
+	return out
+}
+
+// levels compares two records field by field, and returns the term
+// frequency of each agreeing value (0 where none).
+func (r *Resolver) levels(a, b *Record, levels []Level, tf []float64) {
+	n := float64(len(r.Records))
+	for f := range r.opts.Fields {
+		l, v := r.opts.Fields[f].Kind.compare(a.Values[f], b.Values[f])
+		levels[f] = l
+		tf[f] = 0
+		if c := r.freq[f][v]; v != "" && c > 2 {
+			// Held by more than the two records compared: a common value
+			// (see Model.Weight).
+			tf[f] = float64(c) / n
+		}
+	}
+}
+
+// Compare scores records a and b under model m.
+func (r *Resolver) Compare(m *Model, a, b int) Comparison {
+	nf := len(r.opts.Fields)
+	c := Comparison{A: a, B: b, Levels: make([]Level, nf), Weights: make([]float64, nf)}
+	tf := make([]float64, nf)
+	r.levels(&r.Records[a], &r.Records[b], c.Levels, tf)
+	for f, l := range c.Levels {
+		c.Weights[f] = m.Weight(f, l, tf[f])
+		c.Weight += c.Weights[f]
+		if c.Conflict == "" && r.opts.Fields[f].Kind.Conflict(l) {
+			c.Conflict = r.opts.Fields[f].Name
+		}
+	}
+	c.Probability = m.Probability(c.Weight)
+	return c
+}
+
+// Candidates are the record pairs that share a blocking key, each once,
+// as i<<32|j with i<j, sorted; byRule are the pairs each rule found.
+// Blocks larger than MaxBlock are skipped and counted in skipped.
+func (r *Resolver) Candidates() (pairs []uint64, byRule [][]uint64, skipped int) {
+	type entry struct {
+		key uint64
+		rec int32
+	}
+	var entries []entry
+	byRule = make([][]uint64, len(r.opts.Rules))
+	for ri, rule := range r.opts.Rules {
+		entries = entries[:0]
+		idx := make([]int, len(rule))
+		for p, part := range rule {
+			idx[p] = r.field(part.Field)
+		}
+		for i := range r.Records {
+			for _, key := range r.ruleKeys(&r.Records[i], rule, idx) {
+				entries = append(entries, entry{key, int32(i)})
+			}
+		}
+		slices.SortFunc(entries, func(a, b entry) int {
+			return cmp.Or(cmp.Compare(a.key, b.key), cmp.Compare(a.rec, b.rec))
+		})
+		var found []uint64
+		for lo := 0; lo < len(entries); {
+			hi := lo + 1
+			for hi < len(entries) && entries[hi].key == entries[lo].key {
+				hi++
+			}
+			if hi-lo > r.opts.MaxBlock {
+				skipped++
+			} else {
+				for x := lo; x < hi; x++ {
+					for y := x + 1; y < hi; y++ {
+						if a, b := entries[x].rec, entries[y].rec; a != b {
+							found = append(found, uint64(a)<<32|uint64(b))
+						}
+					}
+				}
+			}
+			lo = hi
+		}
+		slices.Sort(found)
+		byRule[ri] = slices.Compact(found)
+		pairs = append(pairs, byRule[ri]...)
+		r.opts.Progress("blocking", ri+1, len(r.opts.Rules))
+	}
+	slices.Sort(pairs)
+	return slices.Compact(pairs), byRule, skipped
+}
+
+// ruleKeys are a record's keys under a rule: the hash of every
+// combination of its parts' values (none if a part is empty).
+func (r *Resolver) ruleKeys(rec *Record, rule Rule, idx []int) []uint64 {
+	keys := []uint64{0}
+	for p, part := range rule {
+		kind := r.opts.Fields[idx[p]].Kind
+		var next []uint64
+		for _, v := range rec.Values[idx[p]] {
+			s := kind.blockPart(v, part.Part)
+			if s == "" {
+				continue
+			}
+			for _, k := range keys {
+				h := fnv.New64a()
+				var b [8]byte
+				for i := range b {
+					b[i] = byte(k >> (8 * i))
+				}
+				h.Write(b[:])
+				h.Write([]byte(s))
+				next = append(next, h.Sum64())
+			}
+		}
+		keys = next
+		if len(keys) == 0 {
+			return nil
+		}
+	}
+	return keys
+}
+
+// randomPairsForU is how many random pairs estimate u.
+const randomPairsForU = 1_000_000
+
+// Train estimates u from random pairs and m and Lambda by EM over the
+// candidate pairs, starting from start (nil: NewModel). It returns a new
+// model; start is not changed.
+func (r *Resolver) Train(start *Model, pairs []uint64, byRule [][]uint64) *Model {
+	nf := len(r.opts.Fields)
+	m := NewModel(r.opts.Fields)
+	if start != nil {
+		m.Lambda = start.Lambda
+		for f := range m.Fields {
+			if f < len(start.Fields) && len(start.Fields[f].M) == len(m.Fields[f].M) {
+				copy(m.Fields[f].M, start.Fields[f].M)
+			}
+		}
+	}
+	n := len(r.Records)
+	levels := make([]Level, nf)
+	tf := make([]float64, nf)
+	if n >= 2 {
+		rng := rand.New(rand.NewPCG(r.opts.Seed, 0x6b697a756e61))
+		counts := make([][]float64, nf)
+		for f := range counts {
+			counts[f] = make([]float64, len(m.Fields[f].Levels))
+		}
+		samples := min(randomPairsForU, n*(n-1)/2)
+		for s := range samples {
+			a, b := rng.IntN(n), rng.IntN(n-1)
+			if b >= a {
+				b++
+			}
+			r.levels(&r.Records[a], &r.Records[b], levels, tf)
+			for f, l := range levels {
+				if l != Missing {
+					counts[f][l]++
+				}
+			}
+			if s%100_000 == 0 {
+				r.opts.Progress("random pairs", s, samples)
+			}
+		}
+		for f := range counts {
+			// Exact agreement among strangers is rarer than a million
+			// random pairs can show; count it from the value frequencies.
+			last := len(counts[f]) - 1
+			if p := r.agreeShare(f); p > 0 && counts[f][last] == 0 {
+				total := 0.0
+				for _, c := range counts[f] {
+					total += c
+				}
+				counts[f][last] = p * total
+			}
+			m.setU(f, counts[f])
+		}
+	}
+	// m by EM, rule by rule: the pairs a rule found agree on its fields
+	// whether they match or not, so those fields say nothing there and are
+	// left out (as Splink does). Each field's m is the average over the
+	// rules that estimated it, weighted by their expected matches.
+	mSum := make([][]float64, nf)
+	mWeight := make([]float64, nf)
+	for f := range mSum {
+		mSum[f] = make([]float64, len(m.Fields[f].Levels))
+	}
+	for ri, rule := range r.opts.Rules {
+		sample := byRule[ri]
+		if len(sample) > maxTrainPairs {
+			sample = sample[:0:0]
+			step := float64(len(byRule[ri])) / maxTrainPairs
+			for x := 0.0; int(x) < len(byRule[ri]); x += step {
+				sample = append(sample, byRule[ri][int(x)])
+			}
+		}
+		if len(sample) == 0 {
+			continue
+		}
+		masked := make([]bool, nf)
+		for _, p := range rule {
+			masked[r.field(p.Field)] = true
+		}
+		vectors := make([]Level, 0, len(sample)*nf)
+		for _, p := range sample {
+			a, b := int(p>>32), int(p&0xffffffff)
+			r.levels(&r.Records[a], &r.Records[b], levels, tf)
+			for f := range levels {
+				if masked[f] {
+					levels[f] = Missing
+				}
+			}
+			vectors = append(vectors, levels...)
+		}
+		rm := m.clone()
+		rm.Lambda = 0.5
+		rm.EM(vectors, 100)
+		matches := rm.Lambda * float64(len(sample))
+		for f := range rm.Fields {
+			if masked[f] {
+				continue
+			}
+			for l, p := range rm.Fields[f].M {
+				mSum[f][l] += p * matches
+			}
+			mWeight[f] += matches
+		}
+		r.opts.Progress("training", ri+1, len(r.opts.Rules))
+	}
+	for f := range m.Fields {
+		if mWeight[f] == 0 {
+			continue
+		}
+		for l := range m.Fields[f].M {
+			m.Fields[f].M[l] = clampProb(mSum[f][l] / mWeight[f])
+		}
+	}
+	// Lambda is the share of matches among all pairs, not among candidates,
+	// so that a probability means the same whatever the blocking: pairs
+	// that share no key are taken as non-matches, and the expected matches
+	// among the candidates fix it.
+	all := float64(n) * float64(n-1) / 2
+	m.Lambda = clampProb(float64(len(pairs)) / max(all, 1) / 2)
+	scores := make([]float64, len(pairs))
+	for i, p := range pairs {
+		c := r.Compare(m, int(p>>32), int(p&0xffffffff))
+		scores[i] = c.Weight
+	}
+	for range 50 {
+		prior := m.Prior()
+		sum := 0.0
+		for _, w := range scores {
+			sum += 1 / (1 + math.Exp2(-(w + prior)))
+		}
+		lambda := clampProb(sum / max(all, 1))
+		moved := math.Abs(lambda-m.Lambda) / m.Lambda
+		m.Lambda = lambda
+		if moved < 1e-4 {
+			break
+		}
+	}
+	m.Pairs = len(pairs)
+	m.TrainedAt = time.Now().UTC()
+	return m
+}
+
+// maxTrainPairs bounds the pairs EM reads per rule.
+const maxTrainPairs = 200_000
+
+// agreeShare is the chance two random records agree exactly on field f,
+// from the value frequencies: the sum over values of (count/n)².
+func (r *Resolver) agreeShare(f int) float64 {
+	n := float64(len(r.Records))
+	sum := 0.0
+	for _, c := range r.freq[f] {
+		sum += float64(c) * float64(c-1)
+	}
+	return sum / (n * (n - 1))
+}

@@ -1,0 +1,69 @@
+package resolve_test
+
+import (
+	"encoding/json"
+	"fmt"
+	"testing"
+
+	"github.com/kizuna-oss/kizuna/customer"
+	"github.com/kizuna-oss/kizuna/demo"
+	"github.com/kizuna-oss/kizuna/identity"
+	"github.com/kizuna-oss/kizuna/resolve"
+)
+
+// demoSet is n demo people as resolver records (normalized as ingest
+// does), with the truth.
+func demoSet(t testing.TB, people int, opts resolve.Options) (*resolve.Resolver, resolve.Truth) {
+	t.Helper()
+	r, err := resolve.NewResolver(opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	truth := resolve.Truth{}
+	err = demo.Generate(demo.Options{People: people, Seed: 7}, func(rec demo.Record) error {
+		raw, err := json.Marshal(rec.Profile)
+		if err != nil {
+			return err
+		}
+		p, err := identity.ParseProfile(raw, "profile", rec.Channel, rec.ObservedAt, nil)
+		if err != nil {
+			return fmt.Errorf("%s/%s: %w", rec.Channel, rec.ExternalID, err)
+		}
+		id := rec.Channel + "/" + rec.ExternalID
+		r.Add(resolve.NewRecord(r.Fields(), id, id, &p))
+		truth[customer.ExternalRef{Channel: rec.Channel, ExternalID: rec.ExternalID}] = rec.PersonID
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return r, truth
+}
+
+func refOf(id string) customer.ExternalRef {
+	for i := range id {
+		if id[i] == '/' {
+			return customer.ExternalRef{Channel: id[:i], ExternalID: id[i+1:]}
+		}
+	}
+	return customer.ExternalRef{ExternalID: id}
+}
+
+func TestResolveDemo(t *testing.T) {
+	r, truth := demoSet(t, 5000, resolve.Options{})
+	pairs, byRule, skipped := r.Candidates()
+	m := r.Train(nil, pairs, byRule)
+	cl := r.Cluster(m, pairs, resolve.Constraints{})
+	predicted := map[customer.ExternalRef]string{}
+	for i, c := range cl.Cluster {
+		predicted[refOf(r.Records[i].ID)] = r.Records[c].ID
+	}
+	ev := resolve.Evaluate(truth, predicted)
+	t.Logf("%d records, %d candidate pairs (%d blocks skipped), lambda %.3g, merged %d, review %d, guarded %d",
+		len(r.Records), len(pairs), skipped, m.Lambda, len(cl.Merged), len(cl.Review), cl.Guarded)
+	for _, f := range m.Fields {
+		t.Logf("%-12s m %.4f u %.6f", f.Name, f.M, f.U)
+	}
+	t.Logf("pairwise P %.4f R %.4f F1 %.4f; B-cubed F1 %.4f", ev.PairwisePrecision, ev.PairwiseRecall, ev.PairwiseF1, ev.BCubedF1)
+}
+
