@@ -17,6 +17,7 @@ import (
 	"github.com/kizuna-oss/kizuna/customer"
 	"github.com/kizuna-oss/kizuna/demo"
 	"github.com/kizuna-oss/kizuna/identity"
+	"github.com/kizuna-oss/kizuna/resolve"
 	"github.com/kizuna-oss/kizuna/store/sqlstore"
 )
 
@@ -44,6 +45,7 @@ func runDemo(ctx context.Context, e *Env, args []string) error {
 	truth := fs.String("truth", "", "write the ground truth (channel,external_id,person_id) to this CSV file")
 	batch := fs.Int("batch", 5000, "source profiles per transaction")
 	force := fs.Bool("force", false, "load even if demo data was loaded before")
+	resolveAfter := fs.Bool("resolve", true, "run identity resolution (kizuna resolve --apply) after loading")
 	migrate := fs.Bool("migrate", false, "apply pending schema migrations first")
 	if err := parse(fs, args); err != nil {
 		return err
@@ -94,6 +96,16 @@ func runDemo(ctx context.Context, e *Env, args []string) error {
 	}
 	fmt.Fprintf(e.Stdout, "demo data loaded: %d people, %d source records → %d customers (%d joined, %d possible duplicates flagged, %d rejected) in %s (%.0f records/s)\n",
 		*people, st.Records, st.Created, st.Joined, st.Duplicates, st.Rejected, st.Elapsed.Round(time.Millisecond), float64(st.Records)/st.Elapsed.Seconds())
+	if *resolveAfter {
+		pr := newProgress(e.Stdout, "")
+		rep, err := identity.New(db, db).Resolve(ctx, kizuna.System(identity.ResolverActor), identity.ResolveOptions{Apply: true, Match: resolve.Options{Progress: pr.Update}})
+		pr.Done()
+		if err != nil {
+			return fmt.Errorf("identity resolution: %w", err)
+		}
+		fmt.Fprintf(e.Stdout, "identity resolution (model version %d): %d customers merged, %d groups of records moved apart, %d pairs queued for review → %d customers\n",
+			rep.ModelVersion, rep.MergeCount, rep.SplitCount, rep.ReviewCount, rep.People)
+	}
 	fmt.Fprintf(e.Stdout, "demo staff logins (password %s): ", DemoAdminPassword)
 	for i, u := range demoUsers {
 		if i > 0 {

@@ -5,38 +5,156 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
+	"strings"
+	"time"
 
+	"github.com/kizuna-oss/kizuna"
 	"github.com/kizuna-oss/kizuna/config"
 	"github.com/kizuna-oss/kizuna/customer"
+	"github.com/kizuna-oss/kizuna/identity"
 	"github.com/kizuna-oss/kizuna/resolve"
 )
 
+// listFlag collects a repeated flag.
+type listFlag []string
+
+func (l *listFlag) String() string     { return strings.Join(*l, ",") }
+func (l *listFlag) Set(v string) error { *l = append(*l, v); return nil }
+
 func runResolve(ctx context.Context, e *Env, args []string) error {
 	cfg := config.Defaults()
-	fs := flags(e, "resolve", "--eval TRUTH.csv [--json]",
-		"--eval scores how the stored customers cluster the source records against a ground truth\n"+
+	fs := flags(e, "resolve", "[--apply] [--train] [flags] | --eval TRUTH.csv [--json]",
+		"Finds the people behind the source records with the probabilistic matcher and compares them with the\n"+
+			"customers as they are. Without --apply it only reports what it would merge, split and queue for review\n"+
+			"(a dry run). --train re-estimates the model (stored as a new version; the first run always trains).\n"+
+			"Staff decisions are kept: dismissed pairs stay apart, merges by people stay merged.\n\n"+
+			"--eval scores how the stored customers cluster the source records against a ground truth\n"+
 			"(channel,external_id,person_id, as `kizuna demo --truth FILE` writes): pairwise and B-cubed\n"+
-			"precision, recall and F1, and cluster counts. Batch re-matching is not built yet.")
+			"precision, recall and F1, and cluster counts.")
 	cfg.BindDB(fs, e.Getenv)
 	evalPath := fs.String("eval", "", "ground-truth CSV to score the current clustering against")
-	asJSON := fs.Bool("json", false, "print the scores as one JSON object")
+	asJSON := fs.Bool("json", false, "print the result as one JSON object")
+	apply := fs.Bool("apply", false, "carry out the merges and splits and queue the doubtful pairs for review")
+	train := fs.Bool("train", false, "re-estimate the model from the data and store it as a new version")
+	show := fs.Int("show", 10, "merges and splits to list")
+	auto := fs.Float64("auto-merge", resolve.DefaultAutoMerge, "merge pairs at or above this match probability")
+	review := fs.Float64("review", resolve.DefaultReview, "queue pairs at or above this probability (and below --auto-merge) for review")
+	maxBlock := fs.Int("max-block", resolve.DefaultMaxBlock, "skip blocking keys held by more records than this")
+	var extra listFlag
+	fs.Var(&extra, "field", "also compare a custom attribute: NAME:KIND, KIND one of "+kinds()+" (repeatable; changing fields needs --train)")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
-	if *evalPath == "" {
-		fs.Usage()
-		return fmt.Errorf("kizuna resolve: give --eval TRUTH.csv (batch matching is not built yet): %w", errUsage)
+	if *evalPath != "" {
+		return evalClusters(ctx, e, &cfg, *evalPath, *asJSON)
 	}
-	f, err := os.Open(*evalPath)
+	fields := resolve.DefaultFields()
+	for _, f := range extra {
+		name, kind, ok := strings.Cut(f, ":")
+		name = strings.TrimPrefix(name, "attr.")
+		if !ok || name == "" || !isKind(resolve.Kind(kind)) {
+			return fmt.Errorf("--field %q: want NAME:KIND with KIND one of %s: %w", f, kinds(), errUsage)
+		}
+		fields = append(fields, resolve.AttributeField(name, resolve.Kind(kind)))
+	}
+	db, err := validOpen(ctx, &cfg)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	pr := newProgress(e.Stderr, "")
+	pr.silent = *asJSON && !isTerminal(e.Stderr)
+	start := time.Now()
+	svc := identity.New(db, db)
+	rep, err := svc.Resolve(ctx, kizuna.System(identity.ResolverActor), identity.ResolveOptions{
+		Train: *train, Apply: *apply, Show: *show,
+		Match: resolve.Options{Fields: fields, AutoMerge: *auto, Review: *review, MaxBlock: *maxBlock, Progress: pr.Update},
+	})
+	pr.Done()
+	if err != nil {
+		return err
+	}
+	if *asJSON {
+		return json.NewEncoder(e.Stdout).Encode(rep)
+	}
+	w := e.Stdout
+	verb := map[bool]string{false: "would ", true: ""}[rep.Applied]
+	trained := ""
+	if rep.Trained {
+		trained = " (trained now)"
+	}
+	fmt.Fprintf(w, "model version %d%s; %d source records in %d customers; %d candidate pairs", rep.ModelVersion, trained, rep.Records, rep.Customers, rep.CandidatePairs)
+	if rep.SkippedBlocks > 0 {
+		fmt.Fprintf(w, " (%d blocking keys too common to use)", rep.SkippedBlocks)
+	}
+	fmt.Fprintf(w, "\n%d people: %smerge %d customers, %smove %d groups of records out of customers they do not belong to; %d pairs for staff to review\n",
+		rep.People, verb, rep.MergeCount, verb, rep.SplitCount, rep.ReviewCount)
+	for _, m := range rep.Merges {
+		fmt.Fprintf(w, "  merge %s into %s  p=%.3f  %s\n", m.MergedID, m.SurvivorID, m.Probability, evidenceLine(m.Evidence))
+	}
+	if rep.MergeCount > len(rep.Merges) {
+		fmt.Fprintf(w, "  … %d more merges\n", rep.MergeCount-len(rep.Merges))
+	}
+	for _, s := range rep.Splits {
+		to := s.ToID
+		if to == "" {
+			to = "a new customer"
+		}
+		why := evidenceLine(s.Evidence)
+		if s.Conflict != "" {
+			why = s.Conflict + " conflicts; " + why
+		}
+		fmt.Fprintf(w, "  move %s out of %s to %s  %s\n", strings.Join(s.ProfileIDs, ","), s.CustomerID, to, why)
+	}
+	if rep.SplitCount > len(rep.Splits) {
+		fmt.Fprintf(w, "  … %d more moves\n", rep.SplitCount-len(rep.Splits))
+	}
+	if !rep.Applied {
+		fmt.Fprintln(w, "dry run: nothing changed; run with --apply to carry it out")
+	}
+	fmt.Fprintf(w, "done in %s\n", time.Since(start).Round(time.Millisecond))
+	return nil
+}
+
+func kinds() string {
+	var out []string
+	for _, k := range resolve.Kinds {
+		out = append(out, string(k))
+	}
+	return strings.Join(out, ", ")
+}
+
+func isKind(k resolve.Kind) bool {
+	for _, x := range resolve.Kinds {
+		if x == k {
+			return true
+		}
+	}
+	return false
+}
+
+// evidenceLine is the non-missing evidence, one field=level(+weight) each.
+func evidenceLine(ev []customer.Evidence) string {
+	var parts []string
+	for _, x := range ev {
+		if x.Level != "missing" {
+			parts = append(parts, fmt.Sprintf("%s=%s(%+.1f)", x.Field, x.Level, x.Weight))
+		}
+	}
+	return strings.Join(parts, " ")
+}
+
+func evalClusters(ctx context.Context, e *Env, cfg *config.Config, path string, asJSON bool) error {
+	f, err := os.Open(path)
 	if err != nil {
 		return err
 	}
 	defer f.Close()
 	truth, err := resolve.ReadTruth(f)
 	if err != nil {
-		return fmt.Errorf("%s: %w", *evalPath, err)
+		return fmt.Errorf("%s: %w", path, err)
 	}
-	db, err := validOpen(ctx, &cfg)
+	db, err := validOpen(ctx, cfg)
 	if err != nil {
 		return err
 	}
@@ -46,9 +164,8 @@ func runResolve(ctx context.Context, e *Env, args []string) error {
 		return err
 	}
 	m := resolve.Evaluate(truth, predicted)
-	if *asJSON {
-		enc := json.NewEncoder(e.Stdout)
-		return enc.Encode(m)
+	if asJSON {
+		return json.NewEncoder(e.Stdout).Encode(m)
 	}
 	fmt.Fprintf(e.Stdout, "records: %d scored (%d in the truth file but not in the database)\n", m.Records, m.MissingRecords)
 	fmt.Fprintf(e.Stdout, "clusters: %d customers for %d real people\n", m.Clusters, m.TrueClusters)

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 )
@@ -12,14 +13,18 @@ func TestResolveEval(t *testing.T) {
 	dir := t.TempDir()
 	truth := filepath.Join(dir, "truth.csv")
 	k := newKZ(t, map[string]string{"KIZUNA_DB": filepath.Join(dir, "k.db")})
-	k.ok("demo", "--customers", "200", "--seed", "3", "--migrate", "--truth", truth)
-	k.fails(2, []string{"give --eval TRUTH.csv"}, "resolve")
+	k.ok("demo", "--customers", "200", "--seed", "3", "--migrate", "--truth", truth, "--resolve=false")
+	score := func() map[string]float64 {
+		t.Helper()
+		var m map[string]float64
+		if err := json.Unmarshal([]byte(k.ok("resolve", "--eval", truth, "--json")), &m); err != nil {
+			t.Fatal(err)
+		}
+		return m
+	}
 	out := k.ok("resolve", "--eval", truth)
 	mustContain(t, "resolve --eval", out, "records: ", "pairwise: precision", "B-cubed:  precision")
-	var m map[string]float64
-	if err := json.Unmarshal([]byte(k.ok("resolve", "--eval", truth, "--json")), &m); err != nil {
-		t.Fatal(err)
-	}
+	m := score()
 	for _, key := range []string{"pairwise_precision", "pairwise_recall", "pairwise_f1", "bcubed_precision", "bcubed_recall", "bcubed_f1", "clusters"} {
 		if _, ok := m[key]; !ok {
 			t.Errorf("--json lacks %s", key)
@@ -32,6 +37,40 @@ func TestResolveEval(t *testing.T) {
 	bad := filepath.Join(dir, "bad.csv")
 	os.WriteFile(bad, []byte("store,S1,p1\nstore,S1,p2\n"), 0o644)
 	k.fails(1, []string{"bad.csv", "line 2: store/S1 is listed twice"}, "resolve", "--eval", bad)
+
+	// A dry run trains the first model and changes no customer.
+	dry := k.ok("resolve")
+	mustContain(t, "resolve dry run", dry, "model version 1 (trained now)", "dry run: nothing changed")
+	plan := regexp.MustCompile(`would merge (\d+) customers`).FindStringSubmatch(dry)
+	if plan == nil || plan[1] == "0" {
+		t.Fatalf("the dry run plans no merge:\n%s", dry)
+	}
+	if again := score(); again["clusters"] != m["clusters"] {
+		t.Errorf("a dry run changed the customers: %v clusters, before %v", again["clusters"], m["clusters"])
+	}
+	// Applying it merges, and scores far better than the deterministic joins.
+	applied := k.ok("resolve", "--apply")
+	mustContain(t, "resolve --apply", applied, "model version 1;", "merge "+plan[1]+" customers")
+	after := score()
+	if after["pairwise_f1"] <= m["pairwise_f1"] || after["pairwise_precision"] < 0.98 || after["clusters"] >= m["clusters"] {
+		t.Errorf("after --apply: %v; before: %v", after, m)
+	}
+	// Again: nothing left to do.
+	mustContain(t, "resolve after apply", k.ok("resolve"), "would merge 0 customers", "move 0 groups")
+	// --train stores a new version.
+	mustContain(t, "resolve --train", k.ok("resolve", "--train"), "model version 2 (trained now)")
+	var rep map[string]any
+	if err := json.Unmarshal([]byte(k.ok("resolve", "--json")), &rep); err != nil {
+		t.Fatal(err)
+	}
+	if rep["model_version"] != 2.0 || rep["applied"] != false {
+		t.Errorf("resolve --json: %v", rep)
+	}
+	// A new field needs a new model; a bad one is a usage error.
+	k.fails(1, []string{"train a new model"}, "resolve", "--field", "rank:exact")
+	mustContain(t, "resolve --field --train", k.ok("resolve", "--field", "rank:exact", "--train"), "model version 3 (trained now)")
+	k.fails(2, []string{`--field "rank"`, "NAME:KIND"}, "resolve", "--field", "rank")
+	k.fails(2, []string{"--field", "KIND one of name"}, "resolve", "--field", "rank:fuzzy")
 }
 
 func mustRead(t *testing.T, p string) string {

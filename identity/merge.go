@@ -55,6 +55,16 @@ func (s *Service) Merge(ctx context.Context, actor kizuna.Actor, survivorID, mer
 	now := s.now().UTC().Truncate(time.Microsecond)
 	var m *customer.Merge
 	err = s.store.WithTx(ctx, func(tx customer.Tx) error {
+		m, err = s.mergeTx(ctx, tx, e, actor, survivorID, mergedID, reason, now)
+		return err
+	})
+	return m, err
+}
+
+// mergeTx is Merge within a transaction.
+func (s *Service) mergeTx(ctx context.Context, tx customer.Tx, e *env, actor kizuna.Actor, survivorID, mergedID, reason string, now time.Time) (*customer.Merge, error) {
+	var m *customer.Merge
+	err := func() error {
 		surv, merged, err := lockPair(ctx, tx, survivorID, mergedID)
 		if err != nil {
 			return err
@@ -118,7 +128,7 @@ func (s *Service) Merge(ctx context.Context, actor kizuna.Actor, survivorID, mer
 		}
 		return tx.Audit(ctx, entry(actor, now, "customer.merge", "merge", m.ID, survivorID, map[string]any{
 			"survivor_id": survivorID, "merged_id": mergedID, "moved_source_profiles": len(moved), "reason": reason}))
-	})
+	}()
 	return m, err
 }
 
@@ -345,4 +355,101 @@ func (s *Service) Disclose(ctx context.Context, id string) (*Disclosure, error) 
 		d.SourceProfiles = []DisclosedSource{}
 	}
 	return d, nil
+}
+
+// MoveRecords moves source records out of the customers that hold them to
+// customer to, or (to "") to a new customer, and rebuilds every golden
+// record involved. It is how a wrong join is taken apart when merges
+// cannot undo it (the records were joined on arrival). A customer cannot
+// be left without records: merge it instead. It returns the receiving
+// customer's ID.
+func (s *Service) MoveRecords(ctx context.Context, actor kizuna.Actor, profileIDs []string, to, reason string) (string, error) {
+	if len(profileIDs) == 0 {
+		return "", kizuna.FieldError("source_profile_ids", "is empty")
+	}
+	e, err := s.loadEnv(ctx)
+	if err != nil {
+		return "", err
+	}
+	now := s.now().UTC().Truncate(time.Microsecond)
+	err = s.store.WithTx(ctx, func(tx customer.Tx) error {
+		to, err = s.moveTx(ctx, tx, e, actor, profileIDs, to, reason, now)
+		return err
+	})
+	return to, err
+}
+
+// moveTx is MoveRecords within a transaction.
+func (s *Service) moveTx(ctx context.Context, tx customer.Tx, e *env, actor kizuna.Actor, profileIDs []string, to, reason string, now time.Time) (string, error) {
+	err := func() error {
+		srcs, err := tx.SourcesByID(ctx, profileIDs)
+		if err != nil {
+			return err
+		}
+		if len(srcs) != len(profileIDs) {
+			return kizuna.Errorf(kizuna.ENOTFOUND, "%d of %d source records not found", len(profileIDs)-len(srcs), len(profileIDs))
+		}
+		from := []string{}
+		for _, sp := range srcs {
+			if !slices.Contains(from, sp.CustomerID) {
+				from = append(from, sp.CustomerID)
+			}
+		}
+		ids := append(slices.Clone(from), to)
+		if to == "" {
+			ids = from
+		}
+		slices.Sort(ids)
+		cs, err := tx.GetCustomers(ctx, slices.Compact(ids))
+		if err != nil {
+			return err
+		}
+		for _, id := range ids {
+			c := cs[id]
+			if c == nil {
+				return kizuna.Errorf(kizuna.ENOTFOUND, "customer %s not found", id)
+			}
+			if c.Status != customer.StatusActive {
+				return kizuna.Errorf(kizuna.ECONFLICT, "customer %s is %s; records move only between active customers", id, c.Status)
+			}
+		}
+		for _, id := range from {
+			left, err := tx.SourcesOfCustomer(ctx, id)
+			if err != nil {
+				return err
+			}
+			if !slices.ContainsFunc(left, func(sp customer.SourceProfile) bool { return !slices.Contains(profileIDs, sp.ID) }) {
+				return kizuna.Errorf(kizuna.ECONFLICT, "moving these records would leave customer %s with none: merge it instead", id)
+			}
+		}
+		if to == "" {
+			to = kizuna.NewID("cus")
+			c := &customer.Customer{ID: to, Status: customer.StatusActive, CreatedAt: now, Version: 1, UpdatedAt: now}
+			for _, id := range from {
+				c.Suppressed = c.Suppressed || cs[id].Suppressed
+			}
+			c.Profile, c.Lineage, c.Channels = customer.BuildGolden(srcs, e.rules, e.priority)
+			if err := tx.InsertCustomer(ctx, c); err != nil {
+				return err
+			}
+			if err := tx.MoveSources(ctx, profileIDs, to); err != nil {
+				return err
+			}
+		} else {
+			if err := tx.MoveSources(ctx, profileIDs, to); err != nil {
+				return err
+			}
+			if err := s.recompute(ctx, tx, e, actor, to, now); err != nil {
+				return err
+			}
+		}
+		for _, id := range from {
+			if err := s.recompute(ctx, tx, e, actor, id, now); err != nil {
+				return err
+			}
+		}
+		return tx.Audit(ctx, entry(actor, now, "source_profile.move", "customer", to, to, map[string]any{
+			"from": from, "source_profile_ids": profileIDs, "reason": reason}))
+	}()
+	return to, err
 }

@@ -26,7 +26,8 @@ type Clustering struct {
 	// Merged are the comparisons that joined clusters, strongest first.
 	Merged []Comparison
 	// Review are pairs between the thresholds whose records ended in
-	// different clusters: one per pair of clusters, strongest first.
+	// different clusters: one per pair of clusters, strongest first. Pairs
+	// with a conflict are never offered.
 	Review []Comparison
 	// Guarded counts joins refused because some records of the two
 	// clusters had strong evidence against being one person.
@@ -87,15 +88,19 @@ func (r *Resolver) Cluster(m *Model, pairs []uint64, con Constraints) *Clusterin
 	for i, p := range pairs {
 		c := r.Compare(m, int(p>>32), int(p&0xffffffff))
 		switch {
-		case c.Probability >= r.opts.AutoMerge && c.Conflict == "":
+		case c.Conflict != "":
+			// Decided: two people, however much they share (a household's
+			// e-mail address and phone).
+		case c.Probability >= r.opts.AutoMerge:
 			strong = append(strong, c)
 		case c.Probability >= r.opts.Review:
 			review = append(review, c)
 		}
-		if i%100_000 == 0 {
+		if i%100_000 == 0 && i > 0 {
 			r.opts.Progress("scoring", i, len(pairs))
 		}
 	}
+	r.opts.Progress("scoring", len(pairs), len(pairs))
 	byWeight := func(a, b Comparison) int {
 		return cmp.Or(cmp.Compare(b.Weight, a.Weight), cmp.Compare(a.A, b.A), cmp.Compare(a.B, b.B))
 	}
@@ -135,10 +140,11 @@ func (r *Resolver) Cluster(m *Model, pairs []uint64, con Constraints) *Clusterin
 		}
 		union(ra, rb)
 		out.Merged = append(out.Merged, c)
-		if i%100_000 == 0 {
+		if i%100_000 == 0 && i > 0 {
 			r.opts.Progress("clustering", i, len(strong))
 		}
 	}
+	r.opts.Progress("clustering", len(strong), len(strong))
 	seen := map[[2]int]bool{}
 	for _, c := range review {
 		ra, rb := find(c.A), find(c.B)

@@ -355,10 +355,11 @@ func (r *Resolver) Train(start *Model, pairs []uint64, byRule [][]uint64) *Model
 					counts[f][l]++
 				}
 			}
-			if s%100_000 == 0 {
+			if s%100_000 == 0 && s > 0 {
 				r.opts.Progress("random pairs", s, samples)
 			}
 		}
+		r.opts.Progress("random pairs", samples, samples)
 		for f := range counts {
 			// Exact agreement among strangers is rarer than a million
 			// random pairs can show; count it from the value frequencies.

@@ -49,6 +49,8 @@ func refOf(id string) customer.ExternalRef {
 	return customer.ExternalRef{ExternalID: id}
 }
 
+// TestResolveDemo scores the matcher with default settings on demo data
+// against its ground truth.
 func TestResolveDemo(t *testing.T) {
 	r, truth := demoSet(t, 5000, resolve.Options{})
 	pairs, byRule, skipped := r.Candidates()
@@ -65,5 +67,17 @@ func TestResolveDemo(t *testing.T) {
 		t.Logf("%-12s m %.4f u %.6f", f.Name, f.M, f.U)
 	}
 	t.Logf("pairwise P %.4f R %.4f F1 %.4f; B-cubed F1 %.4f", ev.PairwisePrecision, ev.PairwiseRecall, ev.PairwiseF1, ev.BCubedF1)
+	// The target with default settings: F1 ≥ 0.98 at precision ≥ 0.995.
+	if ev.PairwisePrecision < 0.995 || ev.PairwiseF1 < 0.98 {
+		t.Errorf("pairwise precision %.4f, F1 %.4f: below the target (0.995, 0.98)", ev.PairwisePrecision, ev.PairwiseF1)
+	}
+	if skipped != 0 {
+		t.Errorf("%d blocks skipped on 5,000 people: the block cap is cutting real candidates", skipped)
+	}
+	for _, c := range cl.Merged {
+		if c.Conflict != "" || c.Probability < resolve.DefaultAutoMerge {
+			t.Fatalf("merged %+v", c)
+		}
+	}
 }
 
