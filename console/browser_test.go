@@ -27,9 +27,12 @@ import (
 	"golang.org/x/text/width"
 
 	"github.com/kizuna-oss/kizuna"
+	"github.com/kizuna-oss/kizuna/audit"
 	"github.com/kizuna-oss/kizuna/cli"
 	"github.com/kizuna-oss/kizuna/customer"
+	"github.com/kizuna-oss/kizuna/identity"
 	"github.com/kizuna-oss/kizuna/internal/browsertest"
+	"github.com/kizuna-oss/kizuna/resolve"
 	"github.com/kizuna-oss/kizuna/store/sqlstore"
 	"github.com/kizuna-oss/kizuna/store/sqlstore/sqltest"
 )
@@ -483,7 +486,7 @@ func TestBrowserMergeUnmerge(t *testing.T) {
 	brSignIn(t, b, s, "admin")
 
 	brOpen(b, s, "/duplicates")
-	compare := fmt.Sprintf(`a.button.primary[href^="/merge?"][href$="dup=%s"]`, d.ID)
+	compare := fmt.Sprintf(`a.button[href^="/merge?"][href$="dup=%s"]`, d.ID)
 	b.Do(chromedp.WaitVisible(chromedp.CSS(compare)))
 	browsertest.Screenshot(t, b.Context(), "duplicates")
 	brSubmit(t, b, compare)
@@ -737,4 +740,96 @@ func TestBrowserXSS(t *testing.T) {
 		t.Errorf("the administrator was signed out during the walk (GET /account: %d, at %s)", res.Status, brHere(t, b))
 	}
 	check("account page")
+}
+
+// TestBrowserReviewQueue works the review queue from the keyboard: the
+// matcher's doubtful pairs come most probable first with their evidence,
+// S skips, A merges the pair in focus, R keeps one apart; every decision
+// is stored with who made it.
+func TestBrowserReviewQueue(t *testing.T) {
+	s := newSite(t, sqltest.Open(t, sqlstore.SQLite), 600)
+	ctx := context.Background()
+	// A low review threshold, so that 600 people give a queue to work.
+	if _, err := s.ids.Resolve(ctx, kizuna.System(identity.ResolverActor), identity.ResolveOptions{Apply: true, Match: resolve.Options{Review: 0.05}}); err != nil {
+		t.Fatal(err)
+	}
+	open := func() []customer.Duplicate {
+		t.Helper()
+		dups, err := s.db.Duplicates(ctx, customer.DuplicateOpen, 100, "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		var out []customer.Duplicate
+		for _, d := range dups {
+			if d.Probability > 0 {
+				out = append(out, d)
+			}
+		}
+		return out
+	}
+	queue := open()
+	if len(queue) < 3 {
+		t.Fatalf("identity resolution queued %d pairs for review; the test needs 3", len(queue))
+	}
+	b := browsertest.New(t)
+	brSignIn(t, b, s, "admin")
+	brOpen(b, s, "/duplicates")
+	b.Do(chromedp.WaitVisible(chromedp.CSS("section.review.focused")))
+	if id := brEval[string](b, `document.querySelector("section.review.focused").id`); id != queue[0].ID {
+		t.Errorf("focused pair %s, want the most probable %s", id, queue[0].ID)
+	}
+	head := b.Text("section.review.focused .prob")
+	if !strings.Contains(head, "一致確率") || !strings.Contains(head, "%") {
+		t.Errorf("the pair's heading says %q, want its match probability", head)
+	}
+	if n := brEval[int](b, `document.querySelectorAll("section.review.focused table.evidence-bars tr").length`); n < 2 {
+		t.Errorf("%d evidence rows, want one per compared field", n)
+	}
+	browsertest.Screenshot(t, b.Context(), "review-queue")
+
+	// S: the next pair; A: merge it.
+	b.Do(chromedp.KeyEvent("s"))
+	if id := brEval[string](b, `document.querySelector("section.review.focused").id`); id != queue[1].ID {
+		t.Fatalf("after S the focus is on %s, want %s", id, queue[1].ID)
+	}
+	b.Do(chromedp.KeyEvent("a"))
+	decided := func(id, status string) customer.Duplicate {
+		t.Helper()
+		for range 50 {
+			d, err := duplicateByID(ctx, s.db, id)
+			if err == nil && d.Status == status {
+				return d
+			}
+			time.Sleep(100 * time.Millisecond)
+		}
+		t.Fatalf("pair %s never became %s", id, status)
+		return customer.Duplicate{}
+	}
+	d := decided(queue[1].ID, customer.DuplicateMerged)
+	if d.DecidedBy == "" || d.DecidedAt == nil {
+		t.Errorf("merged pair without who decided: %+v", d)
+	}
+	b.Do(chromedp.WaitVisible(chromedp.CSS("section.review.focused")))
+	// The page came back without the merged pair; R keeps the first apart.
+	if id := brEval[string](b, `document.querySelector("section.review.focused").id`); id != queue[0].ID {
+		t.Fatalf("after the merge the focus is on %s, want %s", id, queue[0].ID)
+	}
+	b.Do(chromedp.KeyEvent("r"))
+	decided(queue[0].ID, customer.DuplicateDismissed)
+	entries, err := s.db.AuditEntries(ctx, audit.Filter{Action: "duplicate.dismiss"})
+	if err != nil || len(entries) == 0 || entries[0].ActorType != "user" {
+		t.Errorf("the keep-apart decision is not audited as the user's: %+v %v", entries, err)
+	}
+}
+
+func duplicateByID(ctx context.Context, db *sqlstore.DB, id string) (customer.Duplicate, error) {
+	var out customer.Duplicate
+	err := db.WithTx(ctx, func(tx customer.Tx) error {
+		d, err := tx.Duplicate(ctx, id)
+		if err == nil {
+			out = *d
+		}
+		return err
+	})
+	return out, err
 }

@@ -3,9 +3,12 @@ package console
 import (
 	"encoding/json"
 	"net/http"
+	"net/url"
 	"slices"
+	"strconv"
 	"strings"
 
+	"github.com/kizuna-oss/kizuna/auth"
 	"github.com/kizuna-oss/kizuna/customer"
 	"github.com/kizuna-oss/kizuna/i18n"
 )
@@ -13,25 +16,51 @@ import (
 type duplicatesData struct {
 	Items []dupPair
 	Next  string
+	Keys  bool // show the keyboard help (someone may decide)
+	Bulk  []bulkOption
+	Done  string // what the last bulk accept did
 }
 
 type dupPair struct {
 	customer.Duplicate
-	A, B person
+	A, B     person
+	Percent  string
+	Evidence []evidenceRow
+	Differs  map[string]bool
+	Conflict bool
 }
+
+// evidenceRow is one field's evidence drawn as a bar: positive weights to
+// the right in green, negative to the left in red.
+type evidenceRow struct {
+	Field, Level string
+	Weight       float64
+	Width        int // 0–100 in steps of 10: the bar's share of the widest weight
+	Against      bool
+}
+
+// bulkOption is a threshold staff can accept every pair above, with how
+// many open pairs it covers on this page.
+type bulkOption struct {
+	Value, Label string
+	Count        int
+}
+
+// reviewPageSize is the pairs one page of the review queue shows.
+const reviewPageSize = 30
 
 func (s *Server) duplicates(w http.ResponseWriter, r *http.Request, rq *request) {
 	ctx := r.Context()
 	after := r.URL.Query().Get("after")
-	dups, err := s.Customers.Duplicates(ctx, customer.DuplicateOpen, 51, after)
+	dups, err := s.Customers.Duplicates(ctx, customer.DuplicateOpen, reviewPageSize+1, after)
 	if err != nil {
-		s.serverError(w, r, rq, err)
+		s.domainError(w, r, rq, err)
 		return
 	}
-	d := duplicatesData{}
-	if len(dups) > 50 {
-		dups = dups[:50]
-		d.Next = dups[49].ID
+	d := duplicatesData{Keys: rq.can(auth.PermCustomerMerge), Done: r.URL.Query().Get("done")}
+	if len(dups) > reviewPageSize {
+		dups = dups[:reviewPageSize]
+		d.Next = customer.DuplicateCursor(dups[reviewPageSize-1])
 	}
 	ids := make([]string, 0, 2*len(dups))
 	for _, dp := range dups {
@@ -48,11 +77,45 @@ func (s *Server) duplicates(w http.ResponseWriter, r *http.Request, rq *request)
 		byID[cs[i].ID] = personOf(rq, &cs[i], chs)
 	}
 	for _, dp := range dups {
-		d.Items = append(d.Items, dupPair{Duplicate: dp, A: byID[dp.CustomerID], B: byID[dp.OtherID]})
+		p := dupPair{Duplicate: dp, A: byID[dp.CustomerID], B: byID[dp.OtherID]}
+		if dp.Probability > 0 {
+			p.Percent = strconv.FormatFloat(dp.Probability*100, 'f', 1, 64) + "%"
+		}
+		widest := 0.0
+		for _, e := range dp.Evidence {
+			widest = max(widest, abs(e.Weight))
+		}
+		for _, e := range dp.Evidence {
+			if e.Level == "missing" {
+				continue
+			}
+			row := evidenceRow{Field: e.Field, Level: e.Level, Weight: e.Weight, Against: e.Weight < 0}
+			if widest > 0 {
+				row.Width = int(abs(e.Weight)/widest*10+0.5) * 10 // CSS classes w0…w100 (no inline styles under the CSP)
+			}
+			p.Evidence = append(p.Evidence, row)
+		}
+		p.Differs = map[string]bool{
+			"name": p.A.Name != p.B.Name, "kana": p.A.NameKana != p.B.NameKana, "birth": p.A.BirthDate.Value != p.B.BirthDate.Value,
+			"phones": fieldValues(p.A.Phones) != fieldValues(p.B.Phones), "emails": fieldValues(p.A.Emails) != fieldValues(p.B.Emails),
+			"addresses": fieldValues(p.A.Addresses) != fieldValues(p.B.Addresses), "cards": fieldValues(p.A.Cards) != fieldValues(p.B.Cards),
+		}
+		d.Items = append(d.Items, p)
+	}
+	for _, th := range []float64{0.99, 0.95, 0.9, 0.8} {
+		n := 0
+		for _, dp := range dups {
+			if dp.Probability >= th {
+				n++
+			}
+		}
+		d.Bulk = append(d.Bulk, bulkOption{Value: strconv.FormatFloat(th, 'f', 2, 64), Label: strconv.Itoa(int(th*100)) + "%", Count: n})
 	}
 	s.reads.Add(s.readEntry(rq, "duplicate.list", "", map[string]any{"count": len(dups)}))
 	s.render(w, r, "duplicates", &view{Title: i18n.T(rq.Locale, "nav.duplicates"), Section: "duplicates", Data: d})
 }
+
+func abs(x float64) float64 { return max(x, -x) }
 
 func (s *Server) dismissDuplicate(w http.ResponseWriter, r *http.Request, rq *request) {
 	reason := strings.TrimSpace(r.PostFormValue("reason"))
@@ -60,8 +123,32 @@ func (s *Server) dismissDuplicate(w http.ResponseWriter, r *http.Request, rq *re
 		s.domainError(w, r, rq, err)
 		return
 	}
-	back := r.PostFormValue("back")
-	s.redirect(w, r, safeNext(back))
+	s.redirect(w, r, safeNext(r.PostFormValue("back")))
+}
+
+// acceptDuplicate merges the pair (the newer customer into the older).
+func (s *Server) acceptDuplicate(w http.ResponseWriter, r *http.Request, rq *request) {
+	reason := strings.TrimSpace(r.PostFormValue("reason"))
+	if _, err := s.Identity.AcceptDuplicate(r.Context(), rq.Actor, r.PathValue("id"), reason); err != nil {
+		s.domainError(w, r, rq, err)
+		return
+	}
+	s.redirect(w, r, safeNext(r.PostFormValue("back")))
+}
+
+// acceptDuplicatesAbove merges every open pair at or above a probability.
+func (s *Server) acceptDuplicatesAbove(w http.ResponseWriter, r *http.Request, rq *request) {
+	th, err := strconv.ParseFloat(r.PostFormValue("min"), 64)
+	if err != nil {
+		s.fail(w, r, rq, http.StatusUnprocessableEntity, i18n.T(rq.Locale, "duplicates.bulk_bad"))
+		return
+	}
+	res, err := s.Identity.AcceptDuplicatesAbove(r.Context(), rq.Actor, th, 500)
+	if err != nil {
+		s.domainError(w, r, rq, err)
+		return
+	}
+	s.redirect(w, r, "/duplicates?done="+url.QueryEscape(i18n.T(rq.Locale, "duplicates.bulk_done", res.Accepted, res.Skipped)))
 }
 
 // A choice is one golden field group on which the two customers differ:

@@ -214,6 +214,22 @@ var duplicateReasons = map[string]string{
 
 // Reason shows why two customers are possible duplicates, in the viewer's
 // language.
+// MatchField names a compared field; a custom attribute keeps its name.
+func (v *view) MatchField(name string) string {
+	if k := "match.field." + name; v.T(k) != k {
+		return v.T(k)
+	}
+	return name
+}
+
+// MatchLevel names a comparison level.
+func (v *view) MatchLevel(level string) string {
+	if k := "match.level." + level; v.T(k) != k {
+		return v.T(k)
+	}
+	return level
+}
+
 func (v *view) Reason(r string) string {
 	if k, ok := duplicateReasons[r]; ok {
 		return v.T(k)

@@ -3,8 +3,11 @@ package customer
 import (
 	"context"
 	"encoding/json"
+	"strconv"
+	"strings"
 	"time"
 
+	"github.com/kizuna-oss/kizuna"
 	"github.com/kizuna-oss/kizuna/audit"
 )
 
@@ -54,6 +57,22 @@ type Duplicate struct {
 	OtherProfileID string     `json:"other_source_profile_id,omitempty"`
 	DecidedBy      string     `json:"decided_by,omitempty" doc:"Who merged or dismissed it"`
 	DecidedAt      *time.Time `json:"decided_at,omitempty"`
+}
+
+// DuplicateCursor is the position after d in the review order (most
+// probable first, then by ID), for paging.
+func DuplicateCursor(d Duplicate) string {
+	return strconv.FormatFloat(d.Probability, 'g', -1, 64) + "~" + d.ID
+}
+
+// ParseDuplicateCursor reads a DuplicateCursor.
+func ParseDuplicateCursor(c string) (float64, string, error) {
+	ps, id, ok := strings.Cut(c, "~")
+	p, err := strconv.ParseFloat(ps, 64)
+	if !ok || err != nil || id == "" {
+		return 0, "", kizuna.Errorf(kizuna.EINVALID, "cursor %q is not one this API gave out", c)
+	}
+	return p, id, nil
 }
 
 // Evidence is one compared field's part in a match: how well it agreed

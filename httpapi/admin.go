@@ -12,6 +12,7 @@ import (
 	"github.com/kizuna-oss/kizuna/audit"
 	"github.com/kizuna-oss/kizuna/auth"
 	"github.com/kizuna-oss/kizuna/customer"
+	"github.com/kizuna-oss/kizuna/identity"
 )
 
 // DuplicatePage is one page of possible duplicates.
@@ -142,7 +143,7 @@ func (s *Server) registerAdmin() {
 		})
 
 	huma.Register(s.api, huma.Operation{OperationID: "list-duplicates", Method: http.MethodGet, Path: "/api/v1/duplicates", Tags: []string{"Customers"},
-		Summary: "Possible duplicates", Description: "Pairs One ID did not join on its own (phone only, disagreeing identifiers), with the reason.", Metadata: perm(auth.PermCustomerRead)},
+		Summary: "Possible duplicates (the review queue)", Description: "Pairs One ID did not join on its own, most probable first: the probabilistic matcher's doubtful pairs with their match probability and each field's evidence, and pairs the deterministic join flagged (phone only, disagreeing identifiers; probability 0) with the reason.", Metadata: perm(auth.PermCustomerRead)},
 		func(ctx context.Context, in *struct {
 			Status string `query:"status" default:"open" enum:"open,merged,dismissed"`
 			Limit  int    `query:"limit" default:"50" minimum:"1" maximum:"500"`
@@ -155,7 +156,7 @@ func (s *Server) registerAdmin() {
 			out := &struct{ Body DuplicatePage }{}
 			if len(l) > in.Limit {
 				l = l[:in.Limit]
-				out.Body.NextCursor = l[len(l)-1].ID
+				out.Body.NextCursor = customer.DuplicateCursor(l[len(l)-1])
 			}
 			out.Body.Items = nonNil(l)
 			return out, nil
@@ -178,6 +179,41 @@ func (s *Server) registerAdmin() {
 			out := &StatusOutput{}
 			out.Body.Status, out.Body.ID = customer.DuplicateDismissed, in.ID
 			return out, nil
+		})
+
+	huma.Register(s.api, huma.Operation{OperationID: "accept-duplicate", Method: http.MethodPost, Path: "/api/v1/duplicates/{id}/accept", Tags: []string{"Customers"},
+		Summary: "Merge a possible duplicate", Description: "The newer customer is merged into the older. The decision is audited and can be undone with the merge.",
+		Metadata: perm(auth.PermCustomerMerge)},
+		func(ctx context.Context, in *struct {
+			ID   string `path:"id"`
+			Body *struct {
+				Reason string `json:"reason,omitempty"`
+			}
+		}) (*struct{ Body customer.Merge }, error) {
+			reason := ""
+			if in.Body != nil {
+				reason = in.Body.Reason
+			}
+			m, err := s.Identity.AcceptDuplicate(ctx, s.actor(ctx), in.ID, reason)
+			if err != nil {
+				return nil, s.handlerError(err)
+			}
+			return &struct{ Body customer.Merge }{Body: *m}, nil
+		})
+	huma.Register(s.api, huma.Operation{OperationID: "accept-duplicates", Method: http.MethodPost, Path: "/api/v1/duplicates/accept", Tags: []string{"Customers"},
+		Summary: "Merge every open possible duplicate at or above a probability", Description: "Bulk accept for the review queue: at most limit pairs, most probable first. Each merge is audited, and so is the bulk decision.",
+		Metadata: perm(auth.PermCustomerMerge)},
+		func(ctx context.Context, in *struct {
+			Body struct {
+				MinProbability float64 `json:"min_probability" minimum:"0.5" maximum:"1" doc:"Accept pairs at or above this match probability"`
+				Limit          int     `json:"limit,omitempty" minimum:"1" maximum:"1000" default:"200"`
+			}
+		}) (*struct{ Body identity.BulkResult }, error) {
+			res, err := s.Identity.AcceptDuplicatesAbove(ctx, s.actor(ctx), in.Body.MinProbability, max(in.Body.Limit, 1))
+			if err != nil {
+				return nil, s.handlerError(err)
+			}
+			return &struct{ Body identity.BulkResult }{Body: *res}, nil
 		})
 
 	huma.Register(s.api, huma.Operation{OperationID: "list-audit", Method: http.MethodGet, Path: "/api/v1/audit", Tags: []string{"Audit"},

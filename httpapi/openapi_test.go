@@ -48,6 +48,8 @@ var routes = []string{
 	"GET /api/v1/survivorship",
 	"PUT /api/v1/survivorship",
 	"GET /api/v1/duplicates",
+	"POST /api/v1/duplicates/{id}/accept",
+	"POST /api/v1/duplicates/accept",
 	"POST /api/v1/duplicates/{id}/dismiss",
 	"GET /api/v1/audit",
 	"GET /api/v1/audit/verify",
@@ -422,6 +424,8 @@ func TestResponsesMatchOpenAPI(t *testing.T) {
 		call(200, "GET", "/api/v1/customers/{id}/merges", "/api/v1/customers/"+b+"/merges", reader, nil)
 		call(200, "POST", "/api/v1/merges/{id}/unmerge", "/api/v1/merges/"+merged.Merge.ID+"/unmerge", admin, "{}")
 		call(200, "POST", "/api/v1/duplicates/{id}/dismiss", "/api/v1/duplicates/"+dups.Items[0].ID+"/dismiss", admin, map[string]any{"reason": "different people"})
+		call(200, "POST", "/api/v1/duplicates/accept", "/api/v1/duplicates/accept", admin, map[string]any{"min_probability": 0.9})
+		call(409, "POST", "/api/v1/duplicates/{id}/accept", "/api/v1/duplicates/"+dups.Items[0].ID+"/accept", admin, nil)
 		call(200, "GET", "/api/v1/customers/{id}/disclosure", "/api/v1/customers/"+a+"/disclosure", admin, nil)
 		call(200, "POST", "/api/v1/customers/{id}/erasure", "/api/v1/customers/"+c+"/erasure", admin, map[string]any{"reason": "request #42"})
 		call(200, "GET", "/api/v1/customers/{id}", "/api/v1/customers/"+c, reader, nil) // erased

@@ -2,6 +2,7 @@ package identity
 
 import (
 	"context"
+	"fmt"
 	"regexp"
 	"slices"
 	"strings"
@@ -100,6 +101,88 @@ func (s *Service) SetSurvivorship(ctx context.Context, actor kizuna.Actor, r cus
 	return s.configTx(ctx, actor, "survivorship.update", "settings", "survivorship", r, func(tx customer.Tx) error { return tx.SetSurvivorship(ctx, r) })
 }
 
+// AcceptDuplicate decides a possible duplicate is one person: the newer
+// customer is merged into the older (IDs sort by creation), and the pair is
+// marked merged with who decided.
+func (s *Service) AcceptDuplicate(ctx context.Context, actor kizuna.Actor, id, reason string) (*customer.Merge, error) {
+	e, err := s.loadEnv(ctx)
+	if err != nil {
+		return nil, err
+	}
+	now := s.now().UTC().Truncate(time.Microsecond)
+	var m *customer.Merge
+	err = s.store.WithTx(ctx, func(tx customer.Tx) error {
+		d, err := tx.Duplicate(ctx, id)
+		if err != nil {
+			return err
+		}
+		if d.Status != customer.DuplicateOpen {
+			return kizuna.Errorf(kizuna.ECONFLICT, "possible duplicate %s is already %s", id, d.Status)
+		}
+		if d.CustomerID == d.OtherID {
+			// An earlier merge joined the two already.
+			return kizuna.Errorf(kizuna.ECONFLICT, "possible duplicate %s: both sides are customer %s already", id, d.CustomerID)
+		}
+		if reason == "" {
+			reason = "review: " + d.Reason
+		}
+		survivor, merged := min(d.CustomerID, d.OtherID), max(d.CustomerID, d.OtherID)
+		if m, err = s.mergeTx(ctx, tx, e, actor, survivor, merged, reason, now); err != nil {
+			return err
+		}
+		// The merge marked the pair merged (both ends now the survivor);
+		// record who decided.
+		if d, err = tx.Duplicate(ctx, id); err != nil {
+			return err
+		}
+		d.Status, d.DecidedBy, d.DecidedAt = customer.DuplicateMerged, actor.ID, &now
+		return tx.SetDuplicate(ctx, *d)
+	})
+	return m, err
+}
+
+// BulkResult is what a bulk accept did.
+type BulkResult struct {
+	Accepted int      `json:"accepted"`
+	Skipped  int      `json:"skipped" doc:"Pairs already resolved by an earlier merge in the same run, or no longer mergeable"`
+	Merges   []string `json:"merge_ids"`
+}
+
+// AcceptDuplicatesAbove accepts up to limit open possible duplicates with
+// a match probability of at least min, most probable first. A pair an
+// earlier merge of the run already joined is marked merged; one that
+// cannot be merged any more (a side erased) is skipped and stays open.
+func (s *Service) AcceptDuplicatesAbove(ctx context.Context, actor kizuna.Actor, minP float64, limit int) (*BulkResult, error) {
+	if minP < 0.5 || minP > 1 {
+		return nil, kizuna.FieldError("min_probability", "must be between 0.5 and 1")
+	}
+	dups, err := s.store.Duplicates(ctx, customer.DuplicateOpen, limit, "")
+	if err != nil {
+		return nil, err
+	}
+	res := &BulkResult{Merges: []string{}}
+	for _, d := range dups {
+		if d.Probability < minP {
+			break
+		}
+		m, err := s.AcceptDuplicate(ctx, actor, d.ID, fmt.Sprintf("bulk accept at ≥ %.2f: %s", minP, d.Reason))
+		switch {
+		case err == nil:
+			res.Accepted++
+			res.Merges = append(res.Merges, m.ID)
+		case kizuna.ErrorCode(err) == kizuna.ECONFLICT || kizuna.ErrorCode(err) == kizuna.EINVALID:
+			res.Skipped++
+		default:
+			return res, err
+		}
+	}
+	now := s.now().UTC().Truncate(time.Microsecond)
+	return res, s.store.WithTx(ctx, func(tx customer.Tx) error {
+		return tx.Audit(ctx, entry(actor, now, "duplicate.bulk_accept", "duplicate", "", "", map[string]any{
+			"min_probability": minP, "accepted": res.Accepted, "skipped": res.Skipped}))
+	})
+}
+
 // DismissDuplicate marks a possible duplicate as not the same person.
 func (s *Service) DismissDuplicate(ctx context.Context, actor kizuna.Actor, id, reason string) error {
 	now := s.now().UTC().Truncate(time.Microsecond)
@@ -111,7 +194,7 @@ func (s *Service) DismissDuplicate(ctx context.Context, actor kizuna.Actor, id, 
 		if d.Status != customer.DuplicateOpen {
 			return kizuna.Errorf(kizuna.ECONFLICT, "possible duplicate %s is already %s", id, d.Status)
 		}
-		d.Status = customer.DuplicateDismissed
+		d.Status, d.DecidedBy, d.DecidedAt = customer.DuplicateDismissed, actor.ID, &now
 		if err := tx.SetDuplicate(ctx, *d); err != nil {
 			return err
 		}

@@ -67,10 +67,11 @@ func (t *tx) SaveMatchModel(ctx context.Context, model func(version int) ([]byte
 	return version, nil
 }
 
-// KeptApart lists the pairs of active customers staff decided are
-// different people (dismissed possible duplicates).
+// KeptApart lists the pairs of customers staff decided are different
+// people: dismissed possible duplicates, and merges undone.
 func (db *DB) KeptApart(ctx context.Context) ([][2]string, error) {
-	rows, err := db.read.QueryContext(ctx, db.rebind(`SELECT customer_id, other_id FROM duplicates WHERE status = ? AND customer_id <> other_id`), customer.DuplicateDismissed)
+	rows, err := db.read.QueryContext(ctx, db.rebind(`SELECT customer_id, other_id FROM duplicates WHERE status = ? AND customer_id <> other_id
+		UNION SELECT customer_id, merged_id FROM merges WHERE undone_at IS NOT NULL`), customer.DuplicateDismissed)
 	if err != nil {
 		return nil, fmt.Errorf("read kept-apart pairs: %w", err)
 	}

@@ -118,7 +118,15 @@ func (db *DB) SourceVersions(ctx context.Context, profileID string) ([]customer.
 
 // Duplicates lists possible duplicates by status, in ID order after a cursor.
 func (db *DB) Duplicates(ctx context.Context, status string, limit int, after string) ([]customer.Duplicate, error) {
-	return queryDuplicates(ctx, db, db.read, `status = ? AND id > ? ORDER BY id LIMIT ?`, status, after, limit)
+	if after == "" {
+		return queryDuplicates(ctx, db, db.read, `status = ? ORDER BY probability DESC, id LIMIT ?`, status, limit)
+	}
+	p, id, err := customer.ParseDuplicateCursor(after)
+	if err != nil {
+		return nil, err
+	}
+	return queryDuplicates(ctx, db, db.read, `status = ? AND (probability < ? OR probability = ? AND id > ?) ORDER BY probability DESC, id LIMIT ?`,
+		status, p, p, id, limit)
 }
 
 // DuplicatesOf lists the possible duplicates involving a customer.
