@@ -42,14 +42,15 @@ const (
 	PermCustomerMerge    = "customer.merge"    // merge and unmerge
 	PermCustomerErase    = "customer.erase"    // carry out deletion requests
 	PermCustomerDisclose = "customer.disclose" // export everything about one customer
+	PermCustomerExport   = "customer.export"   // export customer lists (masked unless PermPersonalData; audited)
 	PermAuditRead        = "audit.read"        // read and verify the audit trail
 	PermAdmin            = "admin"             // users, API keys, channels, settings
 )
 
 // rolePerms is the access table; docs/access.md shows it and tests walk it.
 var rolePerms = map[string][]string{
-	RoleAdmin:      {PermCustomerRead, PermPersonalData, PermPersonalReveal, PermCustomerWrite, PermCustomerMerge, PermCustomerErase, PermCustomerDisclose, PermAuditRead, PermAdmin},
-	RoleMarketer:   {PermCustomerRead},
+	RoleAdmin:      {PermCustomerRead, PermPersonalData, PermPersonalReveal, PermCustomerWrite, PermCustomerMerge, PermCustomerErase, PermCustomerDisclose, PermCustomerExport, PermAuditRead, PermAdmin},
+	RoleMarketer:   {PermCustomerRead, PermCustomerExport},
 	RoleStoreStaff: {PermCustomerRead, PermPersonalReveal, PermCustomerWrite},
 	RoleSupport:    {PermCustomerRead, PermPersonalData, PermPersonalReveal, PermCustomerWrite, PermCustomerMerge},
 	RoleAuditor:    {PermCustomerRead, PermAuditRead},
@@ -75,7 +76,7 @@ var Scopes = []string{ScopeRead, ScopeWrite, ScopeAdmin}
 var scopePerms = map[string][]string{
 	ScopeRead:  {PermCustomerRead, PermPersonalData},
 	ScopeWrite: {PermCustomerWrite},
-	ScopeAdmin: {PermCustomerMerge, PermCustomerErase, PermCustomerDisclose, PermAuditRead, PermAdmin},
+	ScopeAdmin: {PermCustomerMerge, PermCustomerErase, PermCustomerDisclose, PermCustomerExport, PermAuditRead, PermAdmin},
 }
 
 // User is a staff member who signs in to the console.

@@ -44,9 +44,10 @@ func commands() []command {
 		{"user", "manage staff users (add, list, disable, set-password, set-role)", runUser},
 		{"apikey", "manage API keys (create, list, revoke)", runAPIKey},
 		{"audit", "check the audit trail (verify)", runAudit},
-		{"import", "import customers from a CSV/TSV file (UTF-8 or Shift_JIS) through One ID", runImport},
+		{"import", "import customers from a CSV/TSV/XLSX file (UTF-8 or Shift_JIS) through One ID", runImport},
+		{"export", "export customers to CSV (UTF-8 with BOM or Shift_JIS) or XLSX (audited)", runExport},
 		{"postal", "Japan Post's postal code dictionary (import, lookup)", runPostal},
-		{"resolve", "score how customers cluster source records against a ground truth (--eval)", runResolve},
+		{"resolve", "find the people behind the source records: dry run, --apply, --train, --eval", runResolve},
 		{"bench", "measure speed (ingest, lookup, search, console)", runBench},
 		{"version", "print the version", runVersion},
 	}

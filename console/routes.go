@@ -54,6 +54,8 @@ func (s *Server) routes() []Route {
 
 		{"GET /customers", auth.PermCustomerRead, "search customers", s.search},
 		{"GET /customers/{id}", auth.PermCustomerRead, "customer 360° view", s.customerPage},
+		{"GET /export", auth.PermCustomerExport, "choose what to export", s.exportPage},
+		{"POST /export", auth.PermCustomerExport, "download customers as CSV or Excel (masked without customer.pii; audited with the file's hash)", s.export},
 		{"GET /customers/{id}/print", auth.PermCustomerRead, "print view (audited as a print)", s.customerPrint},
 		{"POST /customers/{id}/reveal", auth.PermPersonalReveal, "reveal a masked field, with a reason (audited)", s.reveal},
 		{"POST /customers/{id}/notes", auth.PermCustomerWrite, "add a staff note", s.addNote},

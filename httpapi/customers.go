@@ -5,6 +5,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/danielgtaylor/huma/v2"
@@ -13,8 +14,12 @@ import (
 	"github.com/kizuna-oss/kizuna/audit"
 	"github.com/kizuna-oss/kizuna/auth"
 	"github.com/kizuna-oss/kizuna/customer"
+	"github.com/kizuna-oss/kizuna/exporter"
 	"github.com/kizuna-oss/kizuna/identity"
 )
+
+// jst names export files by the date in Japan.
+var jst = time.FixedZone("JST", 9*60*60)
 
 type customerPath struct {
 	ID string `path:"id" doc:"Customer ID (a merged customer's ID reaches its survivor)"`
@@ -104,6 +109,7 @@ type StatusOutput struct {
 
 func (s *Server) registerCustomers() {
 	tags := []string{"Customers"}
+	s.registerExport(tags)
 	huma.Register(s.api, huma.Operation{OperationID: "list-customers", Method: http.MethodGet, Path: "/api/v1/customers", Tags: tags,
 		Summary: "List customers", Description: "Customers in ID order, filtered, with cursor pagination.", Metadata: perm(auth.PermCustomerRead)},
 		func(ctx context.Context, in *listCustomersInput) (*struct{ Body CustomerPage }, error) {
@@ -285,6 +291,43 @@ func (s *Server) registerCustomers() {
 				return nil, s.handlerError(err)
 			}
 			return &struct{ Body *identity.Disclosure }{Body: d}, nil
+		})
+}
+
+func (s *Server) registerExport(tags []string) {
+	huma.Register(s.api, huma.Operation{OperationID: "export-customers", Method: http.MethodGet, Path: "/api/v1/customers/export", Tags: tags,
+		Summary: "Export customers to CSV or Excel",
+		Description: "Active customers as a file staff open in Excel: csv (UTF-8 with BOM), csv-sjis (Shift_JIS) or xlsx, with the chosen columns " +
+			"(" + strings.Join(exporter.ColumnKeys(), ", ") + "). Cells starting with = + - @ tab or CR are neutralized with a leading apostrophe. " +
+			"Personal columns are masked unless the key may read personal data. Every export is audited with the columns, the number of rows and the file's SHA-256.",
+		Metadata: perm(auth.PermCustomerExport)},
+		func(ctx context.Context, in *struct {
+			Format  string `query:"format" default:"csv" enum:"csv,csv-sjis,xlsx"`
+			Columns string `query:"columns" doc:"Comma-separated column keys; empty for the default set"`
+			Channel string `query:"channel"`
+			Tag     string `query:"tag"`
+		}) (*huma.StreamResponse, error) {
+			f, err := exporter.ParseFormat(in.Format)
+			if err != nil {
+				return nil, s.handlerError(kizuna.FieldError("query.format", "%s", err))
+			}
+			var cols []string
+			if strings.TrimSpace(in.Columns) != "" {
+				cols = strings.Split(in.Columns, ",")
+			}
+			if _, err := exporter.Columns(cols); err != nil {
+				return nil, s.handlerError(kizuna.FieldError("query.columns", "%s", err))
+			}
+			req := identity.ExportRequest{Format: f, Columns: cols, Channel: in.Channel, Tag: in.Tag, Masked: !principalFrom(ctx).Allows(auth.PermPersonalData)}
+			actor := s.actor(ctx)
+			return &huma.StreamResponse{Body: func(hc huma.Context) {
+				hc.SetHeader("Content-Type", f.ContentType())
+				hc.SetHeader("Content-Disposition", `attachment; filename="customers-`+time.Now().In(jst).Format("20060102-1504")+f.Extension()+`"`)
+				hc.SetHeader("Cache-Control", "no-store")
+				if _, err := s.Identity.Export(hc.Context(), actor, hc.BodyWriter(), req); err != nil {
+					s.log.Error("export failed after the response started", "err", err)
+				}
+			}}, nil
 		})
 }
 

@@ -83,7 +83,11 @@ func problemFromError(err error) *Problem {
 	st := statusOf(code)
 	pr := &Problem{Title: http.StatusText(st), Status: st, Detail: kizuna.ErrorMessage(err)}
 	if f := kizuna.ErrorField(err); f != "" {
-		pr.Errors = []ProblemField{{Location: "body." + f, Message: kizuna.ErrorMessage(err)}}
+		loc := "body." + f
+		if strings.HasPrefix(f, "query.") || strings.HasPrefix(f, "path.") {
+			loc = f // a parameter, not a body field
+		}
+		pr.Errors = []ProblemField{{Location: loc, Message: kizuna.ErrorMessage(err)}}
 		pr.Detail = f + ": " + pr.Detail
 	}
 	return pr

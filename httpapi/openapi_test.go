@@ -27,6 +27,7 @@ var routes = []string{
 	"GET /api/v1/customers",
 	"POST /api/v1/customers",
 	"GET /api/v1/customers/lookup",
+	"GET /api/v1/customers/export",
 	"GET /api/v1/customers/{id}",
 	"PATCH /api/v1/customers/{id}",
 	"POST /api/v1/customers/{id}/merge",
