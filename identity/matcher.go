@@ -16,20 +16,29 @@ type Candidate struct {
 	ExternalID string
 	Profile    *customer.Profile
 	Keys       []string
+	// Sources reads the source records of customers (including ones
+	// created earlier in the same batch), for matchers that compare
+	// records rather than keys.
+	Sources func(customerIDs []string) (map[string][]customer.SourceProfile, error)
 }
 
 // Decision is a matcher's answer: join CustomerID ("" means create a new
 // customer), and flag Hints as possible duplicates.
 type Decision struct {
-	CustomerID string
-	Rule       string // what joined it: member_card, email, or new
-	Hints      []Hint
+	CustomerID  string
+	Rule        string // what joined it: member_card, email, probabilistic, or new
+	Probability float64
+	Evidence    []customer.Evidence
+	Hints       []Hint
 }
 
 // Hint is a possible duplicate with the reason for staff.
 type Hint struct {
-	OtherID string
-	Reason  string
+	OtherID        string
+	Reason         string
+	Probability    float64
+	Evidence       []customer.Evidence
+	OtherProfileID string
 }
 
 // Lookup returns the customers that currently hold an identity key,

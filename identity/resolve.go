@@ -100,6 +100,9 @@ func (s *Service) Resolve(ctx context.Context, actor kizuna.Actor, opts ResolveO
 			return nil, err
 		}
 		rep.Trained = true
+		if pm, ok := s.matcher.(*Probabilistic); ok {
+			pm.forget() // upserts use the new version from now on
+		}
 	}
 	rep.ModelVersion = version
 

@@ -184,3 +184,37 @@ func activeCustomers(t *testing.T, db *sqlstore.DB) int {
 	}
 	return st.Active
 }
+
+// After a model is trained, every upsert is matched with it: a record that
+// shares a phone and an address with a customer joins her with its
+// evidence; a household member sharing the e-mail address does not join
+// and is not offered as a duplicate.
+func TestIncrementalMatching(t *testing.T) {
+	sqltest.Each(t, func(t *testing.T, db *sqlstore.DB) {
+		svc := identity.New(db, db)
+		ctx := context.Background()
+		loadDemo(t, svc, 400)
+		before := ingest(t, svc,
+			in("store", "Y-S1", `{"family_name":"髙橋","given_name":"美咲","family_name_kana":"ﾀｶﾊｼ","given_name_kana":"ﾐｻｷ","phones":["090-7777-1234"],"emails":["misaki.t@example.jp"],"birth_date":"1990-04-01","addresses":[{"postal_code":"150-0043","prefecture":"東京都","city":"渋谷区","street":"道玄坂一丁目2番3号"}]}`))
+		// Without a model: the deterministic rules (a phone alone never joins).
+		r := ingest(t, svc, in("amazon", "Y-A0", `{"family_name":"Misaki Takahashi","phones":["090-7777-1234"]}`))[0]
+		if r.Status != identity.ResultCreated || r.Match != "new" {
+			t.Fatalf("before training: %+v", r)
+		}
+		if _, err := svc.Resolve(ctx, kizuna.System(identity.ResolverActor), identity.ResolveOptions{Train: true}); err != nil {
+			t.Fatal(err)
+		}
+		r = ingest(t, svc, in("amazon", "Y-A1", `{"family_name":"Misaki Takahashi","phones":["+81 90 7777 1234"],"addresses":[{"postal_code":"1500043","city":"渋谷区","street":"道玄坂1-2-3"}]}`))[0]
+		if r.Status != identity.ResultJoined || r.Match != "probabilistic" || r.CustomerID != before[0].CustomerID || r.Probability < resolve.DefaultAutoMerge || len(r.Evidence) == 0 {
+			t.Fatalf("romaji record with the same mobile and address: %+v", r)
+		}
+		r = ingest(t, svc, in("app", "Y-P1", `{"family_name":"髙橋","given_name":"健太","family_name_kana":"タカハシ","given_name_kana":"ケンタ","emails":["misaki.t@example.jp"],"birth_date":"1988-07-07"}`))[0]
+		if r.Status != identity.ResultCreated || len(r.Duplicates) != 0 {
+			t.Fatalf("her husband, sharing her e-mail address: %+v", r)
+		}
+		// The deterministic rule would have joined him on the e-mail address.
+		if got := ownerOf(t, db, "app", "Y-P1"); got == before[0].CustomerID {
+			t.Fatal("joined on the shared e-mail address")
+		}
+	})
+}

@@ -23,6 +23,7 @@ import (
 	"github.com/kizuna-oss/kizuna"
 	"github.com/kizuna-oss/kizuna/audit"
 	"github.com/kizuna-oss/kizuna/customer"
+	"github.com/kizuna-oss/kizuna/resolve"
 )
 
 // MaxBatch is the most source profiles one ingest call takes.
@@ -36,10 +37,11 @@ type Service struct {
 	now     func() time.Time
 }
 
-// New returns a Service using the deterministic matcher. log may be nil;
-// with it, disclosures include the customer's audit trail.
+// New returns a Service matching with the stored probabilistic model, or
+// with the deterministic rules until one is trained. log may be nil; with
+// it, disclosures include the customer's audit trail.
 func New(store customer.Store, log audit.Log) *Service {
-	return &Service{store: store, audit: log, matcher: Deterministic{}, now: time.Now}
+	return &Service{store: store, audit: log, matcher: NewProbabilistic(store, resolve.Options{}), now: time.Now}
 }
 
 // WithMatcher replaces the matcher (the probabilistic one plugs in here).
@@ -56,14 +58,16 @@ const (
 
 // Result is the outcome for one item of a batch.
 type Result struct {
-	Index           int        `json:"index"`
-	Status          string     `json:"status" enum:"created,joined,updated,unchanged,rejected"`
-	CustomerID      string     `json:"customer_id,omitempty"`
-	SourceProfileID string     `json:"source_profile_id,omitempty"`
-	Version         int        `json:"version,omitempty"`
-	Match           string     `json:"match,omitempty" doc:"What joined the record: external_id, member_card, email, or new"`
-	Duplicates      []string   `json:"possible_duplicates,omitempty"`
-	Error           *ItemError `json:"error,omitempty"`
+	Index           int                 `json:"index"`
+	Status          string              `json:"status" enum:"created,joined,updated,unchanged,rejected"`
+	CustomerID      string              `json:"customer_id,omitempty"`
+	SourceProfileID string              `json:"source_profile_id,omitempty"`
+	Version         int                 `json:"version,omitempty"`
+	Match           string              `json:"match,omitempty" doc:"What joined the record: external_id, member_card, email, probabilistic, or new"`
+	Probability     float64             `json:"match_probability,omitempty" doc:"For a probabilistic join: the match probability"`
+	Evidence        []customer.Evidence `json:"match_evidence,omitempty" doc:"For a probabilistic join: each compared field's level and weight"`
+	Duplicates      []string            `json:"possible_duplicates,omitempty"`
+	Error           *ItemError          `json:"error,omitempty"`
 }
 
 // ItemError says what is wrong with one rejected item.
@@ -189,6 +193,14 @@ func (s *Service) Ingest(ctx context.Context, actor kizuna.Actor, allowed Allowe
 	if len(ready) == 0 {
 		return results, nil
 	}
+	// The matcher reads what it needs (the match model) now: inside the
+	// transaction a second connection could wait on a pool the
+	// transactions themselves hold.
+	if pr, ok := s.matcher.(interface{ Prepare(context.Context) error }); ok {
+		if err := pr.Prepare(ctx); err != nil {
+			return nil, err
+		}
+	}
 	err = s.store.WithTx(ctx, func(tx customer.Tx) error {
 		return s.ingestTx(ctx, tx, e, actor, ready, results, now)
 	})
@@ -291,6 +303,38 @@ func (s *Service) ingestTx(ctx context.Context, tx customer.Tx, e *env, actor ki
 	dirty := map[string]bool{}                           // existing customers whose golden record must be rebuilt
 	created := map[string]*customer.Customer{}           // customers new in this batch
 	newSources := map[string][]*customer.SourceProfile{} // their sources, all in this batch
+	joined := map[string][]*customer.SourceProfile{}     // sources this batch added to existing customers
+	// Sources of candidate customers, for the probabilistic matcher: read
+	// from the database once per customer, with what this batch added.
+	stored := map[string][]customer.SourceProfile{}
+	sources := func(ids []string) (map[string][]customer.SourceProfile, error) {
+		var missing []string
+		for _, id := range ids {
+			if _, ok := stored[id]; !ok && created[id] == nil {
+				missing = append(missing, id)
+			}
+		}
+		if len(missing) > 0 {
+			got, err := tx.SourcesOfCustomers(ctx, missing)
+			if err != nil {
+				return nil, err
+			}
+			for _, id := range missing {
+				stored[id] = got[id]
+			}
+		}
+		out := make(map[string][]customer.SourceProfile, len(ids))
+		for _, id := range ids {
+			out[id] = stored[id]
+			for _, sp := range newSources[id] {
+				out[id] = append(out[id], *sp)
+			}
+			for _, sp := range joined[id] {
+				out[id] = append(out[id], *sp)
+			}
+		}
+		return out, nil
+	}
 	for _, p := range items {
 		r := &results[p.idx]
 		r.Index = p.idx
@@ -307,12 +351,12 @@ func (s *Service) ingestTx(ctx context.Context, tx customer.Tx, e *env, actor ki
 			}
 			continue
 		}
-		d, err := s.matcher.Match(ctx, Candidate{Channel: p.in.Channel, ExternalID: p.in.ExternalID, Profile: &p.profile, Keys: p.keys}, lookup)
+		d, err := s.matcher.Match(ctx, Candidate{Channel: p.in.Channel, ExternalID: p.in.ExternalID, Profile: &p.profile, Keys: p.keys, Sources: sources}, lookup)
 		if err != nil {
 			return fmt.Errorf("match item %d: %w", p.idx, err)
 		}
 		custID := d.CustomerID
-		r.Status, r.Match = ResultJoined, d.Rule
+		r.Status, r.Match, r.Probability, r.Evidence = ResultJoined, d.Rule, d.Probability, d.Evidence
 		if custID == "" {
 			custID = p.newCustomerID
 			if custID == "" {
@@ -339,16 +383,18 @@ func (s *Service) ingestTx(ctx context.Context, tx customer.Tx, e *env, actor ki
 			newSources[custID] = append(newSources[custID], sp)
 		} else {
 			dirty[custID] = true
+			joined[custID] = append(joined[custID], sp)
 		}
 		for _, h := range d.Hints {
-			if err := tx.InsertDuplicate(ctx, &customer.Duplicate{ID: kizuna.NewID("dup"), CustomerID: custID, OtherID: h.OtherID, Reason: h.Reason, SourceProfileID: sp.ID, Status: customer.DuplicateOpen, CreatedAt: now}); err != nil {
+			if err := tx.InsertDuplicate(ctx, &customer.Duplicate{ID: kizuna.NewID("dup"), CustomerID: custID, OtherID: h.OtherID, Reason: h.Reason, SourceProfileID: sp.ID,
+				Status: customer.DuplicateOpen, CreatedAt: now, Probability: h.Probability, Evidence: h.Evidence, OtherProfileID: h.OtherProfileID}); err != nil {
 				return err
 			}
 			r.Duplicates = append(r.Duplicates, h.OtherID)
 		}
 		r.CustomerID, r.SourceProfileID, r.Version = custID, sp.ID, 1
 		if err := tx.Audit(ctx, entry(actor, now, "source_profile.create", "source_profile", sp.ID, custID, map[string]any{
-			"channel": sp.Channel, "status": r.Status, "match": r.Match, "possible_duplicates": r.Duplicates, "suppressed": created[custID] != nil && created[custID].Suppressed})); err != nil {
+			"channel": sp.Channel, "status": r.Status, "match": r.Match, "match_probability": r.Probability, "possible_duplicates": r.Duplicates, "suppressed": created[custID] != nil && created[custID].Suppressed})); err != nil {
 			return err
 		}
 	}

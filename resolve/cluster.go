@@ -84,28 +84,36 @@ func (r *Resolver) Cluster(m *Model, pairs []uint64, con Constraints) *Clusterin
 		}
 	}
 
-	var strong, review []Comparison
+	// Every pair is scored once, on every core; only the ones above the
+	// review threshold are kept, as (a, b, weight).
+	type scored struct {
+		a, b int32
+		w    float64
+	}
+	weights := r.weights(m, pairs)
+	var strong, review []scored
 	for i, p := range pairs {
-		c := r.Compare(m, int(p>>32), int(p&0xffffffff))
-		switch {
-		case c.Conflict != "":
-			// Decided: two people, however much they share (a household's
-			// e-mail address and phone).
-		case c.Probability >= r.opts.AutoMerge:
-			strong = append(strong, c)
-		case c.Probability >= r.opts.Review:
-			review = append(review, c)
+		a, b := int(p>>32), int(p&0xffffffff)
+		// Conflicts weigh -Inf: decided, two people, however much they
+		// share (a household's e-mail address and phone).
+		prob := m.Probability(weights[i])
+		if prob < r.opts.Review {
+			continue
 		}
-		if i%100_000 == 0 && i > 0 {
-			r.opts.Progress("scoring", i, len(pairs))
+		if prob >= r.opts.AutoMerge {
+			strong = append(strong, scored{int32(a), int32(b), weights[i]})
+		} else {
+			review = append(review, scored{int32(a), int32(b), weights[i]})
 		}
 	}
 	r.opts.Progress("scoring", len(pairs), len(pairs))
-	byWeight := func(a, b Comparison) int {
-		return cmp.Or(cmp.Compare(b.Weight, a.Weight), cmp.Compare(a.A, b.A), cmp.Compare(a.B, b.B))
+	byWeight := func(x, y scored) int {
+		return cmp.Or(cmp.Compare(y.w, x.w), cmp.Compare(x.a, y.a), cmp.Compare(x.b, y.b))
 	}
 	slices.SortFunc(strong, byWeight)
 	slices.SortFunc(review, byWeight)
+	levels := make([]Level, len(r.opts.Fields))
+	tf := make([]float64, len(r.opts.Fields))
 
 	out := &Clustering{}
 	// guardWeight: evidence this strong against a cross pair says two
@@ -125,7 +133,7 @@ func (r *Resolver) Cluster(m *Model, pairs []uint64, con Constraints) *Clusterin
 				if len(as) == 1 && len(bs) == 1 {
 					continue // the joining pair itself
 				}
-				if c := r.Compare(m, a, b); c.Conflict != "" || c.Weight < guardWeight {
+				if w, conflict := r.score(m, a, b, levels, tf); conflict || w < guardWeight {
 					out.Guarded++
 					return false
 				}
@@ -133,21 +141,21 @@ func (r *Resolver) Cluster(m *Model, pairs []uint64, con Constraints) *Clusterin
 		}
 		return true
 	}
-	for i, c := range strong {
-		ra, rb := find(c.A), find(c.B)
+	for i, s := range strong {
+		ra, rb := find(int(s.a)), find(int(s.b))
 		if ra == rb || !compatible(ra, rb) {
 			continue
 		}
 		union(ra, rb)
-		out.Merged = append(out.Merged, c)
+		out.Merged = append(out.Merged, r.Compare(m, int(s.a), int(s.b)))
 		if i%100_000 == 0 && i > 0 {
 			r.opts.Progress("clustering", i, len(strong))
 		}
 	}
 	r.opts.Progress("clustering", len(strong), len(strong))
 	seen := map[[2]int]bool{}
-	for _, c := range review {
-		ra, rb := find(c.A), find(c.B)
+	for _, s := range review {
+		ra, rb := find(int(s.a)), find(int(s.b))
 		if ra == rb {
 			continue
 		}
@@ -156,7 +164,7 @@ func (r *Resolver) Cluster(m *Model, pairs []uint64, con Constraints) *Clusterin
 			continue
 		}
 		seen[k] = true
-		out.Review = append(out.Review, c)
+		out.Review = append(out.Review, r.Compare(m, int(s.a), int(s.b)))
 	}
 	out.Cluster = make([]int, n)
 	for i := range out.Cluster {

@@ -2,6 +2,8 @@ package resolve
 
 import (
 	"cmp"
+	"runtime"
+	"sync"
 	"fmt"
 	"hash/fnv"
 	"math"
@@ -60,6 +62,9 @@ type Options struct {
 	AutoMerge float64 // merge at or above this probability (default 0.99)
 	Review    float64 // queue for staff at or above this (default 0.5)
 	Seed      uint64  // random pairs for u (default 1)
+	// NoTermFrequency compares without term frequencies: for a handful of
+	// records (one new record against its candidates) counts say nothing.
+	NoTermFrequency bool
 	Progress  func(stage string, done, total int)
 }
 
@@ -209,12 +214,24 @@ func (r *Resolver) levels(a, b *Record, levels []Level, tf []float64) {
 		l, v := r.opts.Fields[f].Kind.compare(a.Values[f], b.Values[f])
 		levels[f] = l
 		tf[f] = 0
-		if c := r.freq[f][v]; v != "" && c > 2 {
+		if c := r.freq[f][v]; v != "" && c > 2 && !r.opts.NoTermFrequency {
 			// Held by more than the two records compared: a common value
 			// (see Model.Weight).
 			tf[f] = float64(c) / n
 		}
 	}
+}
+
+// score is Compare's total weight and whether a field conflicts, using
+// the caller's scratch slices (no allocation: it runs for every candidate
+// pair).
+func (r *Resolver) score(m *Model, a, b int, levels []Level, tf []float64) (weight float64, conflict bool) {
+	r.levels(&r.Records[a], &r.Records[b], levels, tf)
+	for f, l := range levels {
+		weight += m.Weight(f, l, tf[f])
+		conflict = conflict || r.opts.Fields[f].Kind.Conflict(l)
+	}
+	return weight, conflict
 }
 
 // Compare scores records a and b under model m.
@@ -278,8 +295,19 @@ func (r *Resolver) Candidates() (pairs []uint64, byRule [][]uint64, skipped int)
 			lo = hi
 		}
 		slices.Sort(found)
-		byRule[ri] = slices.Compact(found)
-		pairs = append(pairs, byRule[ri]...)
+		found = slices.Compact(found)
+		pairs = append(pairs, found...)
+		// Training reads at most maxTrainPairs of a rule's pairs: keep an
+		// evenly spread sample, not the whole list (memory at a million).
+		if len(found) > maxTrainPairs {
+			sample := make([]uint64, 0, maxTrainPairs)
+			step := float64(len(found)) / maxTrainPairs
+			for x := 0.0; int(x) < len(found) && len(sample) < maxTrainPairs; x += step {
+				sample = append(sample, found[int(x)])
+			}
+			found = sample
+		}
+		byRule[ri] = found
 		r.opts.Progress("blocking", ri+1, len(r.opts.Rules))
 	}
 	slices.Sort(pairs)
@@ -385,13 +413,6 @@ func (r *Resolver) Train(start *Model, pairs []uint64, byRule [][]uint64) *Model
 	}
 	for ri, rule := range r.opts.Rules {
 		sample := byRule[ri]
-		if len(sample) > maxTrainPairs {
-			sample = sample[:0:0]
-			step := float64(len(byRule[ri])) / maxTrainPairs
-			for x := 0.0; int(x) < len(byRule[ri]); x += step {
-				sample = append(sample, byRule[ri][int(x)])
-			}
-		}
 		if len(sample) == 0 {
 			continue
 		}
@@ -439,11 +460,7 @@ func (r *Resolver) Train(start *Model, pairs []uint64, byRule [][]uint64) *Model
 	// among the candidates fix it.
 	all := float64(n) * float64(n-1) / 2
 	m.Lambda = clampProb(float64(len(pairs)) / max(all, 1) / 2)
-	scores := make([]float64, len(pairs))
-	for i, p := range pairs {
-		c := r.Compare(m, int(p>>32), int(p&0xffffffff))
-		scores[i] = c.Weight
-	}
+	scores := r.weights(m, pairs)
 	for range 50 {
 		prior := m.Prior()
 		sum := 0.0
@@ -460,6 +477,31 @@ func (r *Resolver) Train(start *Model, pairs []uint64, byRule [][]uint64) *Model
 	m.Pairs = len(pairs)
 	m.TrainedAt = time.Now().UTC()
 	return m
+}
+
+// weights scores every pair, on every core. A pair with a conflict (see
+// Kind.Conflict) weighs -Inf: it is decided, two people.
+func (r *Resolver) weights(m *Model, pairs []uint64) []float64 {
+	out := make([]float64, len(pairs))
+	workers := runtime.GOMAXPROCS(0)
+	var wg sync.WaitGroup
+	for w := range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			levels := make([]Level, len(r.opts.Fields))
+			tf := make([]float64, len(r.opts.Fields))
+			for i := w; i < len(pairs); i += workers {
+				w, conflict := r.score(m, int(pairs[i]>>32), int(pairs[i]&0xffffffff), levels, tf)
+				if conflict {
+					w = math.Inf(-1)
+				}
+				out[i] = w
+			}
+		}()
+	}
+	wg.Wait()
+	return out
 }
 
 // maxTrainPairs bounds the pairs EM reads per rule.
