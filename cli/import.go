@@ -3,18 +3,18 @@ package cli
 import (
 	"context"
 	"encoding/csv"
+	"encoding/json"
 	"fmt"
-	"io"
 	"os"
-	"strconv"
+	"path/filepath"
 	"strings"
 	"time"
 
 	"github.com/kizuna-oss/kizuna"
 	"github.com/kizuna-oss/kizuna/config"
-	"github.com/kizuna-oss/kizuna/customer"
 	"github.com/kizuna-oss/kizuna/identity"
 	"github.com/kizuna-oss/kizuna/importer"
+	"github.com/kizuna-oss/kizuna/importjob"
 )
 
 // mapFlags collects repeated --map col=field.
@@ -39,13 +39,15 @@ func runImport(ctx context.Context, e *Env, args []string) error {
 			"(氏名, フリガナ, 〒, 住所1, 電話番号, メールアドレス, 生年月日, 会員番号, …); --map overrides.\n"+
 			"Fields: "+strings.Join(importer.Fields, ", ")+", attr.NAME.\n"+
 			"A bad row is written to FILE.rejects.csv (line, column, reason, the row) and never stops the\n"+
-			"others. Importing the same file again changes nothing, so after a crash, run it again.")
+			"others. After each batch a checkpoint (FILE.kizuna-checkpoint) records how far it got: run the same\n"+
+			"command again after a crash and it resumes there. Importing the same file twice changes nothing.")
 	cfg.BindDB(fs, e.Getenv)
 	channel := fs.String("channel", "", "channel code the records come from (required)")
 	encoding := fs.String("encoding", "", "utf-8, utf-8-bom or cp932 (default: detected; not for Excel files)")
 	sheet := fs.String("sheet", "", "Excel (.xlsx): the sheet to read (default: the first)")
 	dry := fs.Bool("dry-run", false, "show the mapping, sample rows and counts; change nothing")
 	batch := fs.Int("batch", 1000, "records per transaction")
+	restart := fs.Bool("restart", false, "ignore a checkpoint left by an interrupted import and read the file from the start")
 	maps := mapFlags{}
 	fs.Var(maps, "map", "COLUMN=FIELD, repeatable")
 	if len(args) == 0 || strings.HasPrefix(args[0], "-") {
@@ -70,37 +72,23 @@ func runImport(ctx context.Context, e *Env, args []string) error {
 		return err
 	}
 	defer f.Close()
-	head := make([]byte, 4)
-	n, _ := io.ReadFull(f, head)
-	if _, err := f.Seek(0, io.SeekStart); err != nil {
+	st, err := f.Stat()
+	if err != nil {
 		return err
 	}
-	var header []string
-	var rows func(func(importer.Row, *importer.Reject) bool)
-	enc := "xlsx"
-	if importer.IsZip(head[:n]) {
-		header, rows, err = importer.ReadXLSX(f, *sheet)
-		if *sheet != "" {
-			enc += ", sheet " + *sheet
-		}
-	} else {
-		var r io.Reader
-		if r, enc, err = importer.Decode(f, *encoding); err != nil {
-			return err
-		}
-		header, rows, err = importer.ReadRows(r)
-	}
+	opts := importjob.Options{Channel: *channel, Encoding: *encoding, Sheet: *sheet, Map: maps, Batch: *batch, DryRun: *dry}
+	plan, err := importjob.Open(f, opts)
 	if err != nil {
 		return fmt.Errorf("%s: %w", path, err)
 	}
-	m, err := importer.AutoMap(header, maps)
-	if err != nil {
-		return err
-	}
 	out := e.Stdout
-	fmt.Fprintf(out, "%s: %s, %d columns\n", path, enc, len(header))
-	for i, h := range header {
-		to := m.Fields[i]
+	enc := plan.Encoding
+	if enc == "xlsx" && *sheet != "" {
+		enc += ", sheet " + *sheet
+	}
+	fmt.Fprintf(out, "%s: %s, %d columns\n", path, enc, len(plan.Headers))
+	for i, h := range plan.Headers {
+		to := plan.Fields[i]
 		if to == "" {
 			to = "(ignored)"
 		}
@@ -122,93 +110,115 @@ func runImport(ctx context.Context, e *Env, args []string) error {
 	if !found {
 		return fmt.Errorf("no channel %q: create it first (console 管理 › チャネル, or PUT /api/v1/channels/%s)", *channel, *channel)
 	}
+	// A checkpoint beside the file says how far an interrupted import got.
+	cpPath := path + ".kizuna-checkpoint"
+	cp := checkpoint{File: filepath.Base(path), Size: st.Size(), Channel: *channel}
+	rejectPath := path + ".rejects.csv"
+	resume := false
+	if !*dry && !*restart {
+		if old, ok := readCheckpoint(cpPath); ok && old.Size == cp.Size && old.Channel == cp.Channel && old.File == cp.File {
+			opts.After, resume = old.Line, true
+			fmt.Fprintf(out, "resuming after line %d (checkpoint of %s; --restart to start over)\n", old.Line, old.At.In(tokyoTime).Format("2006-01-02 15:04"))
+		}
+	}
+	var rw *csv.Writer
+	if !*dry {
+		flag := os.O_CREATE | os.O_WRONLY | os.O_TRUNC
+		if resume {
+			flag = os.O_CREATE | os.O_WRONLY | os.O_APPEND
+		}
+		rf, err := os.OpenFile(rejectPath, flag, 0o644)
+		if err != nil {
+			return err
+		}
+		defer rf.Close()
+		rw = csv.NewWriter(rf)
+		if fi, _ := rf.Stat(); fi != nil && fi.Size() == 0 {
+			rf.WriteString("\uFEFF") // Excel opens UTF-8 with a BOM correctly
+			rw.Write(importjob.RejectHeader(plan.Headers))
+		}
+	}
 	svc := identity.New(db, db)
 	actor := kizuna.System("import")
 	actor.Name = "import " + path
-	var rejects []importer.Reject
-	counts := map[string]int{}
-	var items []customer.SourceProfileInput
-	var lines []int
-	var rowsOf [][]string
+	pr := newProgress(e.Stderr, "rows")
 	start := time.Now()
-	total := 0
-	flush := func() error {
-		if len(items) == 0 || *dry {
-			items, lines, rowsOf = items[:0], lines[:0], rowsOf[:0]
+	res, err := plan.Run(ctx, svc, actor, opts, rw, func(p importjob.Progress) error {
+		if plan.Encoding == "xlsx" {
+			pr.Update("importing", p.Rows, 0)
+		} else {
+			pr.UpdateBytes("importing", p.Rows, p.Bytes, st.Size())
+		}
+		if *dry {
 			return nil
 		}
-		res, err := svc.Ingest(ctx, actor, nil, items)
-		if err != nil {
-			return fmt.Errorf("import stopped at line %d: %w (rows before it are stored; run the import again to continue)", lines[0], err)
-		}
-		for i, x := range res {
-			counts[x.Status]++
-			if x.Error != nil {
-				rejects = append(rejects, importer.Reject{Line: lines[i], Column: m.ColumnFor(x.Error.Field), Reason: x.Error.Reason, Values: rowsOf[i]})
-			}
-		}
-		items, lines, rowsOf = items[:0], lines[:0], rowsOf[:0]
-		fmt.Fprintf(e.Stderr, "  %d rows, %.0f rows/s\n", total, float64(total)/time.Since(start).Seconds())
-		return nil
-	}
-	shown := 0
-	for row, rej := range rows {
-		total++
-		if rej == nil {
-			in, r := m.ToSource(*channel, row)
-			if r != nil {
-				rej = r
-			} else {
-				if *dry && shown < 3 {
-					fmt.Fprintf(out, "line %d → %s %s\n", row.Line, in.ExternalID, in.Profile)
-					shown++
-				}
-				items, lines, rowsOf = append(items, in), append(lines, row.Line), append(rowsOf, row.Values)
-				counts["valid"]++
-				if len(items) == *batch {
-					if err := flush(); err != nil {
-						return err
-					}
-				}
-				continue
-			}
-		}
-		rejects = append(rejects, *rej)
-	}
-	if err := flush(); err != nil {
-		return err
-	}
-	if len(rejects) > 0 {
-		rp := path + ".rejects.csv"
-		if err := writeRejects(rp, header, rejects); err != nil {
-			return err
-		}
-		fmt.Fprintf(out, "%d rows rejected: see %s\n", len(rejects), rp)
-	}
-	if *dry {
-		fmt.Fprintf(out, "dry run: %d rows, %d would be sent to One ID, %d rejected; nothing changed\n", total, counts["valid"], len(rejects))
-		return nil
-	}
-	fmt.Fprintf(out, "imported %d rows in %s: %d created, %d joined, %d updated, %d unchanged, %d rejected\n", total, time.Since(start).Round(time.Millisecond),
-		counts[identity.ResultCreated], counts[identity.ResultJoined], counts[identity.ResultUpdated], counts[identity.ResultUnchanged], len(rejects))
-	return nil
-}
-
-func writeRejects(path string, header []string, rejects []importer.Reject) error {
-	f, err := os.Create(path)
+		cp.Line, cp.At = p.Line, time.Now().UTC()
+		return writeCheckpoint(cpPath, cp)
+	})
+	pr.Done()
 	if err != nil {
 		return err
 	}
-	f.WriteString("\uFEFF") // Excel opens UTF-8 with a BOM correctly
-	w := csv.NewWriter(f)
-	w.Write(append([]string{"line", "column", "reason"}, header...))
-	for _, r := range rejects {
-		w.Write(append([]string{strconv.Itoa(r.Line), r.Column, r.Reason}, r.Values...))
+	for _, s := range plan.Samples {
+		fmt.Fprintf(out, "line %d → %s %s\n", s.Line, s.ExternalID, s.Profile)
 	}
-	w.Flush()
-	if err := w.Error(); err != nil {
+	if *dry {
+		fmt.Fprintf(out, "dry run: %d rows, %d would be sent to One ID, %d rejected; nothing changed\n", res.Rows, res.Valid, res.Rejected)
+		return nil
+	}
+	os.Remove(cpPath)
+	if res.Rejected > 0 {
+		fmt.Fprintf(out, "%d rows rejected: see %s\n", res.Rejected, rejectPath)
+	} else if !resume {
+		os.Remove(rejectPath)
+	}
+	fmt.Fprintf(out, "imported %d rows in %s: %d created, %d joined, %d updated, %d unchanged, %d rejected\n", res.Rows, time.Since(start).Round(time.Millisecond),
+		res.Created, res.Joined, res.Updated, res.Unchanged, res.Rejected)
+	return nil
+}
+
+var tokyoTime = time.FixedZone("JST", 9*60*60)
+
+// checkpoint is how far an import of one file got.
+type checkpoint struct {
+	File    string    `json:"file"`
+	Size    int64     `json:"size"`
+	Channel string    `json:"channel"`
+	Line    int       `json:"line"`
+	At      time.Time `json:"at"`
+}
+
+func readCheckpoint(path string) (checkpoint, bool) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return checkpoint{}, false
+	}
+	var c checkpoint
+	return c, json.Unmarshal(b, &c) == nil && c.Line > 0
+}
+
+// writeCheckpoint replaces the checkpoint atomically (write, sync, rename).
+func writeCheckpoint(path string, c checkpoint) error {
+	b, err := json.Marshal(c)
+	if err != nil {
+		return err
+	}
+	tmp := path + ".tmp"
+	f, err := os.Create(tmp)
+	if err != nil {
+		return err
+	}
+	if _, err := f.Write(b); err != nil {
 		f.Close()
 		return err
 	}
-	return f.Close()
+	if err := f.Sync(); err != nil {
+		f.Close()
+		return err
+	}
+	if err := f.Close(); err != nil {
+		return err
+	}
+	return os.Rename(tmp, path)
 }
+

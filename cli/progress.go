@@ -20,10 +20,19 @@ type progress struct {
 	drawn  bool
 	unit   string
 	silent bool
+	count  int // rows beside a byte count (UpdateBytes); -1 when not
 }
 
 func newProgress(w io.Writer, unit string) *progress {
-	return &progress{w: w, tty: isTerminal(w), now: time.Now, unit: unit}
+	return &progress{w: w, tty: isTerminal(w), now: time.Now, unit: unit, count: -1}
+}
+
+// UpdateBytes reports progress through a file: the bar, rate and time
+// left follow the bytes read; count (rows) is shown beside them.
+func (p *progress) UpdateBytes(stage string, count int, read, size int64) {
+	p.count = count
+	p.Update(stage, int(read), int(size))
+	p.count = -1
 }
 
 // Update reports done of total in stage; total 0 means unknown.
@@ -72,11 +81,18 @@ func (p *progress) format(done, total int, now time.Time) string {
 			full := int(frac * width)
 			b.WriteString(" ▕" + strings.Repeat("█", full) + strings.Repeat("░", width-full) + "▏")
 		}
-		fmt.Fprintf(&b, " %3.0f%% %d/%d", frac*100, done, total)
+		if p.count >= 0 {
+			fmt.Fprintf(&b, " %3.0f%% %d %s", frac*100, p.count, p.unit)
+		} else {
+			fmt.Fprintf(&b, " %3.0f%% %d/%d", frac*100, done, total)
+		}
 	} else {
 		fmt.Fprintf(&b, " %d", done)
 	}
-	if rate > 0 && p.unit != "" {
+	switch {
+	case p.count >= 0 && elapsed > 0 && p.unit != "":
+		fmt.Fprintf(&b, " %.0f %s/s", float64(p.count)/elapsed.Seconds(), p.unit)
+	case rate > 0 && p.unit != "":
 		fmt.Fprintf(&b, " %.0f %s/s", rate, p.unit)
 	}
 	if total > 0 && done > 0 && done < total && rate > 0 {
