@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
+	"runtime/pprof"
 	"strings"
 	"time"
 
@@ -40,6 +41,8 @@ func runResolve(ctx context.Context, e *Env, args []string) error {
 	auto := fs.Float64("auto-merge", resolve.DefaultAutoMerge, "merge pairs at or above this match probability")
 	review := fs.Float64("review", resolve.DefaultReview, "queue pairs at or above this probability (and below --auto-merge) for review")
 	maxBlock := fs.Int("max-block", resolve.DefaultMaxBlock, "skip blocking keys held by more records than this")
+	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile to this file (for tuning)")
+	memProfile := fs.String("memprofile", "", "write a heap profile to this file at the end (for tuning)")
 	var extra listFlag
 	fs.Var(&extra, "field", "also compare a custom attribute: NAME:KIND, KIND one of "+kinds()+" (repeatable; changing fields needs --train)")
 	if err := parse(fs, args); err != nil {
@@ -62,6 +65,25 @@ func runResolve(ctx context.Context, e *Env, args []string) error {
 		return err
 	}
 	defer db.Close()
+	if *cpuProfile != "" {
+		f, err := os.Create(*cpuProfile)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return err
+		}
+		defer pprof.StopCPUProfile()
+	}
+	if *memProfile != "" {
+		defer func() {
+			if f, err := os.Create(*memProfile); err == nil {
+				pprof.Lookup("heap").WriteTo(f, 0)
+				f.Close()
+			}
+		}()
+	}
 	pr := newProgress(e.Stderr, "")
 	pr.silent = *asJSON && !isTerminal(e.Stderr)
 	start := time.Now()

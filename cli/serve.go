@@ -15,6 +15,7 @@ import (
 	"github.com/kizuna-oss/kizuna/httpapi"
 	"github.com/kizuna-oss/kizuna/idempotency"
 	"github.com/kizuna-oss/kizuna/identity"
+	"github.com/kizuna-oss/kizuna/importjob"
 	"github.com/kizuna-oss/kizuna/store/sqlstore"
 )
 
@@ -38,14 +39,17 @@ func runServe(ctx context.Context, e *Env, args []string) error {
 	defer db.Close()
 
 	ids := identity.New(db, db)
-	con, err := console.New(console.Deps{Customers: db, Identity: ids, Auth: db, Audit: db, Logger: logger, Version: Version,
+	imports := importjob.NewManager(db, ids, logger)
+	imports.Start() // resumes imports a restart interrupted
+	defer imports.Close()
+	con, err := console.New(console.Deps{Customers: db, Identity: ids, Imports: imports, ImportJobs: db, Auth: db, Audit: db, Logger: logger, Version: Version,
 		TrustProxy: cfg.TrustProxy, IdleTimeout: cfg.SessionIdle, MaxSessionAge: cfg.SessionMax, SecureCookies: cfg.SecureCookies})
 	if err != nil {
 		return err
 	}
 	defer con.Close()
 	api := httpapi.New(httpapi.Deps{
-		Customers: db, Identity: ids, Auth: db, Audit: db, Idempotency: db.Idempotency(), Console: con,
+		Customers: db, Identity: ids, Auth: db, Audit: db, Idempotency: db.Idempotency(), Console: con, Imports: imports, ImportJobs: db,
 		Ready: func(ctx context.Context) error {
 			if err := db.Ping(ctx); err != nil {
 				return err

@@ -13,6 +13,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/url"
+	"os"
+	"path/filepath"
 	"regexp"
 	"slices"
 	"strings"
@@ -23,6 +25,7 @@ import (
 	cdppage "github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
 	"github.com/nyaruka/phonenumbers"
+	"golang.org/x/text/encoding/japanese"
 	"golang.org/x/text/unicode/norm"
 	"golang.org/x/text/width"
 
@@ -832,4 +835,49 @@ func duplicateByID(ctx context.Context, db *sqlstore.DB, id string) (customer.Du
 		return err
 	})
 	return out, err
+}
+
+// TestBrowserImport uploads a Shift_JIS member list, checks the mapping
+// preview, starts the import and watches it finish, with the rejected row
+// to download.
+func TestBrowserImport(t *testing.T) {
+	s := newSite(t, sqltest.Open(t, sqlstore.SQLite), 20)
+	body := "会員番号,氏名,フリガナ,電話番号,生年月日\r\n" +
+		"W1,山田 花子,ヤマダ ハナコ,090-1111-2222,1970-03-01\r\n" +
+		"W2,佐藤 一郎,サトウ イチロウ,03-1111-2222,1980/02/30\r\n" +
+		"W3,鈴木 美咲,スズキ ミサキ,,昭和60年5月5日\r\n"
+	sjis, err := japanese.ShiftJIS.NewEncoder().String(body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	file := filepath.Join(t.TempDir(), "会員名簿.csv")
+	os.WriteFile(file, []byte(sjis), 0o644)
+
+	b := browsertest.New(t)
+	brSignIn(t, b, s, "admin")
+	brOpen(b, s, "/imports")
+	b.Do(chromedp.SetUploadFiles(`input[type="file"]`, []string{file}))
+	b.Do(chromedp.SetValue(`select[name="channel"]`, "store"))
+	brSubmit(t, b, "#upload")
+	u := brHere(t, b)
+	if !strings.HasPrefix(u.Path, "/imports/imp_") {
+		t.Fatalf("after the upload the browser is at %s: %.300s", u, brMainText(b))
+	}
+	if v := brEval[string](b, `document.querySelector('select[name="field_4"]').value`); v != "birth_date" {
+		t.Errorf("生年月日 is mapped to %q, want birth_date", v)
+	}
+	if txt := brMainText(b); !strings.Contains(txt, "3行のうち2行を取り込めます") {
+		t.Errorf("the preview does not count the rows: %.400s", txt)
+	}
+	browsertest.Screenshot(t, b.Context(), "import-preview")
+	brSubmit(t, b, "#start-import")
+	b.Do(chromedp.WaitVisible(chromedp.CSS("#rejects")))
+	if got := b.Text("#count-created"); got != "2" {
+		t.Errorf("created %q, want 2", got)
+	}
+	browsertest.Screenshot(t, b.Context(), "import-done")
+	found, err := s.ids.Lookup(context.Background(), "phone", "090-1111-2222")
+	if err != nil || len(found) != 1 || found[0].Profile.FamilyName != "山田" {
+		t.Errorf("the imported customer: %+v %v", found, err)
+	}
 }

@@ -30,6 +30,7 @@ import (
 	"github.com/kizuna-oss/kizuna/customer"
 	"github.com/kizuna-oss/kizuna/i18n"
 	"github.com/kizuna-oss/kizuna/identity"
+	"github.com/kizuna-oss/kizuna/importjob"
 	"github.com/kizuna-oss/kizuna/internal/clientip"
 )
 
@@ -38,12 +39,14 @@ var files embed.FS
 
 // Deps is what the console is built from.
 type Deps struct {
-	Customers customer.Store
-	Identity  *identity.Service
-	Auth      auth.Store
-	Audit     audit.Log
-	Logger    *slog.Logger
-	Version   string
+	Customers  customer.Store
+	Identity   *identity.Service
+	Imports    *importjob.Manager // nil: the import pages say imports are unavailable
+	ImportJobs importjob.Store
+	Auth       auth.Store
+	Audit      audit.Log
+	Logger     *slog.Logger
+	Version    string
 	// TrustProxy makes the client IP come from X-Forwarded-For.
 	TrustProxy bool
 	// IdleTimeout signs a session out after this long without a request;

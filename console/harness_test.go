@@ -3,6 +3,7 @@ package console_test
 import (
 	"context"
 	"io"
+	"log/slog"
 	"net/http"
 	"net/http/cookiejar"
 	"net/http/httptest"
@@ -21,6 +22,7 @@ import (
 	"github.com/kizuna-oss/kizuna/demo"
 	"github.com/kizuna-oss/kizuna/httpapi"
 	"github.com/kizuna-oss/kizuna/identity"
+	"github.com/kizuna-oss/kizuna/importjob"
 	"github.com/kizuna-oss/kizuna/store/sqlstore"
 )
 
@@ -33,6 +35,8 @@ type site struct {
 	srv *httptest.Server
 	ids *identity.Service
 
+	imports *importjob.Manager
+
 	mu  sync.Mutex
 	now time.Time // the console's clock; zero means real time
 }
@@ -44,11 +48,15 @@ func newSite(t testing.TB, db *sqlstore.DB, people int) *site {
 		t.Fatalf("demo data: %v", err)
 	}
 	s := &site{db: db, ids: identity.New(db, db)}
-	con, err := console.New(console.Deps{Customers: db, Identity: s.ids, Auth: db, Audit: db, Version: "test", Now: s.clock})
+	s.imports = importjob.NewManager(db, s.ids, slog.New(slog.DiscardHandler))
+	s.imports.Start()
+	t.Cleanup(s.imports.Close)
+	con, err := console.New(console.Deps{Customers: db, Identity: s.ids, Imports: s.imports, ImportJobs: db, Auth: db, Audit: db, Version: "test", Now: s.clock})
 	if err != nil {
 		t.Fatal(err)
 	}
-	api := httpapi.New(httpapi.Deps{Customers: db, Identity: s.ids, Auth: db, Audit: db, Idempotency: db.Idempotency(), Version: "test", Console: con})
+	api := httpapi.New(httpapi.Deps{Customers: db, Identity: s.ids, Auth: db, Audit: db, Idempotency: db.Idempotency(), Version: "test", Console: con,
+		Imports: s.imports, ImportJobs: db})
 	s.con = con
 	s.srv = httptest.NewServer(api)
 	t.Cleanup(func() {

@@ -128,6 +128,17 @@ func (v *view) Honorific() string {
 // Num64 is Num for int64.
 func (v *view) Num64(n int64) string { return i18n.Number(n) }
 
+// Bytes shows a file size.
+func (v *view) Bytes(n int64) string {
+	switch {
+	case n >= 10<<20:
+		return i18n.Number(n>>20) + " MB"
+	case n >= 10<<10:
+		return i18n.Number(n>>10) + " KB"
+	}
+	return i18n.Number(n) + " B"
+}
+
 // Can reports whether the viewer holds a permission (to show or hide
 // controls; the server enforces it again on the request).
 func (v *view) Can(perm string) bool { return v.request.can(perm) }

@@ -10,6 +10,7 @@ import (
 	"github.com/kizuna-oss/kizuna"
 	"github.com/kizuna-oss/kizuna/auth"
 	"github.com/kizuna-oss/kizuna/i18n"
+	"github.com/kizuna-oss/kizuna/importjob"
 )
 
 // Access levels of console routes besides auth's permissions.
@@ -74,6 +75,13 @@ func (s *Server) routes() []Route {
 		{"GET /audit/export.csv", auth.PermAuditRead, "export the filtered audit trail (audited)", s.auditExport},
 		{"POST /audit/verify", auth.PermAuditRead, "verify the hash chain", s.auditVerify},
 
+		{"GET /imports", auth.PermAdmin, "file imports: upload and recent jobs", s.importsPage},
+		{"POST /imports", auth.PermAdmin, "upload a CSV, TSV or Excel file (preview first)", s.uploadImport},
+		{"GET /imports/{id}", auth.PermAdmin, "an import: mapping preview, then progress and counts", s.importPage},
+		{"POST /imports/{id}/mapping", auth.PermAdmin, "change a previewed import's column mapping", s.remapImport},
+		{"POST /imports/{id}/start", auth.PermAdmin, "start a previewed import", s.startImport},
+		{"GET /imports/{id}/rejects.csv", auth.PermAdmin, "download an import's rejected rows", s.importRejects},
+
 		{"GET /admin", auth.PermAdmin, "administration", s.adminPage},
 		{"POST /admin/users", auth.PermAdmin, "add a staff user", s.addUser},
 		{"POST /admin/users/{id}", auth.PermAdmin, "change a user's role, password or status", s.updateUser},
@@ -127,6 +135,8 @@ func (s *Server) guard(rt Route) http.Handler {
 			return
 		}
 		if write {
+			// No console form is bigger than a file upload.
+			r.Body = http.MaxBytesReader(w, r.Body, importjob.MaxUpload+1<<20)
 			token := r.Header.Get("X-CSRF-Token")
 			if token == "" {
 				token = r.PostFormValue("csrf")

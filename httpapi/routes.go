@@ -16,6 +16,7 @@ func (s *Server) routes() {
 	s.registerCustomers()
 	s.registerSources()
 	s.registerAdmin()
+	s.registerImports()
 	s.documentRawBodies()
 	s.documentOtherSuccess()
 }
@@ -51,6 +52,14 @@ func (s *Server) documentRawBodies() {
 		p.Post.RequestBody = &huma.RequestBody{Required: true, Description: "Up to 10,000 source profiles", Content: map[string]*huma.MediaType{
 			"application/json":     {Schema: &huma.Schema{Type: "array", Items: item, MaxItems: intPtr(10000)}},
 			"application/x-ndjson": {Schema: item},
+		}}
+	}
+	if p := oa.Paths["/api/v1/imports"]; p != nil && p.Post != nil {
+		file := &huma.Schema{Type: "string", Format: "binary"}
+		p.Post.RequestBody = &huma.RequestBody{Required: true, Description: "The file, as it is", Content: map[string]*huma.MediaType{
+			"text/csv": {Schema: file}, "text/tab-separated-values": {Schema: file},
+			"application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": {Schema: file},
+			"application/octet-stream": {Schema: file},
 		}}
 	}
 	if p := oa.Paths["/api/v1/customers/{id}"]; p != nil && p.Patch != nil {

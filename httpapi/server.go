@@ -23,6 +23,7 @@ import (
 	"github.com/kizuna-oss/kizuna/customer"
 	"github.com/kizuna-oss/kizuna/idempotency"
 	"github.com/kizuna-oss/kizuna/identity"
+	"github.com/kizuna-oss/kizuna/importjob"
 	"github.com/kizuna-oss/kizuna/internal/clientip"
 )
 
@@ -44,6 +45,10 @@ type Deps struct {
 	// Console, when set, serves every path the API does not (the staff
 	// console), inside the same logging, metrics and panic recovery.
 	Console http.Handler
+	// Imports runs file imports (nil: the import endpoints answer 503).
+	Imports *importjob.Manager
+	// ImportJobs reads them.
+	ImportJobs importjob.Store
 }
 
 // Server is the HTTP API.

@@ -58,7 +58,7 @@ func DefaultRules() []Rule {
 type Options struct {
 	Fields    []Field
 	Rules     []Rule
-	MaxBlock  int     // blocks with more records are skipped (default 100)
+	MaxBlock  int     // blocks with more records are skipped (default 50)
 	AutoMerge float64 // merge at or above this probability (default 0.99)
 	Review    float64 // queue for staff at or above this (default 0.5)
 	Seed      uint64  // random pairs for u (default 1)
@@ -70,7 +70,7 @@ type Options struct {
 
 // Defaults of Options.
 const (
-	DefaultMaxBlock  = 100
+	DefaultMaxBlock  = 50
 	DefaultAutoMerge = 0.95
 	DefaultReview    = 0.5
 )
