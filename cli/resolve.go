@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
+	"runtime/debug"
 	"runtime/pprof"
 	"strings"
 	"time"
@@ -83,6 +84,12 @@ func runResolve(ctx context.Context, e *Env, args []string) error {
 				f.Close()
 			}
 		}()
+	}
+	// A million customers hold about 1.2 GB of live data while resolving;
+	// without a limit the collector lets the heap grow to several times
+	// that. Stay under 2 GiB unless GOMEMLIMIT says otherwise.
+	if e.Getenv("GOMEMLIMIT") == "" {
+		debug.SetMemoryLimit(1800 << 20)
 	}
 	pr := newProgress(e.Stderr, "")
 	pr.silent = *asJSON && !isTerminal(e.Stderr)

@@ -5,7 +5,9 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"runtime"
 	"slices"
+	"sync"
 	"time"
 
 	"github.com/kizuna-oss/kizuna"
@@ -78,15 +80,43 @@ func (s *Service) Resolve(ctx context.Context, actor kizuna.Actor, opts ResolveO
 	if err != nil {
 		return nil, kizuna.Errorf(kizuna.EINVALID, "%v", err)
 	}
+	opts.Show = max(opts.Show, 0)
 	rep := &ResolveReport{}
 	customers := map[string]int{}
+	// Records are built (normalized, split, keyed) on every core, a chunk
+	// at a time, and added in the order read.
+	var chunk []customer.SourceProfile
+	built := make([]resolve.Record, 0, 4096)
+	flush := func() {
+		built = built[:len(chunk)]
+		workers := runtime.GOMAXPROCS(0)
+		var wg sync.WaitGroup
+		for w := range workers {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				for i := w; i < len(chunk); i += workers {
+					built[i] = resolve.NewRecord(r.Fields(), chunk[i].ID, chunk[i].CustomerID, &chunk[i].Profile)
+				}
+			}()
+		}
+		wg.Wait()
+		for i := range built {
+			r.Add(built[i])
+			customers[built[i].Customer]++
+		}
+		chunk = chunk[:0]
+	}
 	if err := s.store.EachSource(ctx, func(sp customer.SourceProfile) error {
-		r.Add(resolve.NewRecord(r.Fields(), sp.ID, sp.CustomerID, &sp.Profile))
-		customers[sp.CustomerID]++
+		chunk = append(chunk, sp)
+		if len(chunk) == cap(built) {
+			flush()
+		}
 		return nil
 	}); err != nil {
 		return nil, err
 	}
+	flush()
 	rep.Records, rep.Customers = len(r.Records), len(customers)
 	pairs, byRule, skipped := r.Candidates()
 	rep.CandidatePairs, rep.SkippedBlocks = len(pairs), skipped

@@ -90,7 +90,11 @@ func (r *Resolver) Cluster(m *Model, pairs []uint64, con Constraints) *Clusterin
 		a, b int32
 		w    float64
 	}
-	weights := r.weights(m, pairs)
+	weights := r.scored.weights
+	if r.scored.model != m || len(weights) != len(pairs) {
+		weights = r.weights(m, pairs)
+	}
+	r.scored.model, r.scored.weights = nil, nil // done with them
 	var strong, review []scored
 	for i, p := range pairs {
 		a, b := int(p>>32), int(p&0xffffffff)

@@ -114,7 +114,7 @@ func (k Kind) compareValues(a, b string) (Level, string) {
 		switch {
 		case a == b:
 			return 2, a
-		case len(a) == 10 && len(b) == 10 && (Levenshtein(a, b) == 1 || a[:4] == b[:4] && a[5:7] == b[8:10] && a[8:10] == b[5:7]):
+		case len(a) == 10 && len(b) == 10 && (Within(a, b, 1) || a[:4] == b[:4] && a[5:7] == b[8:10] && a[8:10] == b[5:7]):
 			return 1, ""
 		}
 		return Different, ""
@@ -122,7 +122,7 @@ func (k Kind) compareValues(a, b string) (Level, string) {
 		switch {
 		case a == b:
 			return 2, a
-		case Levenshtein(a, b) <= 1 || len([]rune(a)) >= 4 && JaroWinkler(a, b) >= 0.92:
+		case Within(a, b, 1) || len([]rune(a)) >= 4 && JaroWinkler(a, b) >= 0.92:
 			return 1, ""
 		}
 		return Different, ""
@@ -163,14 +163,14 @@ func compareNames(a, b string) (Level, string) {
 		return nameExact, "n" + na
 	case read && ra == rb:
 		return nameReading, "r" + ra
-	case read && Levenshtein(ra, rb) <= 1+len(ra)/12 && !(gra != "" && grb != "" && gra != grb && Levenshtein(gra, grb) > 1):
+	case read && Within(ra, rb, 1+len(ra)/12) && !(gra != "" && grb != "" && gra != grb && !Within(gra, grb, 1)):
 		// A typo in the reading. Written names get no "close": a kanji
 		// more or less is another name (清 and 清美), and variant forms
 		// are folded already.
 		return nameClose, ""
 	case ga != "" && ga == gb, gra != "" && gra == grb:
 		return nameGiven, "" // a new family name (marriage)
-	case gra != "" && grb != "" && Levenshtein(gra, grb) > 1,
+	case gra != "" && grb != "" && !Within(gra, grb, 1),
 		ga != "" && gb != "" && (gra == "" || grb == ""):
 		// Given names that differ in reading, or in writing where a side
 		// has no reading.

@@ -4,6 +4,7 @@ import (
 	"testing"
 
 	"github.com/kizuna-oss/kizuna/customer"
+	"github.com/kizuna-oss/kizuna/normalize"
 )
 
 func levelsOf(t *testing.T, a, b *customer.Profile) map[string]string {
@@ -107,5 +108,20 @@ func TestAttributeFieldText(t *testing.T) {
 	}
 	if len(NewRecord([]Field{f}, "d", "d", &customer.Profile{}).Values[0]) != 0 {
 		t.Error("an absent attribute has a value")
+	}
+}
+
+// The fast path for stored Japanese numbers agrees with the parser.
+func TestJapanesePhoneKind(t *testing.T) {
+	for _, n := range []string{"+819012345678", "+818012345678", "+817012345678", "+816012345678", "+81312345678", "+81452223333",
+		"+81662223333", "+815012345678", "+81120123456", "+818001234567", "+81570123456", "+8198765432", "+14155552671", "+8190123"} {
+		_, want, err := normalize.Phone(n)
+		got := japanesePhoneKind(n)
+		if got == "" {
+			continue // parsed instead
+		}
+		if err != nil || got != want {
+			t.Errorf("%s: fast path %q, parser %q (%v)", n, got, want, err)
+		}
 	}
 }

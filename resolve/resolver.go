@@ -112,6 +112,12 @@ type Resolver struct {
 	// freq counts, per field, the records holding each agreeing value
 	// (term frequencies).
 	freq []map[string]int32
+	// scored keeps the pair weights Train computed last, for Cluster to
+	// reuse under the same model (scoring every pair is the costliest step).
+	scored struct {
+		model   *Model
+		weights []float64
+	}
 }
 
 // NewResolver returns an empty resolver.
@@ -476,6 +482,7 @@ func (r *Resolver) Train(start *Model, pairs []uint64, byRule [][]uint64) *Model
 	}
 	m.Pairs = len(pairs)
 	m.TrainedAt = time.Now().UTC()
+	r.scored.model, r.scored.weights = m, scores
 	return m
 }
 

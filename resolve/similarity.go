@@ -56,6 +56,58 @@ func jaro(a, b []rune) float64 {
 	return (m/float64(len(a)) + m/float64(len(b)) + (m-float64(transpositions)/2)/m) / 3
 }
 
+// Within reports whether the edit distance between a and b is at most k.
+// It answers from the lengths when it can and, for ASCII (romaji keys,
+// dates, IDs), without allocating: it runs for millions of pairs.
+func Within(a, b string, k int) bool {
+	if a == b {
+		return true
+	}
+	la, lb := len(a), len(b)
+	if la-lb > k || lb-la > k {
+		if isASCII(a) && isASCII(b) {
+			return false
+		}
+	}
+	if !isASCII(a) || !isASCII(b) || lb >= 63 || la >= 63 {
+		return Levenshtein(a, b) <= k
+	}
+	if la < lb {
+		a, b, la, lb = b, a, lb, la
+	}
+	var prevBuf, curBuf [64]int
+	prev, cur := prevBuf[:lb+1], curBuf[:lb+1]
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= la; i++ {
+		cur[0] = i
+		rowMin := cur[0]
+		for j := 1; j <= lb; j++ {
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+			rowMin = min(rowMin, cur[j])
+		}
+		if rowMin > k {
+			return false
+		}
+		prev, cur = cur, prev
+	}
+	return prev[lb] <= k
+}
+
+func isASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= 0x80 {
+			return false
+		}
+	}
+	return true
+}
+
 // Levenshtein is the edit distance between two strings over runes
 // (insertions, deletions and substitutions each cost 1).
 func Levenshtein(a, b string) int {

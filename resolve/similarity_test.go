@@ -63,3 +63,18 @@ func FuzzSimilarity(f *testing.F) {
 		}
 	})
 }
+
+// Within agrees with Levenshtein on every bound, ASCII or not.
+func TestWithin(t *testing.T) {
+	words := []string{"", "a", "ab", "satou", "sato", "takahasimisaki", "takahasimisagi", "takahasi", "misaki", "1990-04-01", "1990-01-04", "高橋", "髙橋美咲", "x"}
+	for _, a := range words {
+		for _, b := range words {
+			d := Levenshtein(a, b)
+			for k := 0; k <= 4; k++ {
+				if Within(a, b, k) != (d <= k) {
+					t.Errorf("Within(%q, %q, %d) = %v; distance %d", a, b, k, Within(a, b, k), d)
+				}
+			}
+		}
+	}
+}
