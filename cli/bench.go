@@ -35,11 +35,12 @@ func runBench(ctx context.Context, e *Env, args []string) error {
   lookup  --rate R --duration D      lookups by email at a fixed request rate; prints latency percentiles
   search  --rounds N                 the console's search box, every kind of query, on the data as it is
   console --rounds N                 answer time of each main console page, on the data as it is
-Use a scratch database: ingest writes demo data into it.
+  match   --rounds N                 what incremental matching adds to an upsert (needs a trained model)
+Use a scratch database: ingest and match write into it.
 With --url and --key, lookup measures a server already running in another
 process (kizuna serve) instead of one inside the load generator's process,
 so the two do not share a Go runtime and its garbage collector.`
-	fs := flags(e, "bench", "ingest|lookup|search|console [flags]", about)
+	fs := flags(e, "bench", "ingest|lookup|search|console|match [flags]", about)
 	cfg.BindDB(fs, e.Getenv)
 	people := fs.Int("customers", 20000, "ingest: people to generate")
 	seed := fs.Int64("seed", 42, "ingest: demo data seed")
@@ -51,7 +52,7 @@ so the two do not share a Go runtime and its garbage collector.`
 	target := fs.String("url", "", "lookup: base URL of a running server to measure (e.g. http://127.0.0.1:8080); needs --key")
 	apiKey := fs.String("key", e.Getenv("KIZUNA_BENCH_KEY"), "lookup: API key (read scope) for --url (env KIZUNA_BENCH_KEY)")
 	rounds := fs.Int("rounds", 200, "search: customers to search for; console: requests per page")
-	sub, err := subcommand(fs, args, "ingest", "lookup", "search", "console")
+	sub, err := subcommand(fs, args, "ingest", "lookup", "search", "console", "match")
 	if err != nil {
 		return err
 	}
@@ -97,6 +98,9 @@ so the two do not share a Go runtime and its garbage collector.`
 	case "console":
 		fmt.Fprintf(e.Stdout, "kizuna bench console on %s (%s), GOMAXPROCS=%d\n", displayDSN(cfg.DB), db.Dialect(), runtime.GOMAXPROCS(0))
 		return benchConsole(ctx, e, db, *rounds)
+	case "match":
+		fmt.Fprintf(e.Stdout, "kizuna bench match on %s (%s), GOMAXPROCS=%d\n", displayDSN(cfg.DB), db.Dialect(), runtime.GOMAXPROCS(0))
+		return benchMatch(ctx, e, db, *rounds)
 	}
 	base, key, stop, err := benchServer(ctx, db)
 	if err != nil {

@@ -216,7 +216,7 @@ func TestUsageErrors(t *testing.T) {
 		t.Errorf("a usage error created the database: %v", err)
 	}
 	k.fails(2, []string{"say verify"}, "audit")
-	k.fails(2, []string{"say ingest, lookup, search or console"}, "bench")
+	k.fails(2, []string{"say ingest, lookup, search, console or match"}, "bench")
 	k.fails(2, []string{"--customers must be ≥1"}, "demo", "--customers", "0")
 	k.fails(2, []string{"flag provided but not defined: -verbose"}, "version", "--verbose")
 	if got := k.ok("version"); got != "kizuna "+cli.Version+"\n" {

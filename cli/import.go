@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"runtime/pprof"
 	"strings"
 	"time"
 
@@ -47,6 +48,7 @@ func runImport(ctx context.Context, e *Env, args []string) error {
 	sheet := fs.String("sheet", "", "Excel (.xlsx): the sheet to read (default: the first)")
 	dry := fs.Bool("dry-run", false, "show the mapping, sample rows and counts; change nothing")
 	batch := fs.Int("batch", 1000, "records per transaction")
+	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile to this file (for tuning)")
 	restart := fs.Bool("restart", false, "ignore a checkpoint left by an interrupted import and read the file from the start")
 	maps := mapFlags{}
 	fs.Var(maps, "map", "COLUMN=FIELD, repeatable")
@@ -137,6 +139,17 @@ func runImport(ctx context.Context, e *Env, args []string) error {
 			rf.WriteString("\uFEFF") // Excel opens UTF-8 with a BOM correctly
 			rw.Write(importjob.RejectHeader(plan.Headers))
 		}
+	}
+	if *cpuProfile != "" {
+		pf, err := os.Create(*cpuProfile)
+		if err != nil {
+			return err
+		}
+		defer pf.Close()
+		if err := pprof.StartCPUProfile(pf); err != nil {
+			return err
+		}
+		defer pprof.StopCPUProfile()
 	}
 	svc := identity.New(db, db)
 	actor := kizuna.System("import")

@@ -304,25 +304,28 @@ func (s *Service) ingestTx(ctx context.Context, tx customer.Tx, e *env, actor ki
 	created := map[string]*customer.Customer{}           // customers new in this batch
 	newSources := map[string][]*customer.SourceProfile{} // their sources, all in this batch
 	joined := map[string][]*customer.SourceProfile{}     // sources this batch added to existing customers
-	// Sources of candidate customers, for the probabilistic matcher: read
-	// from the database once per customer, with what this batch added.
+	// Sources of candidate customers, for the probabilistic matcher: every
+	// customer an identifier of the batch points at, read up front with
+	// the rest. A read in the middle of the batch would send the buffered
+	// rows first, children before their new customers, and SQLite then
+	// checks each later customer insert against every child table.
 	stored := map[string][]customer.SourceProfile{}
+	if pm, ok := s.matcher.(*Probabilistic); ok && pm.cached() != nil {
+		var ids []string
+		for k, cs := range index {
+			if !strings.HasPrefix(k, customer.KeyExternal+":") {
+				ids = append(ids, cs...)
+			}
+		}
+		slices.Sort(ids)
+		ids = slices.Compact(ids)
+		if len(ids) > 0 {
+			if stored, err = tx.SourcesOfCustomers(ctx, ids); err != nil {
+				return err
+			}
+		}
+	}
 	sources := func(ids []string) (map[string][]customer.SourceProfile, error) {
-		var missing []string
-		for _, id := range ids {
-			if _, ok := stored[id]; !ok && created[id] == nil {
-				missing = append(missing, id)
-			}
-		}
-		if len(missing) > 0 {
-			got, err := tx.SourcesOfCustomers(ctx, missing)
-			if err != nil {
-				return nil, err
-			}
-			for _, id := range missing {
-				stored[id] = got[id]
-			}
-		}
 		out := make(map[string][]customer.SourceProfile, len(ids))
 		for _, id := range ids {
 			out[id] = stored[id]
