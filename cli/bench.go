@@ -9,9 +9,7 @@ import (
 	"net"
 	"net/http"
 	"net/url"
-	"os"
 	"runtime"
-	"runtime/pprof"
 	"slices"
 	"strings"
 	"sync"
@@ -108,17 +106,11 @@ so the two do not share a Go runtime and its garbage collector.`
 	}
 	defer stop()
 	fmt.Fprintf(e.Stdout, "kizuna bench %s on %s (%s), GOMAXPROCS=%d\n", sub, displayDSN(cfg.DB), db.Dialect(), runtime.GOMAXPROCS(0))
-	if *cpuprofile != "" {
-		f, err := os.Create(*cpuprofile)
-		if err != nil {
-			return err
-		}
-		defer f.Close()
-		if err := pprof.StartCPUProfile(f); err != nil {
-			return err
-		}
-		defer pprof.StopCPUProfile()
+	stopProfile, err := startCPUProfile(*cpuprofile)
+	if err != nil {
+		return err
 	}
+	defer stopProfile()
 	if sub == "ingest" {
 		return benchIngest(ctx, e, db, base, key, demo.Options{People: *people, Seed: *seed}, *batch, *clients)
 	}

@@ -66,17 +66,11 @@ func runResolve(ctx context.Context, e *Env, args []string) error {
 		return err
 	}
 	defer db.Close()
-	if *cpuProfile != "" {
-		f, err := os.Create(*cpuProfile)
-		if err != nil {
-			return err
-		}
-		defer f.Close()
-		if err := pprof.StartCPUProfile(f); err != nil {
-			return err
-		}
-		defer pprof.StopCPUProfile()
+	stopProfile, err := startCPUProfile(*cpuProfile)
+	if err != nil {
+		return err
 	}
+	defer stopProfile()
 	if *memProfile != "" {
 		defer func() {
 			if f, err := os.Create(*memProfile); err == nil {

@@ -28,6 +28,24 @@ type channelOption struct{ Code, Name string }
 
 var jst = time.FixedZone("JST", 9*60*60)
 
+// channelOptions are the channels for a select, named in the viewer's
+// language.
+func (s *Server) channelOptions(r *http.Request, rq *request) ([]channelOption, error) {
+	chs, err := s.Customers.Channels(r.Context())
+	if err != nil {
+		return nil, err
+	}
+	out := make([]channelOption, 0, len(chs))
+	for _, c := range chs {
+		name := c.Name
+		if rq.Locale == i18n.En && c.NameEn != "" {
+			name = c.NameEn
+		}
+		out = append(out, channelOption{Code: c.Code, Name: name})
+	}
+	return out, nil
+}
+
 // exportPage offers the export: format, columns, filter.
 func (s *Server) exportPage(w http.ResponseWriter, r *http.Request, rq *request) {
 	cols, _ := exporter.Columns(exporter.ColumnKeys()[:len(exporter.ColumnKeys())-1]) // all but attr.NAME
@@ -35,17 +53,10 @@ func (s *Server) exportPage(w http.ResponseWriter, r *http.Request, rq *request)
 	for _, c := range cols {
 		d.Columns = append(d.Columns, exportColumn{Key: c.Key, Label: c.Label, Checked: slices.Contains(exporter.DefaultColumns, c.Key), Personal: c.Personal})
 	}
-	chs, err := s.Customers.Channels(r.Context())
-	if err != nil {
+	var err error
+	if d.Channels, err = s.channelOptions(r, rq); err != nil {
 		s.serverError(w, r, rq, err)
 		return
-	}
-	for _, c := range chs {
-		name := c.Name
-		if rq.Locale == i18n.En && c.NameEn != "" {
-			name = c.NameEn
-		}
-		d.Channels = append(d.Channels, channelOption{Code: c.Code, Name: name})
 	}
 	s.render(w, r, "export", &view{Title: i18n.T(rq.Locale, "export.title"), Section: "search", Data: d})
 }

@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strconv"
 
+	"github.com/kizuna-oss/kizuna/customer"
 	"github.com/kizuna-oss/kizuna/i18n"
 	"github.com/kizuna-oss/kizuna/importer"
 	"github.com/kizuna-oss/kizuna/importjob"
@@ -14,7 +15,6 @@ import (
 type importsData struct {
 	Jobs     []importjob.Job
 	Channels []channelOption
-	Fields   []string
 }
 
 type importData struct {
@@ -50,20 +50,15 @@ func (s *Server) importsPage(w http.ResponseWriter, r *http.Request, rq *request
 		return
 	}
 	d := importsData{Jobs: jobs}
-	chs, err := s.Customers.Channels(r.Context())
+	chs, err := s.channelOptions(r, rq)
 	if err != nil {
 		s.serverError(w, r, rq, err)
 		return
 	}
 	for _, c := range chs {
-		if c.Code == "manual" {
-			continue
+		if c.Code != customer.ManualChannel { // staff edits, not a file's
+			d.Channels = append(d.Channels, c)
 		}
-		name := c.Name
-		if rq.Locale == i18n.En && c.NameEn != "" {
-			name = c.NameEn
-		}
-		d.Channels = append(d.Channels, channelOption{Code: c.Code, Name: name})
 	}
 	s.render(w, r, "imports", &view{Title: i18n.T(rq.Locale, "imports.title"), Section: "admin", Data: d})
 }

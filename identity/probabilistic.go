@@ -26,26 +26,24 @@ type Probabilistic struct {
 	store     customer.Store
 	autoMerge float64
 	review    float64
-	fields    []resolve.Field
 	refresh   time.Duration
 
-	mu       sync.Mutex
-	model    *resolve.Model
-	loadedAt time.Time
+	mu          sync.Mutex
+	model       *resolve.Model
+	modelFields []resolve.Field // the fields the model was trained for
+	loadedAt    time.Time
 }
 
-// NewProbabilistic returns the matcher; opts gives the thresholds and
-// fields (zero values: the defaults, as kizuna resolve uses).
+// NewProbabilistic returns the matcher; opts gives the thresholds
+// (zero values: the defaults, as kizuna resolve uses). It compares the
+// fields the stored model was trained for (kizuna resolve --field).
 func NewProbabilistic(store customer.Store, opts resolve.Options) *Probabilistic {
-	p := &Probabilistic{store: store, autoMerge: opts.AutoMerge, review: opts.Review, fields: opts.Fields, refresh: time.Minute}
+	p := &Probabilistic{store: store, autoMerge: opts.AutoMerge, review: opts.Review, refresh: time.Minute}
 	if p.autoMerge <= 0 {
 		p.autoMerge = resolve.DefaultAutoMerge
 	}
 	if p.review <= 0 {
 		p.review = resolve.DefaultReview
-	}
-	if p.fields == nil {
-		p.fields = resolve.DefaultFields()
 	}
 	return p
 }
@@ -71,32 +69,38 @@ func (p *Probabilistic) Prepare(ctx context.Context) error {
 		return err
 	}
 	var m *resolve.Model
+	var fields []resolve.Field
 	switch {
 	case version == 0:
 	case version == have:
-		m = p.cached()
+		m, fields = p.current()
 	default:
 		m = &resolve.Model{}
 		if err := json.Unmarshal(raw, m); err != nil {
 			return fmt.Errorf("match model version %d: %w", version, err)
 		}
 		m.Version = version
-		if m.Check(p.fields) != nil {
-			// Trained for other fields: the batch run says so; here the
-			// deterministic rules decide until it is retrained.
-			m = nil
+		if fields, err = resolve.FieldsOf(m); err != nil {
+			// A model this build cannot use: the deterministic rules
+			// decide until it is retrained (kizuna resolve says why).
+			m, fields = nil, nil
 		}
 	}
 	p.mu.Lock()
-	p.model, p.loadedAt = m, time.Now()
+	p.model, p.modelFields, p.loadedAt = m, fields, time.Now()
 	p.mu.Unlock()
 	return nil
 }
 
 func (p *Probabilistic) cached() *resolve.Model {
+	m, _ := p.current()
+	return m
+}
+
+func (p *Probabilistic) current() (*resolve.Model, []resolve.Field) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	return p.model
+	return p.model, p.modelFields
 }
 
 // forget makes the next match read the stored model again (after training).
@@ -108,7 +112,7 @@ func (p *Probabilistic) forget() {
 
 // Match implements Matcher.
 func (p *Probabilistic) Match(ctx context.Context, c Candidate, lookup Lookup) (Decision, error) {
-	m := p.cached()
+	m, fields := p.current()
 	if m == nil || c.Sources == nil {
 		return Deterministic{}.Match(ctx, c, lookup)
 	}
@@ -131,11 +135,11 @@ func (p *Probabilistic) Match(ctx context.Context, c Candidate, lookup Lookup) (
 	if err != nil {
 		return Decision{}, err
 	}
-	r, err := resolve.NewResolver(resolve.Options{Fields: p.fields, NoTermFrequency: true})
+	r, err := resolve.NewResolver(resolve.Options{Fields: fields, NoTermFrequency: true})
 	if err != nil {
 		return Decision{}, err
 	}
-	r.Add(resolve.NewRecord(p.fields, "new", "", c.Profile))
+	r.Add(resolve.NewRecord(fields, "new", "", c.Profile))
 	type scored struct {
 		id       string
 		best     resolve.Comparison
@@ -147,7 +151,7 @@ func (p *Probabilistic) Match(ctx context.Context, c Candidate, lookup Lookup) (
 		sc := scored{id: id, best: resolve.Comparison{Probability: -1}}
 		for _, sp := range srcs[id] {
 			i := len(r.Records)
-			r.Add(resolve.NewRecord(p.fields, sp.ID, id, &sp.Profile))
+			r.Add(resolve.NewRecord(fields, sp.ID, id, &sp.Profile))
 			cmp := r.Compare(m, 0, i)
 			if cmp.Conflict != "" {
 				sc.conflict = true
@@ -171,7 +175,7 @@ func (p *Probabilistic) Match(ctx context.Context, c Candidate, lookup Lookup) (
 	})
 	d := Decision{Rule: "new"}
 	for _, sc := range all {
-		ev := sc.best.Explain(p.fields)
+		ev := sc.best.Explain(fields)
 		switch {
 		case d.CustomerID == "" && !sc.conflict && sc.best.Probability >= p.autoMerge:
 			d.CustomerID, d.Rule, d.Probability, d.Evidence = sc.id, "probabilistic", sc.best.Probability, ev

@@ -2,6 +2,7 @@ package resolve
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/kizuna-oss/kizuna/customer"
@@ -80,6 +81,25 @@ func DefaultFields() []Field {
 		{"birth_date", KindDate, birthValues},
 		{"member_card", KindExact, cardValues},
 	}
+}
+
+// FieldsOf rebuilds the fields a model was trained for: the default
+// fields by name, custom attributes (attr.NAME) with the kind stored.
+func FieldsOf(m *Model) ([]Field, error) {
+	defaults := DefaultFields()
+	out := make([]Field, 0, len(m.Fields))
+	for _, fm := range m.Fields {
+		if name, ok := strings.CutPrefix(fm.Name, "attr."); ok {
+			out = append(out, AttributeField(name, fm.Kind))
+			continue
+		}
+		i := slices.IndexFunc(defaults, func(f Field) bool { return f.Name == fm.Name && f.Kind == fm.Kind })
+		if i < 0 {
+			return nil, fmt.Errorf("model version %d compares %s (%s), which this version of kizuna does not know", m.Version, fm.Name, fm.Kind)
+		}
+		out = append(out, defaults[i])
+	}
+	return out, nil
 }
 
 // AttributeField compares a custom attribute.

@@ -69,3 +69,24 @@ func TestEMRecoversAKnownModel(t *testing.T) {
 		t.Error("a model for three fields fits two")
 	}
 }
+
+// A stored model names its fields; FieldsOf rebuilds them, custom
+// attributes included, and refuses one it does not know.
+func TestFieldsOf(t *testing.T) {
+	fields := append(DefaultFields(), AttributeField("national_id", KindText))
+	m := NewModel(fields)
+	got, err := FieldsOf(m)
+	if err != nil || len(got) != len(fields) {
+		t.Fatalf("FieldsOf: %d fields, %v", len(got), err)
+	}
+	if err := m.Check(got); err != nil {
+		t.Error(err)
+	}
+	if got[len(got)-1].Extract == nil || got[len(got)-1].Name != "attr.national_id" {
+		t.Errorf("attribute field: %+v", got[len(got)-1])
+	}
+	m.Fields[0].Name = "shoe_size"
+	if _, err := FieldsOf(m); err == nil {
+		t.Error("an unknown field was accepted")
+	}
+}
