@@ -77,7 +77,7 @@ func runImport(ctx context.Context, e *Env, args []string) error {
 	if err != nil {
 		return err
 	}
-	opts := importjob.Options{Channel: *channel, Encoding: *encoding, Sheet: *sheet, Map: maps, Batch: *batch, DryRun: *dry}
+	opts := importjob.Options{Channel: *channel, Encoding: *encoding, Sheet: *sheet, Map: maps, Batch: *batch, DryRun: *dry, Predict: *dry}
 	plan, err := importjob.Open(f, opts)
 	if err != nil {
 		return fmt.Errorf("%s: %w", path, err)
@@ -169,7 +169,8 @@ func runImport(ctx context.Context, e *Env, args []string) error {
 		fmt.Fprintf(out, "line %d → %s %s\n", s.Line, s.ExternalID, s.Profile)
 	}
 	if *dry {
-		fmt.Fprintf(out, "dry run: %d rows, %d would be sent to One ID, %d rejected; nothing changed\n", res.Rows, res.Valid, res.Rejected)
+		fmt.Fprintf(out, "dry run: %d rows, %d would be sent to One ID: %d new customers, %d joined to a customer, %d updated, %d unchanged, %d flagged as possible duplicates; %d rejected; nothing changed\n",
+			res.Rows, res.Valid, res.Created, res.Joined, res.Updated, res.Unchanged, res.Flagged, res.Rejected)
 		return nil
 	}
 	os.Remove(cpPath)

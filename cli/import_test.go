@@ -38,7 +38,7 @@ func TestImportCSV(t *testing.T) {
 
 	before := k.ok("audit", "verify")
 	out := k.ok("import", file, "--channel", "store", "--dry-run")
-	mustContain(t, "dry run", out, "cp932, 8 columns", "生年月日", "→ birth_date", `"birth_date":"1970-03-01"`, "dry run: 4 rows, 2 would be sent to One ID, 2 rejected; nothing changed")
+	mustContain(t, "dry run", out, "cp932, 8 columns", "生年月日", "→ birth_date", `"birth_date":"1970-03-01"`, "dry run: 4 rows, 2 would be sent to One ID: 2 new customers, 0 joined to a customer, 0 updated, 0 unchanged, 0 flagged as possible duplicates; 2 rejected; nothing changed")
 	if after := k.ok("audit", "verify"); after != before {
 		t.Errorf("the dry run wrote to the audit trail: %q then %q", before, after)
 	}
@@ -50,6 +50,8 @@ func TestImportCSV(t *testing.T) {
 			t.Errorf("rejects file lacks %q:\n%s", want, rej)
 		}
 	}
+	// A dry run of the same file now predicts nothing new.
+	mustContain(t, "dry run after import", k.ok("import", file, "--channel", "store", "--dry-run"), "0 new customers, 0 joined to a customer, 0 updated, 2 unchanged")
 	// The same file again changes nothing.
 	mustContain(t, "re-import", k.ok("import", file, "--channel", "store"), "0 created, 0 joined, 0 updated, 2 unchanged, 2 rejected")
 	if after := k.ok("audit", "verify"); after == before {

@@ -6,6 +6,7 @@
 package identity
 
 import (
+	"errors"
 	"bytes"
 	"context"
 	"crypto/hmac"
@@ -149,6 +150,21 @@ func (a AllowedChannels) allows(ch string) bool { return a == nil || slices.Cont
 // one result per item, in order. Invalid items are rejected individually;
 // the rest are written. An error return means nothing was written.
 func (s *Service) Ingest(ctx context.Context, actor kizuna.Actor, allowed AllowedChannels, items []customer.SourceProfileInput) ([]Result, error) {
+	return s.ingest(ctx, actor, allowed, items, false)
+}
+
+// errPreview rolls back a preview's transaction.
+var errPreview = errors.New("preview: roll back")
+
+// IngestPreview says what Ingest would do with a batch — created, joined,
+// updated, unchanged, flagged as possible duplicates, rejected — by doing
+// it in a transaction that is then rolled back: nothing is stored or
+// audited. (Customer IDs in the answer are not kept.)
+func (s *Service) IngestPreview(ctx context.Context, actor kizuna.Actor, items []customer.SourceProfileInput) ([]Result, error) {
+	return s.ingest(ctx, actor, nil, items, true)
+}
+
+func (s *Service) ingest(ctx context.Context, actor kizuna.Actor, allowed AllowedChannels, items []customer.SourceProfileInput, preview bool) ([]Result, error) {
 	if len(items) > MaxBatch {
 		return nil, kizuna.Errorf(kizuna.ETOOLARGE, "a batch holds at most %d source profiles, got %d", MaxBatch, len(items))
 	}
@@ -202,9 +218,15 @@ func (s *Service) Ingest(ctx context.Context, actor kizuna.Actor, allowed Allowe
 		}
 	}
 	err = s.store.WithTx(ctx, func(tx customer.Tx) error {
-		return s.ingestTx(ctx, tx, e, actor, ready, results, now)
+		if err := s.ingestTx(ctx, tx, e, actor, ready, results, now); err != nil {
+			return err
+		}
+		if preview {
+			return errPreview
+		}
+		return nil
 	})
-	if err != nil {
+	if err != nil && !(preview && errors.Is(err, errPreview)) {
 		return nil, err
 	}
 	return results, nil

@@ -9,6 +9,8 @@ import (
 
 	"golang.org/x/text/encoding/japanese"
 	"golang.org/x/text/transform"
+
+	"github.com/xuri/excelize/v2"
 )
 
 const sample = "会員番号,氏名,フリガナ,〒,住所１,建物名,ＴＥＬ,メールアドレス,生年月日,好きな店\n" +
@@ -173,4 +175,40 @@ func TestColumnFor(t *testing.T) {
 			t.Errorf("ColumnFor(%q) = %q, want %q", path, got, want)
 		}
 	}
+}
+
+// FuzzXLSX feeds the workbook reader damaged and odd workbooks: it must
+// return an error or rows, never panic, and every row it maps must be a
+// valid source record.
+func FuzzXLSX(f *testing.F) {
+	wb := excelize.NewFile()
+	wb.SetSheetRow("Sheet1", "A1", &[]any{"会員番号", "氏名", "電話番号", "生年月日"})
+	wb.SetSheetRow("Sheet1", "A2", &[]any{"M1", "山田 花子", "090-1234-5678", 25569})
+	wb.SetSheetRow("Sheet1", "A3", &[]any{"M2", "=1+1", nil, "昭和45年3月1日"})
+	var buf bytes.Buffer
+	if err := wb.Write(&buf); err != nil {
+		f.Fatal(err)
+	}
+	good := buf.Bytes()
+	f.Add(good)
+	f.Add(good[:len(good)/2])
+	f.Add([]byte("PK\x03\x04"))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		header, rows, err := ReadXLSX(bytes.NewReader(b), "")
+		if err != nil {
+			return
+		}
+		m, err := AutoMap(header, nil)
+		if err != nil {
+			t.Fatalf("AutoMap without overrides failed: %v", err)
+		}
+		for row, rej := range rows {
+			if rej != nil {
+				continue
+			}
+			if in, rej := m.ToSource("x", row); rej == nil && (in.ExternalID == "" || !json.Valid(in.Profile)) {
+				t.Fatalf("bad source from %q: %+v", row.Values, in)
+			}
+		}
+	})
 }

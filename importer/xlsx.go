@@ -18,7 +18,9 @@ func IsZip(head []byte) bool { return len(head) >= 4 && string(head[:4]) == "PK\
 // spreadsheet's row number. Cells are read as displayed, so dates and
 // numbers arrive as the user sees them in Excel.
 func ReadXLSX(r io.Reader, sheet string) (header []string, rows func(yield func(Row, *Reject) bool), err error) {
-	f, err := excelize.OpenReader(r)
+	// Bounds on what a workbook may unpack to: a small upload must not
+	// expand into gigabytes (a zip bomb) before a row is read.
+	f, err := excelize.OpenReader(r, excelize.Options{UnzipSizeLimit: 2 << 30, UnzipXMLSizeLimit: 256 << 20})
 	if err != nil {
 		return nil, nil, fmt.Errorf("not a readable Excel workbook: %w", err)
 	}

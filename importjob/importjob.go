@@ -34,6 +34,10 @@ type Options struct {
 	After int
 	// Samples is how many mapped rows a dry run shows (default 3).
 	Samples int
+	// Predict makes a dry run say what One ID would do with each batch
+	// (created, joined, flagged), in transactions rolled back. Batches do
+	// not see each other then: a person twice in the file counts twice.
+	Predict bool
 }
 
 // Progress is where a run is, reported after every batch.
@@ -47,6 +51,7 @@ type Progress struct {
 	Unchanged int   `json:"unchanged"`
 	Rejected  int   `json:"rejected"`
 	Skipped   int   `json:"skipped" doc:"Rows before the checkpoint, stored by an earlier run"`
+	Flagged   int   `json:"flagged" doc:"Rows that made a possible duplicate for review"`
 	Valid     int   `json:"valid" doc:"Rows sent (or, in a dry run, that would be sent) to One ID"`
 }
 
@@ -114,6 +119,7 @@ func Open(r io.ReadSeeker, opts Options) (*Plan, error) {
 // Ingester is what a run sends rows to (identity.Service).
 type Ingester interface {
 	Ingest(ctx context.Context, actor kizuna.Actor, allowed identity.AllowedChannels, items []customer.SourceProfileInput) ([]identity.Result, error)
+	IngestPreview(ctx context.Context, actor kizuna.Actor, items []customer.SourceProfileInput) ([]identity.Result, error)
 }
 
 // Run imports the rows. Rejected rows go to rejects (a CSV: line, column,
@@ -142,12 +148,21 @@ func (p *Plan) Run(ctx context.Context, svc Ingester, actor kizuna.Actor, opts O
 		return rejects.Write(append([]string{strconv.Itoa(r.Line), r.Column, r.Reason}, r.Values...))
 	}
 	flush := func(last int) error {
-		if len(items) > 0 && !opts.DryRun {
-			res, err := svc.Ingest(ctx, actor, nil, items)
+		if len(items) > 0 && (!opts.DryRun || opts.Predict) {
+			var res []identity.Result
+			var err error
+			if opts.DryRun {
+				res, err = svc.IngestPreview(ctx, actor, items)
+			} else {
+				res, err = svc.Ingest(ctx, actor, nil, items)
+			}
 			if err != nil {
 				return fmt.Errorf("import stopped at line %d: %w (rows before it are stored; run the import again to continue)", lines[0], err)
 			}
 			for i, x := range res {
+				if len(x.Duplicates) > 0 {
+					pr.Flagged++
+				}
 				switch x.Status {
 				case identity.ResultCreated:
 					pr.Created++
