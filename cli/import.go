@@ -113,11 +113,13 @@ func runImport(ctx context.Context, e *Env, args []string) error {
 	}
 	// A checkpoint beside the file says how far an interrupted import got.
 	cpPath := path + ".kizuna-checkpoint"
-	cp := checkpoint{File: filepath.Base(path), Size: st.Size(), Channel: *channel}
+	cp := checkpoint{File: filepath.Base(path), Size: st.Size(), Channel: *channel, Database: displayDSN(cfg.DB)}
 	rejectPath := path + ".rejects.csv"
 	resume := false
 	if !*dry && !*restart {
-		if old, ok := readCheckpoint(cpPath); ok && old.Size == cp.Size && old.Channel == cp.Channel && old.File == cp.File {
+		// Only an import of the same file into the same database resumes:
+		// the rows before the checkpoint must be in this database.
+		if old, ok := readCheckpoint(cpPath); ok && old.Size == cp.Size && old.Channel == cp.Channel && old.File == cp.File && old.Database == cp.Database {
 			opts.After, resume = old.Line, true
 			fmt.Fprintf(out, "resuming after line %d (checkpoint of %s; --restart to start over)\n", old.Line, old.At.In(tokyoTime).Format("2006-01-02 15:04"))
 		}
@@ -188,11 +190,12 @@ var tokyoTime = time.FixedZone("JST", 9*60*60)
 
 // checkpoint is how far an import of one file got.
 type checkpoint struct {
-	File    string    `json:"file"`
-	Size    int64     `json:"size"`
-	Channel string    `json:"channel"`
-	Line    int       `json:"line"`
-	At      time.Time `json:"at"`
+	File     string    `json:"file"`
+	Size     int64     `json:"size"`
+	Channel  string    `json:"channel"`
+	Database string    `json:"database"` // where the rows before Line are
+	Line     int       `json:"line"`
+	At       time.Time `json:"at"`
 }
 
 func readCheckpoint(path string) (checkpoint, bool) {
@@ -228,4 +231,3 @@ func writeCheckpoint(path string, c checkpoint) error {
 	}
 	return os.Rename(tmp, path)
 }
-
