@@ -81,9 +81,10 @@ func runResolve(ctx context.Context, e *Env, args []string) error {
 	}
 	// A million customers hold about 1.2 GB of live data while resolving;
 	// without a limit the collector lets the heap grow to several times
-	// that. Stay under 2 GiB unless GOMEMLIMIT says otherwise.
+	// that. Keep the process under 2 GiB unless GOMEMLIMIT says otherwise
+	// (the heap limit leaves room for SQLite's page cache and the runtime).
 	if e.Getenv("GOMEMLIMIT") == "" {
-		debug.SetMemoryLimit(1800 << 20)
+		debug.SetMemoryLimit(1600 << 20)
 	}
 	pr := newProgress(e.Stderr, "")
 	pr.silent = *asJSON && !isTerminal(e.Stderr)

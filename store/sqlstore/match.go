@@ -15,7 +15,22 @@ import (
 // current profile, in ID order (what batch identity resolution reads).
 // Decoding runs as rows arrive, so memory stays flat.
 func (db *DB) EachSource(ctx context.Context, fn func(customer.SourceProfile) error) error {
-	rows, err := db.read.QueryContext(ctx, `SELECT id, customer_id, channel, external_id, profile, created_at
+	conn, err := db.read.Conn(ctx)
+	if err != nil {
+		return err
+	}
+	defer conn.Close()
+	if db.dialect == SQLite {
+		// One pass over every record: reading it through the memory map
+		// would leave the whole table mapped into the process (gigabytes
+		// of RSS at a million customers) for no reuse. Plain reads go
+		// through SQLite's bounded page cache instead.
+		if _, err := conn.ExecContext(ctx, `PRAGMA mmap_size = 0`); err != nil {
+			return err
+		}
+		defer conn.ExecContext(context.WithoutCancel(ctx), `PRAGMA mmap_size = 2147418112`)
+	}
+	rows, err := conn.QueryContext(ctx, `SELECT id, customer_id, channel, external_id, profile, created_at
 		FROM source_profiles WHERE NOT erased ORDER BY id`)
 	if err != nil {
 		return fmt.Errorf("read source records: %w", err)
