@@ -84,7 +84,7 @@ func runResolve(ctx context.Context, e *Env, args []string) error {
 	// that. Keep the process under 2 GiB unless GOMEMLIMIT says otherwise
 	// (the heap limit leaves room for SQLite's page cache and the runtime).
 	if e.Getenv("GOMEMLIMIT") == "" {
-		debug.SetMemoryLimit(1600 << 20)
+		defer debug.SetMemoryLimit(debug.SetMemoryLimit(1600 << 20)) // as it was after the command
 	}
 	pr := newProgress(e.Stderr, "")
 	pr.silent = *asJSON && !isTerminal(e.Stderr)
