@@ -2,14 +2,13 @@ package resolve
 
 import (
 	"cmp"
-	"runtime"
-	"sync"
 	"fmt"
-	"hash/fnv"
 	"math"
 	"math/rand/v2"
+	"runtime"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/kizuna-oss/kizuna/customer"
@@ -65,7 +64,7 @@ type Options struct {
 	// NoTermFrequency compares without term frequencies: for a handful of
 	// records (one new record against its candidates) counts say nothing.
 	NoTermFrequency bool
-	Progress  func(stage string, done, total int)
+	Progress        func(stage string, done, total int)
 }
 
 // Defaults of Options.
@@ -273,8 +272,9 @@ func (r *Resolver) Candidates() (pairs []uint64, byRule [][]uint64, skipped int)
 		for p, part := range rule {
 			idx[p] = r.field(part.Field)
 		}
+		var scratch [2][]uint64
 		for i := range r.Records {
-			for _, key := range r.ruleKeys(&r.Records[i], rule, idx) {
+			for _, key := range r.ruleKeys(&r.Records[i], rule, idx, &scratch) {
 				entries = append(entries, entry{key, int32(i)})
 			}
 		}
@@ -322,33 +322,48 @@ func (r *Resolver) Candidates() (pairs []uint64, byRule [][]uint64, skipped int)
 
 // ruleKeys are a record's keys under a rule: the hash of every
 // combination of its parts' values (none if a part is empty).
-func (r *Resolver) ruleKeys(rec *Record, rule Rule, idx []int) []uint64 {
-	keys := []uint64{0}
+func (r *Resolver) ruleKeys(rec *Record, rule Rule, idx []int, scratch *[2][]uint64) []uint64 {
+	keys := append(scratch[0][:0], 0)
+	next := scratch[1][:0]
 	for p, part := range rule {
 		kind := r.opts.Fields[idx[p]].Kind
-		var next []uint64
+		next = next[:0]
 		for _, v := range rec.Values[idx[p]] {
 			s := kind.blockPart(v, part.Part)
 			if s == "" {
 				continue
 			}
 			for _, k := range keys {
-				h := fnv.New64a()
-				var b [8]byte
-				for i := range b {
-					b[i] = byte(k >> (8 * i))
-				}
-				h.Write(b[:])
-				h.Write([]byte(s))
-				next = append(next, h.Sum64())
+				next = append(next, fnv1a(k, s))
 			}
 		}
-		keys = next
+		keys, next = next, keys
 		if len(keys) == 0 {
-			return nil
+			break
 		}
 	}
+	scratch[0], scratch[1] = keys, next
 	return keys
+}
+
+// fnv1a is FNV-1a over the 8 bytes of k, little-endian, then s: the key of
+// one more part, computed without allocating (it runs for every record
+// under every rule).
+func fnv1a(k uint64, s string) uint64 {
+	const (
+		offset = 14695981039346656037
+		prime  = 1099511628211
+	)
+	h := uint64(offset)
+	for i := range 8 {
+		h ^= uint64(byte(k >> (8 * i)))
+		h *= prime
+	}
+	for i := 0; i < len(s); i++ {
+		h ^= uint64(s[i])
+		h *= prime
+	}
+	return h
 }
 
 // randomPairsForU is how many random pairs estimate u.

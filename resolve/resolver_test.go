@@ -80,4 +80,3 @@ func TestResolveDemo(t *testing.T) {
 		}
 	}
 }
-

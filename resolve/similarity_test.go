@@ -1,6 +1,7 @@
 package resolve
 
 import (
+	"hash/fnv"
 	"math"
 	"testing"
 	"unicode/utf8"
@@ -75,6 +76,25 @@ func TestWithin(t *testing.T) {
 					t.Errorf("Within(%q, %q, %d) = %v; distance %d", a, b, k, Within(a, b, k), d)
 				}
 			}
+		}
+	}
+}
+
+// fnv1a is the standard FNV-1a (the blocking keys must not change with it).
+func TestFNV1a(t *testing.T) {
+	for _, tc := range []struct {
+		k uint64
+		s string
+	}{{0, ""}, {0, "misaki@example.jp"}, {1 << 40, "高橋"}, {12345, "1500043"}} {
+		h := fnv.New64a()
+		var b [8]byte
+		for i := range b {
+			b[i] = byte(tc.k >> (8 * i))
+		}
+		h.Write(b[:])
+		h.Write([]byte(tc.s))
+		if got := fnv1a(tc.k, tc.s); got != h.Sum64() {
+			t.Errorf("fnv1a(%d, %q) = %x, want %x", tc.k, tc.s, got, h.Sum64())
 		}
 	}
 }
