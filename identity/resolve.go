@@ -5,9 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"runtime"
 	"slices"
-	"sync"
 	"time"
 
 	"github.com/kizuna-oss/kizuna"
@@ -83,24 +81,14 @@ func (s *Service) Resolve(ctx context.Context, actor kizuna.Actor, opts ResolveO
 	opts.Show = max(opts.Show, 0)
 	rep := &ResolveReport{}
 	customers := map[string]int{}
-	// Records are built (normalized, split, keyed) on every core, a chunk
-	// at a time, and added in the order read.
+	// Records are built on every core, a chunk at a time, and added in
+	// the order read.
 	var chunk []customer.SourceProfile
-	built := make([]resolve.Record, 0, 4096)
+	const chunkSize = 4096
 	flush := func() {
-		built = built[:len(chunk)]
-		workers := runtime.GOMAXPROCS(0)
-		var wg sync.WaitGroup
-		for w := range workers {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				for i := w; i < len(chunk); i += workers {
-					built[i] = resolve.NewRecord(r.Fields(), chunk[i].ID, chunk[i].CustomerID, &chunk[i].Profile)
-				}
-			}()
-		}
-		wg.Wait()
+		built := resolve.NewRecords(r.Fields(), len(chunk), func(i int) (string, string, *customer.Profile) {
+			return chunk[i].ID, chunk[i].CustomerID, &chunk[i].Profile
+		})
 		for i := range built {
 			r.Add(built[i])
 			customers[built[i].Customer]++
@@ -109,7 +97,7 @@ func (s *Service) Resolve(ctx context.Context, actor kizuna.Actor, opts ResolveO
 	}
 	if err := s.store.EachSource(ctx, func(sp customer.SourceProfile) error {
 		chunk = append(chunk, sp)
-		if len(chunk) == cap(built) {
+		if len(chunk) == chunkSize {
 			flush()
 		}
 		return nil

@@ -149,19 +149,26 @@ func FuzzImport(f *testing.F) {
 		if err != nil {
 			return
 		}
-		m, err := AutoMap(header, nil)
-		if err != nil {
-			t.Fatalf("AutoMap without overrides failed: %v", err)
-		}
-		for row, rej := range rows {
-			if rej != nil {
-				continue
-			}
-			if in, rej := m.ToSource("x", row); rej == nil && (in.ExternalID == "" || !json.Valid(in.Profile)) {
-				t.Fatalf("bad source from %q: %+v", row.Values, in)
-			}
-		}
+		checkMapped(t, header, rows)
 	})
+}
+
+// checkMapped maps fuzzed rows: every row that maps must be a valid
+// source record.
+func checkMapped(t *testing.T, header []string, rows func(func(Row, *Reject) bool)) {
+	t.Helper()
+	m, err := AutoMap(header, nil)
+	if err != nil {
+		t.Fatalf("AutoMap without overrides failed: %v", err)
+	}
+	for row, rej := range rows {
+		if rej != nil {
+			continue
+		}
+		if in, rej := m.ToSource("x", row); rej == nil && (in.ExternalID == "" || !json.Valid(in.Profile)) {
+			t.Fatalf("bad source from %q: %+v", row.Values, in)
+		}
+	}
 }
 
 func TestColumnFor(t *testing.T) {
@@ -198,17 +205,6 @@ func FuzzXLSX(f *testing.F) {
 		if err != nil {
 			return
 		}
-		m, err := AutoMap(header, nil)
-		if err != nil {
-			t.Fatalf("AutoMap without overrides failed: %v", err)
-		}
-		for row, rej := range rows {
-			if rej != nil {
-				continue
-			}
-			if in, rej := m.ToSource("x", row); rej == nil && (in.ExternalID == "" || !json.Valid(in.Profile)) {
-				t.Fatalf("bad source from %q: %+v", row.Values, in)
-			}
-		}
+		checkMapped(t, header, rows)
 	})
 }

@@ -505,25 +505,50 @@ func (r *Resolver) Train(start *Model, pairs []uint64, byRule [][]uint64) *Model
 // Kind.Conflict) weighs -Inf: it is decided, two people.
 func (r *Resolver) weights(m *Model, pairs []uint64) []float64 {
 	out := make([]float64, len(pairs))
+	onEveryCore(len(pairs), func(next func() (int, bool)) {
+		levels := make([]Level, len(r.opts.Fields))
+		tf := make([]float64, len(r.opts.Fields))
+		for i, ok := next(); ok; i, ok = next() {
+			w, conflict := r.score(m, int(pairs[i]>>32), int(pairs[i]&0xffffffff), levels, tf)
+			if conflict {
+				w = math.Inf(-1)
+			}
+			out[i] = w
+		}
+	})
+	return out
+}
+
+// NewRecords builds n records (normalized, split, keyed) on every core;
+// at(i) gives the i-th record's source profile ID, customer and profile.
+func NewRecords(fields []Field, n int, at func(i int) (id, customerID string, p *customer.Profile)) []Record {
+	out := make([]Record, n)
+	onEveryCore(n, func(next func() (int, bool)) {
+		for i, ok := next(); ok; i, ok = next() {
+			id, cid, p := at(i)
+			out[i] = NewRecord(fields, id, cid, p)
+		}
+	})
+	return out
+}
+
+// onEveryCore runs work on one goroutine per core; each takes its share of
+// the indexes 0..n-1 (every workers-th, so neighbours spread) from next.
+func onEveryCore(n int, work func(next func() (int, bool))) {
 	workers := runtime.GOMAXPROCS(0)
 	var wg sync.WaitGroup
 	for w := range workers {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			levels := make([]Level, len(r.opts.Fields))
-			tf := make([]float64, len(r.opts.Fields))
-			for i := w; i < len(pairs); i += workers {
-				w, conflict := r.score(m, int(pairs[i]>>32), int(pairs[i]&0xffffffff), levels, tf)
-				if conflict {
-					w = math.Inf(-1)
-				}
-				out[i] = w
-			}
+			i := w - workers
+			work(func() (int, bool) {
+				i += workers
+				return i, i < n
+			})
 		}()
 	}
 	wg.Wait()
-	return out
 }
 
 // maxTrainPairs bounds the pairs EM reads per rule.

@@ -40,6 +40,19 @@ func demoSet(t testing.TB, people int, opts resolve.Options) (*resolve.Resolver,
 	return r, truth
 }
 
+// resolveAndScore runs the whole matcher with defaults on r and scores the
+// clustering against the truth.
+func resolveAndScore(r *resolve.Resolver, truth resolve.Truth) ([]uint64, *resolve.Model, *resolve.Clustering, resolve.Metrics, int) {
+	pairs, byRule, skipped := r.Candidates()
+	m := r.Train(nil, pairs, byRule)
+	cl := r.Cluster(m, pairs, resolve.Constraints{})
+	predicted := map[customer.ExternalRef]string{}
+	for i, c := range cl.Cluster {
+		predicted[refOf(r.Records[i].ID)] = r.Records[c].ID
+	}
+	return pairs, m, cl, resolve.Evaluate(truth, predicted), skipped
+}
+
 func refOf(id string) customer.ExternalRef {
 	for i := range id {
 		if id[i] == '/' {
@@ -53,14 +66,7 @@ func refOf(id string) customer.ExternalRef {
 // against its ground truth.
 func TestResolveDemo(t *testing.T) {
 	r, truth := demoSet(t, 5000, resolve.Options{})
-	pairs, byRule, skipped := r.Candidates()
-	m := r.Train(nil, pairs, byRule)
-	cl := r.Cluster(m, pairs, resolve.Constraints{})
-	predicted := map[customer.ExternalRef]string{}
-	for i, c := range cl.Cluster {
-		predicted[refOf(r.Records[i].ID)] = r.Records[c].ID
-	}
-	ev := resolve.Evaluate(truth, predicted)
+	pairs, m, cl, ev, skipped := resolveAndScore(r, truth)
 	t.Logf("%d records, %d candidate pairs (%d blocks skipped), lambda %.3g, merged %d, review %d, guarded %d",
 		len(r.Records), len(pairs), skipped, m.Lambda, len(cl.Merged), len(cl.Review), cl.Guarded)
 	for _, f := range m.Fields {

@@ -5,7 +5,6 @@ import (
 	"strconv"
 	"testing"
 
-	"github.com/kizuna-oss/kizuna/customer"
 	"github.com/kizuna-oss/kizuna/resolve"
 )
 
@@ -19,14 +18,7 @@ func TestScale(t *testing.T) {
 		t.Skip("set KIZUNA_RESOLVE_PEOPLE to run")
 	}
 	r, truth := demoSet(t, n, resolve.Options{})
-	pairs, byRule, skipped := r.Candidates()
-	m := r.Train(nil, pairs, byRule)
-	cl := r.Cluster(m, pairs, resolve.Constraints{})
-	predicted := map[customer.ExternalRef]string{}
-	for i, c := range cl.Cluster {
-		predicted[refOf(r.Records[i].ID)] = r.Records[c].ID
-	}
-	ev := resolve.Evaluate(truth, predicted)
+	pairs, _, cl, ev, skipped := resolveAndScore(r, truth)
 	t.Logf("%d people, %d records, %d candidate pairs (%d keys skipped): pairwise P %.4f R %.4f F1 %.4f, B-cubed F1 %.4f; %d joins guarded, %d for review",
 		n, len(r.Records), len(pairs), skipped, ev.PairwisePrecision, ev.PairwiseRecall, ev.PairwiseF1, ev.BCubedF1, cl.Guarded, len(cl.Review))
 	if ev.PairwisePrecision < 0.995 || ev.PairwiseF1 < 0.98 {
