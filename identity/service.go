@@ -165,6 +165,29 @@ func (s *Service) IngestPreview(ctx context.Context, actor kizuna.Actor, items [
 }
 
 func (s *Service) ingest(ctx context.Context, actor kizuna.Actor, allowed AllowedChannels, items []customer.SourceProfileInput, preview bool) ([]Result, error) {
+	b, err := s.PrepareBatch(ctx, allowed, items, preview)
+	if err != nil {
+		return nil, err
+	}
+	return s.CommitBatch(ctx, actor, b)
+}
+
+// Batch is a batch of source profiles parsed and normalized by
+// PrepareBatch, ready for CommitBatch. Splitting the two lets a bulk
+// loader prepare the next batch on the other core while this one is
+// written (the writer is serialized; preparing is pure CPU work).
+type Batch struct {
+	env     *env
+	now     time.Time
+	results []Result
+	ready   []*prepared
+	preview bool
+}
+
+// PrepareBatch parses, validates and normalizes items without touching
+// the database's customers. A preview batch (see IngestPreview) is rolled
+// back when committed.
+func (s *Service) PrepareBatch(ctx context.Context, allowed AllowedChannels, items []customer.SourceProfileInput, preview bool) (*Batch, error) {
 	if len(items) > MaxBatch {
 		return nil, kizuna.Errorf(kizuna.ETOOLARGE, "a batch holds at most %d source profiles, got %d", MaxBatch, len(items))
 	}
@@ -200,14 +223,20 @@ func (s *Service) ingest(ctx context.Context, actor kizuna.Actor, allowed Allowe
 		}()
 	}
 	wg.Wait()
-	var ready []*prepared
+	b := &Batch{env: e, now: now, results: results, preview: preview}
 	for _, p := range preps {
 		if p != nil {
-			ready = append(ready, p)
+			b.ready = append(b.ready, p)
 		}
 	}
-	if len(ready) == 0 {
-		return results, nil
+	return b, nil
+}
+
+// CommitBatch runs a prepared batch through One ID in one transaction and
+// says what became of each item (in the order PrepareBatch was given).
+func (s *Service) CommitBatch(ctx context.Context, actor kizuna.Actor, b *Batch) ([]Result, error) {
+	if len(b.ready) == 0 {
+		return b.results, nil
 	}
 	// The matcher reads what it needs (the match model) now: inside the
 	// transaction a second connection could wait on a pool the
@@ -217,19 +246,19 @@ func (s *Service) ingest(ctx context.Context, actor kizuna.Actor, allowed Allowe
 			return nil, err
 		}
 	}
-	err = s.store.WithTx(ctx, func(tx customer.Tx) error {
-		if err := s.ingestTx(ctx, tx, e, actor, ready, results, now); err != nil {
+	err := s.store.WithTx(ctx, func(tx customer.Tx) error {
+		if err := s.ingestTx(ctx, tx, b.env, actor, b.ready, b.results, b.now); err != nil {
 			return err
 		}
-		if preview {
+		if b.preview {
 			return errPreview
 		}
 		return nil
 	})
-	if err != nil && !(preview && errors.Is(err, errPreview)) {
+	if err != nil && !(b.preview && errors.Is(err, errPreview)) {
 		return nil, err
 	}
-	return results, nil
+	return b.results, nil
 }
 
 func (s *Service) prepare(e *env, allowed AllowedChannels, i int, in customer.SourceProfileInput, now time.Time) (*prepared, error) {

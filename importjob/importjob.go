@@ -116,16 +116,37 @@ func Open(r io.ReadSeeker, opts Options) (*Plan, error) {
 	return p, nil
 }
 
-// Ingester is what a run sends rows to (identity.Service).
+// Ingester is what a run sends rows to (identity.Service): a batch is
+// prepared (parsed, normalized) and then committed, so that the next batch
+// can be prepared while this one is written.
 type Ingester interface {
-	Ingest(ctx context.Context, actor kizuna.Actor, allowed identity.AllowedChannels, items []customer.SourceProfileInput) ([]identity.Result, error)
-	IngestPreview(ctx context.Context, actor kizuna.Actor, items []customer.SourceProfileInput) ([]identity.Result, error)
+	PrepareBatch(ctx context.Context, allowed identity.AllowedChannels, items []customer.SourceProfileInput, preview bool) (*identity.Batch, error)
+	CommitBatch(ctx context.Context, actor kizuna.Actor, b *identity.Batch) ([]identity.Result, error)
+}
+
+// chunk is one batch of rows read from the file: what the reader found
+// and, unless it is a dry run without prediction, the batch prepared.
+type chunk struct {
+	batch   *identity.Batch
+	items   int
+	lines   []int
+	rowsOf  [][]string
+	rejects []importer.Reject // rows the mapping refused, in line order
+	rows    int
+	skipped int
+	last    int   // last line read
+	bytes   int64 // of the file read so far (CSV/TSV)
+	err     error // reading or preparing stopped here
 }
 
 // Run imports the rows. Rejected rows go to rejects (a CSV: line, column,
 // reason, then the row as it was; nil to drop them), flushed before each
 // progress report so a checkpoint never runs ahead of them. report is
 // called after every batch; an error from it stops the run.
+//
+// The file is read, mapped and prepared one batch ahead of the batch being
+// written, on another goroutine; everything a checkpoint depends on (the
+// counts, the reject file, the reports) is done in order here.
 func (p *Plan) Run(ctx context.Context, svc Ingester, actor kizuna.Actor, opts Options, rejects *csv.Writer, report func(Progress) error) (Progress, error) {
 	if opts.Batch <= 0 {
 		opts.Batch = 1000
@@ -136,10 +157,12 @@ func (p *Plan) Run(ctx context.Context, svc Ingester, actor kizuna.Actor, opts O
 	if opts.Samples == 0 {
 		opts.Samples = 3
 	}
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	chunks := make(chan chunk, 1)
+	go p.read(ctx, svc, opts, chunks)
+
 	var pr Progress
-	var items []customer.SourceProfileInput
-	var lines []int
-	var rowsOf [][]string
 	reject := func(r importer.Reject) error {
 		pr.Rejected++
 		if rejects == nil {
@@ -147,61 +170,105 @@ func (p *Plan) Run(ctx context.Context, svc Ingester, actor kizuna.Actor, opts O
 		}
 		return rejects.Write(append([]string{strconv.Itoa(r.Line), r.Column, r.Reason}, r.Values...))
 	}
-	flush := func(last int) error {
-		if len(items) > 0 && (!opts.DryRun || opts.Predict) {
-			var res []identity.Result
-			var err error
-			if opts.DryRun {
-				res, err = svc.IngestPreview(ctx, actor, items)
-			} else {
-				res, err = svc.Ingest(ctx, actor, nil, items)
-			}
-			if err != nil {
-				return fmt.Errorf("import stopped at line %d: %w (rows before it are stored; run the import again to continue)", lines[0], err)
-			}
-			for i, x := range res {
-				if len(x.Duplicates) > 0 {
-					pr.Flagged++
-				}
-				switch x.Status {
-				case identity.ResultCreated:
-					pr.Created++
-				case identity.ResultJoined:
-					pr.Joined++
-				case identity.ResultUpdated:
-					pr.Updated++
-				case identity.ResultUnchanged:
-					pr.Unchanged++
-				case identity.ResultRejected:
-					if err := reject(importer.Reject{Line: lines[i], Column: p.Mapping.ColumnFor(x.Error.Field), Reason: x.Error.Reason, Values: rowsOf[i]}); err != nil {
-						return err
-					}
-				}
-			}
-		}
-		items, lines, rowsOf = items[:0], lines[:0], rowsOf[:0]
-		if last > pr.Line {
-			pr.Line = last
-		}
-		if p.counter != nil {
-			pr.Bytes = p.counter.n
+	var runErr error
+	for c := range chunks {
+		if runErr = p.apply(ctx, svc, actor, c, &pr, reject); runErr != nil {
+			break
 		}
 		if rejects != nil {
 			rejects.Flush()
 			if err := rejects.Error(); err != nil {
-				return fmt.Errorf("write rejects: %w", err)
+				runErr = fmt.Errorf("write rejects: %w", err)
+				break
 			}
 		}
 		if report != nil {
-			return report(pr)
+			if runErr = report(pr); runErr != nil {
+				break
+			}
 		}
-		return nil
 	}
-	var runErr error
-	last := 0
+	cancel()
+	for range chunks {
+		// Let the reader see the cancellation and finish.
+	}
+	if errors.Is(runErr, context.Canceled) {
+		return pr, fmt.Errorf("import interrupted after line %d: %w", pr.Line, runErr)
+	}
+	return pr, runErr
+}
+
+// apply writes one chunk and counts it into pr.
+func (p *Plan) apply(ctx context.Context, svc Ingester, actor kizuna.Actor, c chunk, pr *Progress, reject func(importer.Reject) error) error {
+	pr.Rows += c.rows
+	pr.Skipped += c.skipped
+	pr.Valid += c.items
+	for _, r := range c.rejects {
+		if err := reject(r); err != nil {
+			return err
+		}
+	}
+	if c.batch != nil {
+		res, err := svc.CommitBatch(ctx, actor, c.batch)
+		if err != nil {
+			return fmt.Errorf("import stopped at line %d: %w (rows before it are stored; run the import again to continue)", c.lines[0], err)
+		}
+		for i, x := range res {
+			if len(x.Duplicates) > 0 {
+				pr.Flagged++
+			}
+			switch x.Status {
+			case identity.ResultCreated:
+				pr.Created++
+			case identity.ResultJoined:
+				pr.Joined++
+			case identity.ResultUpdated:
+				pr.Updated++
+			case identity.ResultUnchanged:
+				pr.Unchanged++
+			case identity.ResultRejected:
+				if err := reject(importer.Reject{Line: c.lines[i], Column: p.Mapping.ColumnFor(x.Error.Field), Reason: x.Error.Reason, Values: c.rowsOf[i]}); err != nil {
+					return err
+				}
+			}
+		}
+	}
+	if c.err != nil {
+		return c.err
+	}
+	if c.last > pr.Line {
+		pr.Line = c.last
+	}
+	pr.Bytes = max(pr.Bytes, c.bytes)
+	return nil
+}
+
+// read reads the file into chunks of opts.Batch mapped rows, prepares
+// each and sends it; the last chunk carries the error that stopped it, if
+// any. It closes out when done.
+func (p *Plan) read(ctx context.Context, svc Ingester, opts Options, out chan<- chunk) {
+	defer close(out)
+	var c chunk
+	var items []customer.SourceProfileInput
+	send := func() bool {
+		if len(items) > 0 && c.err == nil && (!opts.DryRun || opts.Predict) {
+			c.batch, c.err = svc.PrepareBatch(ctx, nil, items, opts.DryRun)
+		}
+		c.items = len(items)
+		if p.counter != nil {
+			c.bytes = p.counter.n
+		}
+		select {
+		case out <- c:
+		case <-ctx.Done():
+			return false
+		}
+		c, items = chunk{}, nil
+		return true
+	}
 	for row, rej := range p.rows {
 		if err := ctx.Err(); err != nil {
-			runErr = err
+			c.err = err
 			break
 		}
 		line := row.Line
@@ -209,39 +276,28 @@ func (p *Plan) Run(ctx context.Context, svc Ingester, actor kizuna.Actor, opts O
 			line = rej.Line
 		}
 		if line <= opts.After {
-			pr.Skipped++
+			c.skipped++
 			continue
 		}
-		pr.Rows++
-		last = line
+		c.rows++
+		c.last = line
 		if rej == nil {
 			in, r := p.Mapping.ToSource(opts.Channel, row)
 			if r == nil {
 				if opts.DryRun && len(p.Samples) < opts.Samples {
 					p.Samples = append(p.Samples, Sample{Line: row.Line, ExternalID: in.ExternalID, Profile: string(in.Profile)})
 				}
-				items, lines, rowsOf = append(items, in), append(lines, row.Line), append(rowsOf, row.Values)
-				pr.Valid++
-				if len(items) >= opts.Batch {
-					if runErr = flush(line); runErr != nil {
-						break
-					}
+				items, c.lines, c.rowsOf = append(items, in), append(c.lines, row.Line), append(c.rowsOf, row.Values)
+				if len(items) >= opts.Batch && !send() {
+					return
 				}
 				continue
 			}
 			rej = r
 		}
-		if runErr = reject(*rej); runErr != nil {
-			break
-		}
+		c.rejects = append(c.rejects, *rej)
 	}
-	if runErr == nil {
-		runErr = flush(last)
-	}
-	if errors.Is(runErr, context.Canceled) {
-		return pr, fmt.Errorf("import interrupted after line %d: %w", pr.Line, runErr)
-	}
-	return pr, runErr
+	send()
 }
 
 // RejectHeader is the header line of a reject file for a file's columns.

@@ -17,6 +17,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -93,19 +94,21 @@ func Open(ctx context.Context, dsn string) (*DB, error) {
 	if syncMode == "" {
 		syncMode = "NORMAL"
 	}
-	q := url.Values{}
 	// Checkpointing every 10,000 pages instead of SQLite's 1,000 copies
 	// hot index pages back to the database file less often (measured: +10%
 	// ingest); journal_size_limit keeps the WAL file from staying large.
-	for _, p := range []string{"busy_timeout(10000)", "journal_mode(WAL)", "foreign_keys(1)", "synchronous(" + syncMode + ")",
-		"cache_size(-65536)", "temp_store(MEMORY)", "wal_autocheckpoint(10000)", "journal_size_limit(67108864)"} {
-		q.Add("_pragma", p)
-	}
-	q.Set("_txlock", "immediate")
+	common := []string{"busy_timeout(10000)", "journal_mode(WAL)", "foreign_keys(1)", "synchronous(" + syncMode + ")",
+		"temp_store(MEMORY)", "wal_autocheckpoint(10000)", "journal_size_limit(67108864)"}
 	if err := createSQLite(ctx, path); err != nil {
 		return nil, err
 	}
-	w, err := sql.Open("sqlite", "file:"+path+"?"+q.Encode())
+	// The one writer gets a larger page cache than each reader: a large
+	// load inserts into indexes with random keys (identifiers, search
+	// terms), and with 64 MB the writer reread their pages from the file
+	// and spilled dirty ones mid-transaction (1M-row import: 4:08 → 3:52,
+	// docs/benchmarks.md). SQLite fills the cache only as pages are used,
+	// so a small database never takes it.
+	w, err := sql.Open("sqlite", sqliteDSN(path, slices.Concat(common, []string{"cache_size(-262144)"})))
 	if err != nil {
 		return nil, fmt.Errorf("open sqlite %s: %w", path, err)
 	}
@@ -118,9 +121,7 @@ func Open(ctx context.Context, dsn string) (*DB, error) {
 	}
 	// Readers map the file: a lookup's page reads become memory reads
 	// instead of a system call each.
-	q.Add("_pragma", "query_only(1)")
-	q.Add("_pragma", "mmap_size(2147418112)")
-	r, err := sql.Open("sqlite", "file:"+path+"?"+q.Encode())
+	r, err := sql.Open("sqlite", sqliteDSN(path, slices.Concat(common, []string{"cache_size(-65536)", "query_only(1)", "mmap_size(2147418112)"})))
 	if err != nil {
 		w.Close()
 		return nil, fmt.Errorf("open sqlite %s: %w", path, err)
@@ -135,6 +136,15 @@ func Open(ctx context.Context, dsn string) (*DB, error) {
 	r.SetMaxOpenConns(nr)
 	r.SetMaxIdleConns(nr)
 	return &DB{dialect: SQLite, write: w, read: r, hot: &stmtCache{db: r}, dsn: dsn}, nil
+}
+
+// sqliteDSN names the database file with the pragmas every connection
+// runs when it opens; writes take the lock when they begin (IMMEDIATE), so
+// two transactions never deadlock upgrading.
+func sqliteDSN(path string, pragmas []string) string {
+	q := url.Values{"_pragma": pragmas}
+	q.Set("_txlock", "immediate")
+	return "file:" + path + "?" + q.Encode()
 }
 
 // sqlitePageSize is the page size of new SQLite databases; an existing file
