@@ -48,8 +48,11 @@ func Address(s string) AddressParts {
 	// city.
 	for n := min(utf8.RuneCountInString(s), 4); n >= 2; n-- {
 		prefix := string([]rune(s)[:n])
+		if prefix[0] < 0x80 || strings.IndexFunc(prefix, unicode.IsLetter) != 0 {
+			continue
+		}
 		p := Prefecture(prefix)
-		if p == "" || strings.IndexFunc(prefix, unicode.IsLetter) != 0 || prefix[0] < 0x80 {
+		if p == "" {
 			continue
 		}
 		rest := s[len(prefix):]
@@ -69,7 +72,7 @@ func Address(s string) AddressParts {
 	s = dashesBetweenDigits(s)
 	// 号 and 番 also name rooms and buildings (101号室, 3号棟, 2番館):
 	// those are not block units.
-	s = roomWords.Replace(strings.NewReplacer("\ue000", "", "\ue001", "").Replace(s)) // the markers must be ours
+	s = roomWords.Replace(ourMarkers.Replace(s)) // the markers must be ours
 	s = blockUnit.ReplaceAllString(s, "$1-")
 	s = roomWordsBack.Replace(s)
 	s = strings.ReplaceAll(s, "大字", "")
@@ -96,6 +99,9 @@ func Address(s string) AddressParts {
 var (
 	roomWords     = strings.NewReplacer("号室", "\ue000室", "号棟", "\ue000棟", "号館", "\ue000館", "番館", "\ue001館")
 	roomWordsBack = strings.NewReplacer("\ue000", "号", "\ue001", "番")
+	// ourMarkers removes the private-use characters roomWords marks with,
+	// should the input hold any.
+	ourMarkers = strings.NewReplacer("\ue000", "", "\ue001", "")
 )
 
 // dashesBetweenDigits writes every dash, minus, long-vowel mark or

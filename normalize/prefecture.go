@@ -46,17 +46,29 @@ func Prefecture(s string) string {
 	if s == "" {
 		return ""
 	}
+	if name, ok := prefectureIndex.kanji[s]; ok {
+		return name
+	}
 	latin := romajiFold.Replace(s)
 	latin = strings.TrimSuffix(strings.TrimSuffix(latin, "prefecture"), "pref")
+	return prefectureIndex.latin[latin]
+}
+
+// prefectureIndex finds a prefecture by each form Prefecture accepts: the
+// official name, the name without 都/府/県 and the romaji with or without
+// the suffix's romaji (an address parser asks for every prefix of every
+// address, so a scan of the table was too slow).
+var prefectureIndex = func() (ix struct{ kanji, latin map[string]string }) {
+	ix.kanji, ix.latin = map[string]string{}, map[string]string{}
 	for _, p := range prefectures {
-		if s == p.name || latin == p.romaji {
-			return p.name
-		}
+		ix.kanji[p.name] = p.name
+		ix.latin[p.romaji] = p.name
 		for kanji, romaji := range romajiSuffix {
-			if short, ok := strings.CutSuffix(p.name, kanji); ok && (s == short || latin == p.romaji+romaji) {
-				return p.name
+			if short, ok := strings.CutSuffix(p.name, kanji); ok {
+				ix.kanji[short] = p.name
+				ix.latin[p.romaji+romaji] = p.name
 			}
 		}
 	}
-	return ""
-}
+	return ix
+}()

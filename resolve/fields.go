@@ -180,9 +180,9 @@ func compareNames(a, b string) (Level, string) {
 	case !written && !read:
 		return Missing, ""
 	case written && na == nb:
-		return nameExact, "n" + na
+		return nameExact, na
 	case read && ra == rb:
-		return nameReading, "r" + ra
+		return nameReading, ra // counted apart from written names (see tfKeys)
 	case read && Within(ra, rb, 1+len(ra)/12) && !(gra != "" && grb != "" && gra != grb && !Within(gra, grb, 1)):
 		// A typo in the reading. Written names get no "close": a kanji
 		// more or less is another name (清 and 清美), and variant forms
@@ -247,8 +247,8 @@ const (
 )
 
 func compareAddresses(a, b string) (Level, string) {
-	pa, la, _ := strings.Cut(a, sep)
-	pb, lb, _ := strings.Cut(b, sep)
+	pa, la := unpackAddress(a)
+	pb, lb := unpackAddress(b)
 	postalAgrees := pa == "" || pb == "" || pa == pb
 	switch {
 	case la != "" && la == lb && postalAgrees:
@@ -294,7 +294,7 @@ func (k Kind) blockPart(v, part string) string {
 			return gr
 		}
 	case KindAddress:
-		p, l, _ := strings.Cut(v, sep)
+		p, l := unpackAddress(v)
 		switch part {
 		case "postal_code":
 			return p

@@ -1,7 +1,9 @@
 package resolve
 
 import (
+	"strings"
 	"testing"
+	"unicode/utf8"
 
 	"github.com/kizuna-oss/kizuna/customer"
 	"github.com/kizuna-oss/kizuna/normalize"
@@ -122,6 +124,29 @@ func TestJapanesePhoneKind(t *testing.T) {
 		}
 		if err != nil || got != want {
 			t.Errorf("%s: fast path %q, parser %q (%v)", n, got, want, err)
+		}
+	}
+}
+
+func TestPackedValues(t *testing.T) {
+	long := strings.Repeat("髙", 100) // 300 bytes
+	v := packName("高橋美咲", "美咲", "takahashimisaki", "misaki", false)
+	if n, g, r, gr := unpackName(v); n != "高橋美咲" || g != "美咲" || r != "takahashimisaki" || gr != "misaki" || swapped(v) {
+		t.Errorf("unpackName(packName(...)) = %q %q %q %q swapped=%v", n, g, r, gr, swapped(v))
+	}
+	if !swapped(packName("", "", "misakitakahashi", "takahashi", true)) {
+		t.Error("the swapped mark is lost")
+	}
+	n, _, r, _ := unpackName(packName(long, "", "x", "", false))
+	if !utf8.ValidString(n) || len(n) != 255 || r != "x" {
+		t.Errorf("a 300-byte part is cut to %d bytes (valid UTF-8: %v) and the next part reads %q", len(n), utf8.ValidString(n), r)
+	}
+	if p, l := unpackAddress(packAddress("1500001", "渋谷区神宮前1-2-3")); p != "1500001" || l != "渋谷区神宮前1-2-3" {
+		t.Errorf("unpackAddress = %q %q", p, l)
+	}
+	for _, bad := range []string{"", "\x05", "\x09\x00abc"} {
+		if p, l := unpackAddress(bad); p != "" || l != "" {
+			t.Errorf("unpackAddress(%q) = %q %q, want nothing", bad, p, l)
 		}
 	}
 }

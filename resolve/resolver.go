@@ -109,8 +109,9 @@ type Resolver struct {
 	opts    Options
 	Records []Record
 	// freq counts, per field, the records holding each agreeing value
-	// (term frequencies).
-	freq []map[string]int32
+	// (term frequencies): [0] for values, [1] for a name's reading (see
+	// tfKeys), so that looking one up needs no key built per pair.
+	freq [][2]map[string]int32
 	// scored keeps the pair weights Train computed last, for Cluster to
 	// reuse under the same model (scoring every pair is the costliest step).
 	scored struct {
@@ -122,9 +123,9 @@ type Resolver struct {
 // NewResolver returns an empty resolver.
 func NewResolver(opts Options) (*Resolver, error) {
 	opts.defaults()
-	r := &Resolver{opts: opts, freq: make([]map[string]int32, len(opts.Fields))}
+	r := &Resolver{opts: opts, freq: make([][2]map[string]int32, len(opts.Fields))}
 	for i := range r.freq {
-		r.freq[i] = map[string]int32{}
+		r.freq[i] = [2]map[string]int32{{}, {}}
 	}
 	for _, rule := range opts.Rules {
 		for _, p := range rule {
@@ -155,38 +156,32 @@ func (r *Resolver) Add(rec Record) {
 	r.Records = append(r.Records, rec)
 	for f, vs := range rec.Values {
 		kind := r.opts.Fields[f].Kind
-		var seen [4]string
-		ns := 0
+		var seen [2][4]string
+		var ns [2]int
 		for _, v := range vs {
-			for _, key := range tfKeys(kind, v) {
-				if key == "" || slices.Contains(seen[:ns], key) {
+			for m, key := range tfKeys(kind, v) {
+				if key == "" || slices.Contains(seen[m][:ns[m]], key) {
 					continue
 				}
-				if ns < len(seen) {
-					seen[ns] = key
-					ns++
+				if ns[m] < len(seen[m]) {
+					seen[m][ns[m]] = key
+					ns[m]++
 				}
-				r.freq[f][key]++
+				r.freq[f][m][key]++
 			}
 		}
 	}
 }
 
-// tfKeys are the agreeing values compareValues can report for v.
+// tfKeys are the agreeing values compareValues can report for v: [0] a
+// value (a name's written form), [1] a name's reading.
 func tfKeys(k Kind, v string) [2]string {
 	switch k {
 	case KindName:
 		n, _, rd, _ := unpackName(v)
-		var out [2]string
-		if n != "" {
-			out[0] = "n" + n
-		}
-		if rd != "" {
-			out[1] = "r" + rd
-		}
-		return out
+		return [2]string{n, rd}
 	case KindAddress:
-		_, l, _ := strings.Cut(v, sep)
+		_, l := unpackAddress(v)
 		return [2]string{l}
 	}
 	return [2]string{v}
@@ -219,7 +214,11 @@ func (r *Resolver) levels(a, b *Record, levels []Level, tf []float64) {
 		l, v := r.opts.Fields[f].Kind.compare(a.Values[f], b.Values[f])
 		levels[f] = l
 		tf[f] = 0
-		if c := r.freq[f][v]; v != "" && c > 2 && !r.opts.NoTermFrequency {
+		m := 0
+		if l == nameReading && r.opts.Fields[f].Kind == KindName {
+			m = 1
+		}
+		if c := r.freq[f][m][v]; v != "" && c > 2 && !r.opts.NoTermFrequency {
 			// Held by more than the two records compared: a common value
 			// (see Model.Weight).
 			tf[f] = float64(c) / n
@@ -559,7 +558,10 @@ const maxTrainPairs = 200_000
 func (r *Resolver) agreeShare(f int) float64 {
 	n := float64(len(r.Records))
 	sum := 0.0
-	for _, c := range r.freq[f] {
+	for _, c := range r.freq[f][0] {
+		sum += float64(c) * float64(c-1)
+	}
+	for _, c := range r.freq[f][1] {
 		sum += float64(c) * float64(c-1)
 	}
 	return sum / (n * (n - 1))
