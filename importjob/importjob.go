@@ -9,6 +9,7 @@
 package importjob
 
 import (
+	"cmp"
 	"context"
 	"encoding/csv"
 	"errors"
@@ -137,6 +138,7 @@ type chunk struct {
 	last    int   // last line read
 	bytes   int64 // of the file read so far (CSV/TSV)
 	err     error // reading or preparing stopped here
+	final   bool  // the last chunk: the reader is done
 }
 
 // Run imports the rows. Rejected rows go to rejects (a CSV: line, column,
@@ -157,6 +159,7 @@ func (p *Plan) Run(ctx context.Context, svc Ingester, actor kizuna.Actor, opts O
 	if opts.Samples == 0 {
 		opts.Samples = 3
 	}
+	parent := ctx
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	chunks := make(chan chunk, 1)
@@ -171,7 +174,12 @@ func (p *Plan) Run(ctx context.Context, svc Ingester, actor kizuna.Actor, opts O
 		return rejects.Write(append([]string{strconv.Itoa(r.Line), r.Column, r.Reason}, r.Values...))
 	}
 	var runErr error
+	finished := false
 	for c := range chunks {
+		if runErr = parent.Err(); runErr != nil {
+			break
+		}
+		finished = c.final
 		if runErr = p.apply(ctx, svc, actor, c, &pr, reject); runErr != nil {
 			break
 		}
@@ -191,6 +199,11 @@ func (p *Plan) Run(ctx context.Context, svc Ingester, actor kizuna.Actor, opts O
 	cancel()
 	for range chunks {
 		// Let the reader see the cancellation and finish.
+	}
+	if runErr == nil && !finished {
+		// The reader stopped before the end of the file without saying
+		// why: it saw the caller's context end.
+		runErr = cmp.Or(parent.Err(), context.Canceled)
 	}
 	if errors.Is(runErr, context.Canceled) {
 		return pr, fmt.Errorf("import interrupted after line %d: %w", pr.Line, runErr)
@@ -297,6 +310,7 @@ func (p *Plan) read(ctx context.Context, svc Ingester, opts Options, out chan<- 
 		}
 		c.rejects = append(c.rejects, *rej)
 	}
+	c.final = true
 	send()
 }
 
