@@ -43,17 +43,19 @@ const (
 	PermCustomerErase    = "customer.erase"    // carry out deletion requests
 	PermCustomerDisclose = "customer.disclose" // export everything about one customer
 	PermCustomerExport   = "customer.export"   // export customer lists (masked unless PermPersonalData; audited)
+	PermCatalogRead      = "catalog.read"      // see products and stock
+	PermCatalogWrite     = "catalog.write"     // load and change products
 	PermAuditRead        = "audit.read"        // read and verify the audit trail
 	PermAdmin            = "admin"             // users, API keys, channels, settings
 )
 
 // rolePerms is the access table; docs/access.md shows it and tests walk it.
 var rolePerms = map[string][]string{
-	RoleAdmin:      {PermCustomerRead, PermPersonalData, PermPersonalReveal, PermCustomerWrite, PermCustomerMerge, PermCustomerErase, PermCustomerDisclose, PermCustomerExport, PermAuditRead, PermAdmin},
-	RoleMarketer:   {PermCustomerRead, PermCustomerExport},
-	RoleStoreStaff: {PermCustomerRead, PermPersonalReveal, PermCustomerWrite},
-	RoleSupport:    {PermCustomerRead, PermPersonalData, PermPersonalReveal, PermCustomerWrite, PermCustomerMerge},
-	RoleAuditor:    {PermCustomerRead, PermAuditRead},
+	RoleAdmin:      {PermCustomerRead, PermPersonalData, PermPersonalReveal, PermCustomerWrite, PermCustomerMerge, PermCustomerErase, PermCustomerDisclose, PermCustomerExport, PermCatalogRead, PermCatalogWrite, PermAuditRead, PermAdmin},
+	RoleMarketer:   {PermCustomerRead, PermCustomerExport, PermCatalogRead, PermCatalogWrite},
+	RoleStoreStaff: {PermCustomerRead, PermPersonalReveal, PermCustomerWrite, PermCatalogRead},
+	RoleSupport:    {PermCustomerRead, PermPersonalData, PermPersonalReveal, PermCustomerWrite, PermCustomerMerge, PermCatalogRead},
+	RoleAuditor:    {PermCustomerRead, PermCatalogRead, PermAuditRead},
 }
 
 // RoleAllows reports whether a role has a permission.
@@ -74,8 +76,8 @@ var Scopes = []string{ScopeRead, ScopeWrite, ScopeAdmin}
 
 // scopePerms maps API key scopes to the permissions they grant.
 var scopePerms = map[string][]string{
-	ScopeRead:  {PermCustomerRead, PermPersonalData},
-	ScopeWrite: {PermCustomerWrite},
+	ScopeRead:  {PermCustomerRead, PermPersonalData, PermCatalogRead},
+	ScopeWrite: {PermCustomerWrite, PermCatalogWrite},
 	ScopeAdmin: {PermCustomerMerge, PermCustomerErase, PermCustomerDisclose, PermCustomerExport, PermAuditRead, PermAdmin},
 }
 

@@ -224,7 +224,7 @@ func TestUsageErrors(t *testing.T) {
 	}
 	// With an existing database it tells its schema version; it never creates one.
 	m, path := migrated(t)
-	mustContain(t, "version --db", m.ok("version"), "kizuna "+cli.Version, "is at version 6; this kizuna needs version 6", path)
+	mustContain(t, "version --db", m.ok("version"), "kizuna "+cli.Version, "is at version 7; this kizuna needs version 7", path)
 	missing := filepath.Join(t.TempDir(), "none.db")
 	if got := k.ok("version", "--db", missing); got != "kizuna "+cli.Version+"\n" {
 		t.Errorf("version with a missing database printed %q", got)

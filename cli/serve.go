@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/kizuna-oss/kizuna/auth"
+	"github.com/kizuna-oss/kizuna/commerce"
 	"github.com/kizuna-oss/kizuna/config"
 	"github.com/kizuna-oss/kizuna/console"
 	"github.com/kizuna-oss/kizuna/httpapi"
@@ -50,6 +51,7 @@ func runServe(ctx context.Context, e *Env, args []string) error {
 	defer con.Close()
 	api := httpapi.New(httpapi.Deps{
 		Customers: db, Identity: ids, Auth: db, Audit: db, Idempotency: db.Idempotency(), Console: con, Imports: imports, ImportJobs: db,
+		Catalog: commerce.NewCatalog(db),
 		Ready: func(ctx context.Context) error {
 			if err := db.Ping(ctx); err != nil {
 				return err

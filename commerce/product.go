@@ -12,7 +12,7 @@ import (
 
 // Product is one item of the catalog, known by its SKU.
 type Product struct {
-	SKU string `json:"sku" doc:"The retailer's stock keeping unit, unique" example:"TEA-SENCHA-100"`
+	SKU string `json:"sku" required:"false" doc:"The retailer's stock keeping unit, unique (in a PUT, the path gives it)" example:"TEA-SENCHA-100"`
 	// JAN is the barcode number: JAN-13 (EAN-13) or the short JAN-8, with
 	// its check digit; empty when the item has none.
 	JAN      string   `json:"jan,omitempty" doc:"JAN/EAN-13 or JAN-8 with a valid check digit" example:"4006381333931"`

@@ -12,6 +12,7 @@ import (
 
 	"github.com/kizuna-oss/kizuna/audit"
 	"github.com/kizuna-oss/kizuna/auth"
+	"github.com/kizuna-oss/kizuna/commerce"
 	"github.com/kizuna-oss/kizuna/customer"
 	"github.com/kizuna-oss/kizuna/httpapi"
 	"github.com/kizuna-oss/kizuna/identity"
@@ -30,7 +31,7 @@ type harness struct {
 func newHarness(t *testing.T, db *sqlstore.DB, opts ...func(*httpapi.Deps)) *harness {
 	t.Helper()
 	d := httpapi.Deps{
-		Customers: db, Identity: identity.New(db, db), Auth: db, Audit: db, Idempotency: db.Idempotency(),
+		Customers: db, Identity: identity.New(db, db), Auth: db, Audit: db, Idempotency: db.Idempotency(), Catalog: commerce.NewCatalog(db),
 		Ready:   func(ctx context.Context) error { return db.Ping(ctx) },
 		Version: "test",
 	}

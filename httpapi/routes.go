@@ -17,6 +17,7 @@ func (s *Server) routes() {
 	s.registerSources()
 	s.registerAdmin()
 	s.registerImports()
+	s.registerProducts()
 	s.documentRawBodies()
 	s.documentOtherSuccess()
 }

@@ -20,6 +20,7 @@ import (
 
 	"github.com/kizuna-oss/kizuna/audit"
 	"github.com/kizuna-oss/kizuna/auth"
+	"github.com/kizuna-oss/kizuna/commerce"
 	"github.com/kizuna-oss/kizuna/customer"
 	"github.com/kizuna-oss/kizuna/idempotency"
 	"github.com/kizuna-oss/kizuna/identity"
@@ -49,6 +50,8 @@ type Deps struct {
 	Imports *importjob.Manager
 	// ImportJobs reads them.
 	ImportJobs importjob.Store
+	// Catalog keeps the products (nil: the product endpoints answer 503).
+	Catalog *commerce.Catalog
 }
 
 // Server is the HTTP API.

@@ -1,0 +1,176 @@
+package commerce
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"reflect"
+	"slices"
+	"time"
+
+	"github.com/kizuna-oss/kizuna"
+	"github.com/kizuna-oss/kizuna/audit"
+)
+
+// Store is the storage the catalog needs.
+type Store interface {
+	// CatalogTx runs fn in one write transaction.
+	CatalogTx(ctx context.Context, fn func(CatalogTx) error) error
+	Product(ctx context.Context, sku string) (*Product, error)
+	Products(ctx context.Context, q ProductQuery) ([]Product, error)
+}
+
+// CatalogTx is what a catalog change does inside its transaction.
+type CatalogTx interface {
+	// ProductsBySKU returns the stored products among skus.
+	ProductsBySKU(ctx context.Context, skus []string) (map[string]Product, error)
+	// PutProducts creates or replaces products by SKU; a replaced product
+	// keeps its created_at.
+	PutProducts(ctx context.Context, ps []Product) error
+	Audit(ctx context.Context, entries ...audit.Entry) error
+}
+
+// ProductQuery selects products, by SKU order.
+type ProductQuery struct {
+	After    string // the last SKU of the previous page
+	Limit    int
+	JAN      string   // only this JAN
+	Category []string // only under this category path
+}
+
+// MaxProductBatch is the most products one call may load.
+const MaxProductBatch = 10000
+
+// Catalog keeps the product catalog.
+type Catalog struct {
+	store Store
+	now   func() time.Time
+}
+
+// NewCatalog returns a catalog on store.
+func NewCatalog(store Store) *Catalog { return &Catalog{store: store, now: time.Now} }
+
+// Product statuses in a load's results.
+const (
+	ProductCreated   = "created"
+	ProductUpdated   = "updated"
+	ProductUnchanged = "unchanged"
+	ProductRejected  = "rejected"
+)
+
+// ProductResult says what became of one product of a load.
+type ProductResult struct {
+	Index  int    `json:"index"`
+	SKU    string `json:"sku"`
+	Status string `json:"status" enum:"created,updated,unchanged,rejected"`
+	Field  string `json:"field,omitempty" doc:"For a rejected product: the field at fault"`
+	Reason string `json:"reason,omitempty"`
+}
+
+// PutProducts creates or replaces products by SKU, all in one transaction:
+// a product that fails validation is rejected with its field and reason,
+// and the others are stored. Sending the same products again changes
+// nothing (status unchanged), so a retried load is harmless. Every product
+// created or changed is audited.
+func (c *Catalog) PutProducts(ctx context.Context, actor kizuna.Actor, ps []Product) ([]ProductResult, error) {
+	if len(ps) > MaxProductBatch {
+		return nil, kizuna.Errorf(kizuna.ETOOLARGE, "a load holds at most %d products, got %d", MaxProductBatch, len(ps))
+	}
+	now := c.now().UTC().Truncate(time.Microsecond)
+	results := make([]ProductResult, len(ps))
+	var valid []int
+	seen := map[string]int{}
+	for i := range ps {
+		p := &ps[i]
+		p.Normalize()
+		results[i] = ProductResult{Index: i, SKU: p.SKU}
+		err := p.Validate()
+		if j, dup := seen[p.SKU]; err == nil && dup {
+			err = kizuna.FieldError("sku", "%q is also at index %d of this load", p.SKU, j)
+		}
+		if err != nil {
+			results[i].Status, results[i].Field, results[i].Reason = ProductRejected, kizuna.ErrorField(err), kizuna.ErrorMessage(err)
+			continue
+		}
+		seen[p.SKU] = i
+		valid = append(valid, i)
+	}
+	if len(valid) == 0 {
+		return results, nil
+	}
+	err := c.store.CatalogTx(ctx, func(tx CatalogTx) error {
+		skus := make([]string, len(valid))
+		for k, i := range valid {
+			skus[k] = ps[i].SKU
+		}
+		stored, err := tx.ProductsBySKU(ctx, skus)
+		if err != nil {
+			return err
+		}
+		var put []Product
+		var entries []audit.Entry
+		for _, i := range valid {
+			p := ps[i]
+			old, ok := stored[p.SKU]
+			switch {
+			case !ok:
+				p.CreatedAt, p.UpdatedAt = now, now
+				results[i].Status = ProductCreated
+			case sameProduct(old, p):
+				results[i].Status = ProductUnchanged
+				continue
+			default:
+				p.CreatedAt, p.UpdatedAt = old.CreatedAt, now
+				results[i].Status = ProductUpdated
+			}
+			put = append(put, p)
+			detail, err := json.Marshal(map[string]any{"status": results[i].Status, "product": p})
+			if err != nil {
+				return fmt.Errorf("audit product %s: %w", p.SKU, err)
+			}
+			entries = append(entries, audit.Entry{At: now, ActorType: actor.Type, ActorID: actor.ID, ActorName: actor.Name, IP: actor.IP,
+				UserAgent: actor.UserAgent, Terminal: actor.Terminal, Action: "product.put", ObjectType: "product", ObjectID: p.SKU, Detail: detail})
+		}
+		if len(put) == 0 {
+			return nil
+		}
+		if err := tx.PutProducts(ctx, put); err != nil {
+			return err
+		}
+		return tx.Audit(ctx, entries...)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return results, nil
+}
+
+// sameProduct compares what a caller sends, not the timestamps.
+func sameProduct(a, b Product) bool {
+	a.CreatedAt, a.UpdatedAt, b.CreatedAt, b.UpdatedAt = time.Time{}, time.Time{}, time.Time{}, time.Time{}
+	if len(a.Attributes) == 0 && len(b.Attributes) == 0 {
+		a.Attributes, b.Attributes = nil, nil
+	}
+	if len(a.Category) == 0 && len(b.Category) == 0 {
+		a.Category, b.Category = nil, nil
+	}
+	return reflect.DeepEqual(a, b)
+}
+
+// Product returns one product.
+func (c *Catalog) Product(ctx context.Context, sku string) (*Product, error) {
+	return c.store.Product(ctx, sku)
+}
+
+// Products lists products in SKU order, a page at a time.
+func (c *Catalog) Products(ctx context.Context, q ProductQuery) ([]Product, error) {
+	q.Limit = min(max(q.Limit, 1), 1000)
+	if q.JAN != "" {
+		q.JAN = NormalizeJAN(q.JAN)
+		if err := ValidateJAN(q.JAN); err != nil {
+			return nil, err
+		}
+	}
+	q.Category = slices.DeleteFunc(slices.Clone(q.Category), func(s string) bool { return s == "" })
+	return c.store.Products(ctx, q)
+}
