@@ -47,6 +47,7 @@ func commands() []command {
 		{"import", "import customers from a CSV/TSV/XLSX file (UTF-8 or Shift_JIS) through One ID", runImport},
 		{"export", "export customers to CSV (UTF-8 with BOM or Shift_JIS) or XLSX (audited)", runExport},
 		{"postal", "Japan Post's postal code dictionary (import, lookup)", runPostal},
+		{"products", "the product catalog: load a product master from CSV or Excel (import)", runProducts},
 		{"resolve", "find the people behind the source records: dry run, --apply, --train, --eval", runResolve},
 		{"bench", "measure speed (ingest, lookup, search, console)", runBench},
 		{"version", "print the version", runVersion},

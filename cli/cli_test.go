@@ -142,7 +142,7 @@ func openStore(t *testing.T, path string) *sqlstore.DB {
 	return db
 }
 
-var subcommands = []string{"serve", "migrate", "demo", "user", "apikey", "audit", "import", "postal", "resolve", "bench", "version"}
+var subcommands = []string{"serve", "migrate", "demo", "user", "apikey", "audit", "import", "postal", "products", "resolve", "bench", "version"}
 
 func TestHelpListsEveryCommand(t *testing.T) {
 	k := newKZ(t, nil)
@@ -169,17 +169,18 @@ func TestEverySubcommandHelp(t *testing.T) {
 	dbPath := filepath.Join(t.TempDir(), "never-created.db")
 	k := newKZ(t, map[string]string{"KIZUNA_DB": dbPath})
 	flagsOf := map[string][]string{
-		"serve":   {"-db", "-addr", "-log-level", "-log-format", "-rate-per-key", "-trust-proxy", "-shutdown-timeout", "KIZUNA_ADDR", "KIZUNA_LOG_LEVEL"},
-		"migrate": {"-db", "up", "status"},
-		"demo":    {"-db", "-customers", "-seed", "-truth", "-batch", "-force", "-migrate"},
-		"user":    {"-db", "-username", "-role", "-display-name", "-locale", "-generate-password", "set-password", "set-role", "disable"},
-		"apikey":  {"-db", "-name", "-scopes", "-channels", "create", "list", "revoke"},
-		"audit":   {"-db", "verify"},
-		"postal":  {"-db", "import", "lookup", "KEN_ALL.CSV"},
-		"import":  {"-db", "-channel", "-map", "-encoding", "-sheet", "-dry-run"},
-		"resolve": {"-db", "-eval", "-json"},
-		"bench":   {"-db", "-customers", "-seed", "-batch", "-clients", "-rate", "-duration", "-rounds", "ingest", "lookup", "search", "console"},
-		"version": {"-db"},
+		"serve":    {"-db", "-addr", "-log-level", "-log-format", "-rate-per-key", "-trust-proxy", "-shutdown-timeout", "KIZUNA_ADDR", "KIZUNA_LOG_LEVEL"},
+		"migrate":  {"-db", "up", "status"},
+		"demo":     {"-db", "-customers", "-seed", "-truth", "-batch", "-force", "-migrate"},
+		"user":     {"-db", "-username", "-role", "-display-name", "-locale", "-generate-password", "set-password", "set-role", "disable"},
+		"apikey":   {"-db", "-name", "-scopes", "-channels", "create", "list", "revoke"},
+		"audit":    {"-db", "verify"},
+		"postal":   {"-db", "import", "lookup", "KEN_ALL.CSV"},
+		"products": {"-db", "import", "-map", "-encoding", "-sheet", "-dry-run", "商品コード"},
+		"import":   {"-db", "-channel", "-map", "-encoding", "-sheet", "-dry-run"},
+		"resolve":  {"-db", "-eval", "-json"},
+		"bench":    {"-db", "-customers", "-seed", "-batch", "-clients", "-rate", "-duration", "-rounds", "ingest", "lookup", "search", "console"},
+		"version":  {"-db"},
 	}
 	if len(flagsOf) != len(subcommands) {
 		t.Fatal("flagsOf and subcommands disagree")
