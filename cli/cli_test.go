@@ -585,7 +585,12 @@ func TestDemo(t *testing.T) {
 	if records < 300 || customers < 1 || customers+joined+rejected > records || rejected != 0 {
 		t.Errorf("demo counts: %s", m[0])
 	}
-	mustContain(t, "demo output", out, "300 / 300 people", "demo staff logins (password "+cli.DemoAdminPassword+"): admin (admin)")
+	mustContain(t, "demo output", out, "300 / 300 people", "demo staff logins (password "+cli.DemoAdminPassword+"): admin (admin)",
+		"demo catalog: "+strconv.Itoa(len(demo.Products()))+" products")
+	var products int
+	if err := openSQL(t, path).QueryRow(`SELECT count(*) FROM products WHERE jan LIKE '20%'`).Scan(&products); err != nil || products != len(demo.Products()) {
+		t.Errorf("%d demo products stored (%v), want %d", products, err, len(demo.Products()))
+	}
 
 	f, err := os.Open(truth)
 	if err != nil {

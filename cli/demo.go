@@ -13,6 +13,7 @@ import (
 
 	"github.com/kizuna-oss/kizuna"
 	"github.com/kizuna-oss/kizuna/auth"
+	"github.com/kizuna-oss/kizuna/commerce"
 	"github.com/kizuna-oss/kizuna/config"
 	"github.com/kizuna-oss/kizuna/customer"
 	"github.com/kizuna-oss/kizuna/demo"
@@ -106,6 +107,7 @@ func runDemo(ctx context.Context, e *Env, args []string) error {
 		fmt.Fprintf(e.Stdout, "identity resolution (model version %d): %d customers merged, %d groups of records moved apart, %d pairs queued for review → %d customers\n",
 			rep.ModelVersion, rep.MergeCount, rep.SplitCount, rep.ReviewCount, rep.People)
 	}
+	fmt.Fprintf(e.Stdout, "demo catalog: %d products (GET /api/v1/products)\n", st.Products)
 	fmt.Fprintf(e.Stdout, "demo staff logins (password %s): ", DemoAdminPassword)
 	for i, u := range demoUsers {
 		if i > 0 {
@@ -131,6 +133,7 @@ func isTerminal(w io.Writer) bool {
 // DemoStats counts what a demo load did.
 type DemoStats struct {
 	Records, Created, Joined, Rejected, Duplicates int
+	Products                                       int
 	Elapsed                                        time.Duration
 }
 
@@ -151,6 +154,16 @@ func LoadDemo(ctx context.Context, db *sqlstore.DB, opts demo.Options, batch int
 			return st, fmt.Errorf("demo location %s: %w", l.Code, err)
 		}
 	}
+	loaded, err := commerce.NewCatalog(db).PutProducts(ctx, actor, demo.Products())
+	if err != nil {
+		return st, fmt.Errorf("demo products: %w", err)
+	}
+	for _, r := range loaded {
+		if r.Status == commerce.ProductRejected {
+			return st, fmt.Errorf("demo product %s: %s: %s", r.SKU, r.Field, r.Reason)
+		}
+	}
+	st.Products = len(loaded)
 	var truth *csv.Writer
 	var closeTruth func() error
 	if truthPath != "" {
@@ -224,7 +237,7 @@ func LoadDemo(ctx context.Context, db *sqlstore.DB, opts demo.Options, batch int
 		return nil
 	}
 	done := 0
-	err := demo.Generate(opts, func(r demo.Record) error {
+	err = demo.Generate(opts, func(r demo.Record) error {
 		in, err := r.Input()
 		if err != nil {
 			return err

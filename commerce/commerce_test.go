@@ -174,3 +174,15 @@ func FuzzJAN(f *testing.F) {
 		}
 	})
 }
+
+func TestInStoreJAN(t *testing.T) {
+	for _, n := range []int{0, 1, 42, 9_999_999_999} {
+		j := InStoreJAN(n)
+		if len(j) != 13 || j[:2] != "20" || ValidateJAN(j) != nil {
+			t.Errorf("InStoreJAN(%d) = %s (%v)", n, j, ValidateJAN(j))
+		}
+	}
+	if InStoreJAN(1) == InStoreJAN(2) {
+		t.Error("item numbers share a JAN")
+	}
+}

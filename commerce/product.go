@@ -1,6 +1,7 @@
 package commerce
 
 import (
+	"fmt"
 	"strings"
 	"time"
 	"unicode"
@@ -143,4 +144,13 @@ func checkDigit(body string) byte {
 		sum += d
 	}
 	return byte('0' + (10-sum%10)%10)
+}
+
+// InStoreJAN is the JAN-13 of a retailer's own item number n: prefix 20,
+// which GS1 keeps for numbers used inside one company (インストアコード),
+// so it never collides with a manufacturer's code; then n in ten digits and
+// the check digit.
+func InStoreJAN(n int) string {
+	body := fmt.Sprintf("20%010d", n%10_000_000_000)
+	return body + string(checkDigit(body))
 }

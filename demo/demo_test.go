@@ -671,3 +671,20 @@ func BenchmarkGenerate(b *testing.B) {
 	b.ReportMetric(float64(people*b.N)/s, "people/s")
 	b.ReportMetric(float64(records)/s, "records/s")
 }
+
+func TestProductsAreValid(t *testing.T) {
+	seen := map[string]bool{}
+	for _, p := range Products() {
+		p.Normalize()
+		if err := p.Validate(); err != nil {
+			t.Errorf("%s: %v", p.SKU, err)
+		}
+		if seen[p.SKU] || seen[p.JAN] {
+			t.Errorf("%s: SKU or JAN %s twice", p.SKU, p.JAN)
+		}
+		seen[p.SKU], seen[p.JAN] = true, true
+	}
+	if len(seen) < 80 {
+		t.Errorf("%d products", len(seen)/2)
+	}
+}
