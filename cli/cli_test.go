@@ -225,7 +225,7 @@ func TestUsageErrors(t *testing.T) {
 	}
 	// With an existing database it tells its schema version; it never creates one.
 	m, path := migrated(t)
-	mustContain(t, "version --db", m.ok("version"), "kizuna "+cli.Version, "is at version 7; this kizuna needs version 7", path)
+	mustContain(t, "version --db", m.ok("version"), "kizuna "+cli.Version, "is at version 8; this kizuna needs version 8", path)
 	missing := filepath.Join(t.TempDir(), "none.db")
 	if got := k.ok("version", "--db", missing); got != "kizuna "+cli.Version+"\n" {
 		t.Errorf("version with a missing database printed %q", got)
@@ -590,6 +590,10 @@ func TestDemo(t *testing.T) {
 	var products int
 	if err := openSQL(t, path).QueryRow(`SELECT count(*) FROM products WHERE jan LIKE '20%'`).Scan(&products); err != nil || products != len(demo.Products()) {
 		t.Errorf("%d demo products stored (%v), want %d", products, err, len(demo.Products()))
+	}
+	var levels int
+	if err := openSQL(t, path).QueryRow(`SELECT count(*) FROM stock`).Scan(&levels); err != nil || levels != len(demo.Stock()) {
+		t.Errorf("%d demo stock levels (%v), want %d", levels, err, len(demo.Stock()))
 	}
 
 	f, err := os.Open(truth)

@@ -164,6 +164,15 @@ func LoadDemo(ctx context.Context, db *sqlstore.DB, opts demo.Options, batch int
 		}
 	}
 	st.Products = len(loaded)
+	moved, err := commerce.NewInventory(db).Apply(ctx, actor, demo.Stock())
+	if err != nil {
+		return st, fmt.Errorf("demo stock: %w", err)
+	}
+	for _, r := range moved {
+		if r.Status == commerce.StockRejected {
+			return st, fmt.Errorf("demo stock %s: %s: %s", r.ID, r.Field, r.Reason)
+		}
+	}
 	var truth *csv.Writer
 	var closeTruth func() error
 	if truthPath != "" {

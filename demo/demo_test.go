@@ -684,6 +684,11 @@ func TestProductsAreValid(t *testing.T) {
 		}
 		seen[p.SKU], seen[p.JAN] = true, true
 	}
+	for _, c := range Stock() {
+		if !seen[c.SKU] || c.Set == nil || *c.Set < 0 || c.Location == "C001" {
+			t.Errorf("stocktake %+v", c)
+		}
+	}
 	if len(seen) < 80 {
 		t.Errorf("%d products", len(seen)/2)
 	}

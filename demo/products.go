@@ -74,3 +74,24 @@ func Products() []commerce.Product {
 	}
 	return out
 }
+
+// Stock is the demo's opening stocktake: every product at every store,
+// counter and the EC warehouse (not the call center), deterministic, with
+// some items out of stock somewhere. The movement IDs make loading it
+// again change nothing.
+func Stock() []commerce.StockChange {
+	var out []commerce.StockChange
+	for i, c := range catalog {
+		for j, l := range stores {
+			if l.Channel == "callcenter" {
+				continue
+			}
+			n := int64((i*37 + j*11 + len(c.sku)*5) % 29)
+			if l.Channel == "ec" {
+				n *= 12 // the warehouse holds many more
+			}
+			out = append(out, commerce.StockChange{ID: "demo-stocktake-" + c.sku + "-" + l.Code, SKU: c.sku, Location: l.Code, Set: &n, Reason: "棚卸"})
+		}
+	}
+	return out
+}

@@ -31,7 +31,7 @@ type harness struct {
 func newHarness(t *testing.T, db *sqlstore.DB, opts ...func(*httpapi.Deps)) *harness {
 	t.Helper()
 	d := httpapi.Deps{
-		Customers: db, Identity: identity.New(db, db), Auth: db, Audit: db, Idempotency: db.Idempotency(), Catalog: commerce.NewCatalog(db),
+		Customers: db, Identity: identity.New(db, db), Auth: db, Audit: db, Idempotency: db.Idempotency(), Catalog: commerce.NewCatalog(db), Inventory: commerce.NewInventory(db),
 		Ready:   func(ctx context.Context) error { return db.Ping(ctx) },
 		Version: "test",
 	}

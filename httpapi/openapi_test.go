@@ -58,6 +58,8 @@ var routes = []string{
 	"GET /api/v1/products/{sku}",
 	"PUT /api/v1/products/{sku}",
 	"POST /api/v1/products/batch",
+	"GET /api/v1/products/{sku}/stock",
+	"POST /api/v1/stock/changes",
 	"POST /api/v1/duplicates/{id}/accept",
 	"POST /api/v1/duplicates/accept",
 	"POST /api/v1/duplicates/{id}/dismiss",

@@ -126,4 +126,53 @@ func (s *Server) registerProducts() {
 			res, err := c.PutProducts(ctx, s.actor(ctx), in.Body.Products)
 			return &struct{ Body ProductLoad }{Body: ProductLoad{Results: nonNil(res)}}, s.handlerError(err)
 		})
+	inventory := func() (*commerce.Inventory, error) {
+		if s.Inventory == nil {
+			return nil, kizuna.Errorf(kizuna.EUNSUPPORTED, "stock is not available on this server")
+		}
+		return s.Inventory, nil
+	}
+	huma.Register(s.api, huma.Operation{OperationID: "get-product-stock", Method: http.MethodGet, Path: "/api/v1/products/{sku}/stock", Tags: tags,
+		Summary: "Stock of a product", Description: "The level at each store and warehouse that has one.", Metadata: perm(auth.PermCatalogRead)},
+		func(ctx context.Context, in *struct {
+			SKU string `path:"sku"`
+		}) (*struct{ Body []commerce.StockLevel }, error) {
+			inv, err := inventory()
+			if err != nil {
+				return nil, s.handlerError(err)
+			}
+			c, err := catalog()
+			if err != nil {
+				return nil, s.handlerError(err)
+			}
+			if _, err := c.Product(ctx, in.SKU); err != nil {
+				return nil, s.handlerError(err) // 404 for an unknown product, not an empty list
+			}
+			levels, err := inv.Stock(ctx, in.SKU)
+			return &struct{ Body []commerce.StockLevel }{Body: nonNil(levels)}, s.handlerError(err)
+		})
+	huma.Register(s.api, huma.Operation{OperationID: "apply-stock-changes", Method: http.MethodPost, Path: "/api/v1/stock/changes", Tags: tags,
+		Summary: "Change stock levels",
+		Description: "Up to 10,000 movements, applied in order in one transaction: `set` is a count (stocktake), `delta` a change (goods in, " +
+			"sales out). Each has your movement ID: a movement sent again, in this call or a later one, is reported as repeated and not " +
+			"applied twice. A movement naming an unknown product or location is rejected with its field; the others are applied.",
+		Metadata: perm(auth.PermCatalogWrite), MaxBodyBytes: 32 << 20},
+		func(ctx context.Context, in *struct {
+			Body struct {
+				Changes []commerce.StockChange `json:"changes" maxItems:"10000"`
+			}
+		}) (*struct{ Body StockApplied }, error) {
+			inv, err := inventory()
+			if err != nil {
+				return nil, s.handlerError(err)
+			}
+			res, err := inv.Apply(ctx, s.actor(ctx), in.Body.Changes)
+			return &struct{ Body StockApplied }{Body: StockApplied{Results: nonNil(res)}}, s.handlerError(err)
+		})
+}
+
+// StockApplied is the answer to a stock change call: one result per
+// movement, in order.
+type StockApplied struct {
+	Results []commerce.StockResult `json:"results"`
 }

@@ -100,5 +100,30 @@ func TestProducts(t *testing.T) {
 			t.Errorf("by category: %+v", page.Items)
 		}
 		wantProblem(t, h.do(t, "GET", "/api/v1/products?jan=12", reader, nil), 400)
+
+		// Stock: a count, a sale, a retry; unknown products are 404.
+		_, admin := h.adminKey(t)
+		h.must(t, 200, "PUT", "/api/v1/stores/S001", admin, map[string]any{"name": "渋谷店", "channel": "store"})
+		changes := map[string]any{"changes": []map[string]any{
+			{"id": "inv-1", "sku": "TEA-100", "location": "S001", "set": 12, "reason": "棚卸"},
+			{"id": "pos-1", "sku": "TEA-100", "location": "S001", "delta": -2},
+			{"id": "pos-2", "sku": "TEA-100", "location": "S404", "delta": -1},
+		}}
+		var applied struct{ Results []commerce.StockResult }
+		h.must(t, 200, "POST", "/api/v1/stock/changes", writer, changes).json(t, &applied)
+		if r := applied.Results; len(r) != 3 || r[0].OnHand != 12 || r[1].Status != "applied" || r[1].OnHand != 10 || r[2].Status != "rejected" || r[2].Field != "location" {
+			t.Errorf("stock changes: %+v", r)
+		}
+		h.must(t, 200, "POST", "/api/v1/stock/changes", writer, changes).json(t, &applied)
+		if r := applied.Results; r[0].Status != "repeated" || r[1].Status != "repeated" || r[1].OnHand != 10 {
+			t.Errorf("retried stock changes: %+v", r)
+		}
+		var levels []commerce.StockLevel
+		h.must(t, 200, "GET", "/api/v1/products/TEA-100/stock", reader, nil).json(t, &levels)
+		if len(levels) != 1 || levels[0].Location != "S001" || levels[0].OnHand != 10 {
+			t.Errorf("stock of TEA-100: %+v", levels)
+		}
+		wantProblem(t, h.do(t, "GET", "/api/v1/products/NOPE/stock", reader, nil), 404)
+		wantProblem(t, h.do(t, "POST", "/api/v1/stock/changes", reader, changes), 403)
 	})
 }

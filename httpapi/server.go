@@ -52,6 +52,8 @@ type Deps struct {
 	ImportJobs importjob.Store
 	// Catalog keeps the products (nil: the product endpoints answer 503).
 	Catalog *commerce.Catalog
+	// Inventory keeps stock levels (nil: the stock endpoints answer 503).
+	Inventory *commerce.Inventory
 }
 
 // Server is the HTTP API.
