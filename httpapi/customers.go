@@ -2,7 +2,6 @@ package httpapi
 
 import (
 	"context"
-	"encoding/base64"
 	"encoding/json"
 	"net/http"
 	"strings"
@@ -113,13 +112,9 @@ func (s *Server) registerCustomers() {
 	huma.Register(s.api, huma.Operation{OperationID: "list-customers", Method: http.MethodGet, Path: "/api/v1/customers", Tags: tags,
 		Summary: "List customers", Description: "Customers in ID order, filtered, with cursor pagination.", Metadata: perm(auth.PermCustomerRead)},
 		func(ctx context.Context, in *listCustomersInput) (*struct{ Body CustomerPage }, error) {
-			after := ""
-			if in.Cursor != "" {
-				b, err := base64.RawURLEncoding.DecodeString(in.Cursor)
-				if err != nil {
-					return nil, &Problem{Status: http.StatusBadRequest, Title: "Bad Request", Detail: "cursor is not one this API issued", Errors: []ProblemField{{Location: "query.cursor", Message: "invalid"}}}
-				}
-				after = string(b)
+			after, err := decodeCursor(in.Cursor)
+			if err != nil {
+				return nil, err
 			}
 			items, err := s.Customers.ListCustomers(ctx, customer.ListFilter{Channel: in.Channel, Tag: in.Tag, Status: in.Status, UpdatedSince: in.UpdatedSince, Limit: in.Limit + 1, After: after})
 			if err != nil {
@@ -128,7 +123,7 @@ func (s *Server) registerCustomers() {
 			out := &struct{ Body CustomerPage }{}
 			if len(items) > in.Limit {
 				items = items[:in.Limit]
-				out.Body.NextCursor = base64.RawURLEncoding.EncodeToString([]byte(items[len(items)-1].ID))
+				out.Body.NextCursor = encodeCursor(items[len(items)-1].ID)
 			}
 			if items == nil {
 				items = []customer.Customer{}

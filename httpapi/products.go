@@ -2,7 +2,6 @@ package httpapi
 
 import (
 	"context"
-	"encoding/base64"
 	"net/http"
 	"strings"
 
@@ -45,13 +44,9 @@ func (s *Server) registerProducts() {
 			if err != nil {
 				return nil, s.handlerError(err)
 			}
-			after := ""
-			if in.Cursor != "" {
-				b, err := base64.RawURLEncoding.DecodeString(in.Cursor)
-				if err != nil {
-					return nil, &Problem{Status: http.StatusBadRequest, Title: "Bad Request", Detail: "cursor is not one this API issued", Errors: []ProblemField{{Location: "query.cursor", Message: "invalid"}}}
-				}
-				after = string(b)
+			after, err := decodeCursor(in.Cursor)
+			if err != nil {
+				return nil, err
 			}
 			var path []string
 			if in.Category != "" {
@@ -64,7 +59,7 @@ func (s *Server) registerProducts() {
 			out := &struct{ Body ProductPage }{}
 			if len(items) > in.Limit {
 				items = items[:in.Limit]
-				out.Body.NextCursor = base64.RawURLEncoding.EncodeToString([]byte(items[len(items)-1].SKU))
+				out.Body.NextCursor = encodeCursor(items[len(items)-1].SKU)
 			}
 			out.Body.Items = nonNil(items)
 			return out, nil
