@@ -13,6 +13,8 @@ import (
 	"iter"
 	"strconv"
 	"time"
+
+	"github.com/kizuna-oss/kizuna"
 )
 
 // Entry is one audit record.
@@ -32,6 +34,17 @@ type Entry struct {
 	Detail     json.RawMessage `json:"detail,omitempty" doc:"Changed fields before and after, personal data redacted"`
 	PrevHash   string          `json:"prev_hash"`
 	Hash       string          `json:"hash"`
+}
+
+// New is an entry of action by actor at a time, on an object; detail is
+// stored as JSON (nil: none).
+func New(actor kizuna.Actor, at time.Time, action, objType, objID, customerID string, detail any) Entry {
+	var d json.RawMessage
+	if detail != nil {
+		d, _ = json.Marshal(detail)
+	}
+	return Entry{At: at, ActorType: actor.Type, ActorID: actor.ID, ActorName: actor.Name, IP: actor.IP, UserAgent: actor.UserAgent,
+		Terminal: actor.Terminal, Action: action, ObjectType: objType, ObjectID: objID, CustomerID: customerID, Detail: d}
 }
 
 // GenesisHash is the PrevHash of the first entry.

@@ -88,7 +88,7 @@ func runImport(ctx context.Context, e *Env, args []string) error {
 	}
 	out := e.Stdout
 	enc := plan.Encoding
-	if enc == "xlsx" && *sheet != "" {
+	if enc == importer.XLSX && *sheet != "" {
 		enc += ", sheet " + *sheet
 	}
 	fmt.Fprintf(out, "%s: %s, %d columns\n", path, enc, len(plan.Headers))
@@ -156,7 +156,7 @@ func runImport(ctx context.Context, e *Env, args []string) error {
 	pr := newProgress(e.Stderr, "rows")
 	start := time.Now()
 	res, err := plan.Run(ctx, svc, actor, opts, rw, func(p importjob.Progress) error {
-		if plan.Encoding == "xlsx" {
+		if plan.Encoding == importer.XLSX {
 			pr.Update("importing", p.Rows, 0)
 		} else {
 			pr.UpdateBytes("importing", p.Rows, p.Bytes, st.Size())

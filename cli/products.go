@@ -6,7 +6,6 @@ import (
 	"context"
 	"encoding/csv"
 	"fmt"
-	"io"
 	"os"
 	"slices"
 	"strconv"
@@ -49,7 +48,7 @@ func runProducts(ctx context.Context, e *Env, args []string) error {
 		return err
 	}
 	defer f.Close()
-	header, rows, err := openTable(f, *encoding, *sheet)
+	_, header, rows, err := importer.OpenTable(f, *encoding, *sheet)
 	if err != nil {
 		return fmt.Errorf("%s: %w", path, err)
 	}
@@ -80,23 +79,19 @@ func runProducts(ctx context.Context, e *Env, args []string) error {
 		}
 		var res []commerce.ProductResult
 		if *dry {
-			res = make([]commerce.ProductResult, len(batch))
-			for i := range batch {
-				batch[i].Normalize()
-				res[i].Status = "valid"
-				if err := batch[i].Validate(); err != nil {
-					res[i] = commerce.ProductResult{Status: commerce.ProductRejected, Field: kizuna.ErrorField(err), Reason: kizuna.ErrorMessage(err)}
-				}
-			}
+			res = commerce.CheckProducts(batch)
 		} else if res, err = catalog.PutProducts(ctx, kizuna.System("products-import"), batch); err != nil {
 			return fmt.Errorf("stopped at line %d: %w (rows before it are stored; run the import again to continue)", batchRows[0].Line, err)
 		}
 		for i, r := range res {
-			if r.Status == commerce.ProductRejected {
+			switch r.Status {
+			case commerce.ProductRejected:
 				reject(importer.Reject{Line: batchRows[i].Line, Column: m.ColumnFor(r.Field), Reason: r.Reason, Values: batchRows[i].Values})
-				continue
+			case "": // checked in a dry run, not stored
+				counts["valid"]++
+			default:
+				counts[r.Status]++
 			}
-			counts[r.Status]++
 		}
 		batch, batchRows = batch[:0], batchRows[:0]
 		return nil
@@ -148,22 +143,4 @@ func runProducts(ctx context.Context, e *Env, args []string) error {
 		fmt.Fprintf(e.Stdout, "rejected rows (line, column, reason): %s\n", rejectPath)
 	}
 	return runErr
-}
-
-// openTable reads a CSV/TSV (any supported encoding) or an Excel file's
-// header and rows.
-func openTable(f io.ReadSeeker, encoding, sheet string) ([]string, func(func(importer.Row, *importer.Reject) bool), error) {
-	head := make([]byte, 4)
-	n, _ := io.ReadFull(f, head)
-	if _, err := f.Seek(0, io.SeekStart); err != nil {
-		return nil, nil, err
-	}
-	if importer.IsZip(head[:n]) {
-		return importer.ReadXLSX(f, sheet)
-	}
-	dec, _, err := importer.Decode(f, encoding)
-	if err != nil {
-		return nil, nil, err
-	}
-	return importer.ReadRows(dec)
 }

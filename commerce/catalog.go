@@ -2,8 +2,6 @@ package commerce
 
 import (
 	"context"
-	"encoding/json"
-	"fmt"
 	"reflect"
 	"slices"
 	"time"
@@ -77,23 +75,12 @@ func (c *Catalog) PutProducts(ctx context.Context, actor kizuna.Actor, ps []Prod
 		return nil, kizuna.Errorf(kizuna.ETOOLARGE, "a load holds at most %d products, got %d", MaxProductBatch, len(ps))
 	}
 	now := c.now().UTC().Truncate(time.Microsecond)
-	results := make([]ProductResult, len(ps))
+	results := CheckProducts(ps)
 	var valid []int
-	seen := map[string]int{}
-	for i := range ps {
-		p := &ps[i]
-		p.Normalize()
-		results[i] = ProductResult{Index: i, SKU: p.SKU}
-		err := p.Validate()
-		if j, dup := seen[p.SKU]; err == nil && dup {
-			err = kizuna.FieldError("sku", "%q is also at index %d of this load", p.SKU, j)
+	for i, r := range results {
+		if r.Status != ProductRejected {
+			valid = append(valid, i)
 		}
-		if err != nil {
-			results[i].Status, results[i].Field, results[i].Reason = ProductRejected, kizuna.ErrorField(err), kizuna.ErrorMessage(err)
-			continue
-		}
-		seen[p.SKU] = i
-		valid = append(valid, i)
 	}
 	if len(valid) == 0 {
 		return results, nil
@@ -124,12 +111,7 @@ func (c *Catalog) PutProducts(ctx context.Context, actor kizuna.Actor, ps []Prod
 				results[i].Status = ProductUpdated
 			}
 			put = append(put, p)
-			detail, err := json.Marshal(map[string]any{"status": results[i].Status, "product": p})
-			if err != nil {
-				return fmt.Errorf("audit product %s: %w", p.SKU, err)
-			}
-			entries = append(entries, audit.Entry{At: now, ActorType: actor.Type, ActorID: actor.ID, ActorName: actor.Name, IP: actor.IP,
-				UserAgent: actor.UserAgent, Terminal: actor.Terminal, Action: "product.put", ObjectType: "product", ObjectID: p.SKU, Detail: detail})
+			entries = append(entries, audit.New(actor, now, "product.put", "product", p.SKU, "", map[string]any{"status": results[i].Status, "product": p}))
 		}
 		if len(put) == 0 {
 			return nil
@@ -143,6 +125,30 @@ func (c *Catalog) PutProducts(ctx context.Context, actor kizuna.Actor, ps []Prod
 		return nil, err
 	}
 	return results, nil
+}
+
+// CheckProducts normalizes the products of a load in place and checks
+// each against its rules, as PutProducts does before storing anything: one
+// that fails, or repeats a SKU of the same load, gets a rejected result
+// with its field and reason; the others a result with no status yet.
+func CheckProducts(ps []Product) []ProductResult {
+	results := make([]ProductResult, len(ps))
+	seen := map[string]int{}
+	for i := range ps {
+		p := &ps[i]
+		p.Normalize()
+		results[i] = ProductResult{Index: i, SKU: p.SKU}
+		err := p.Validate()
+		if j, dup := seen[p.SKU]; err == nil && dup {
+			err = kizuna.FieldError("sku", "%q is also at index %d of this load", p.SKU, j)
+		}
+		if err != nil {
+			results[i].Status, results[i].Field, results[i].Reason = ProductRejected, kizuna.ErrorField(err), kizuna.ErrorMessage(err)
+			continue
+		}
+		seen[p.SKU] = i
+	}
+	return results
 }
 
 // sameProduct compares what a caller sends, not the timestamps.

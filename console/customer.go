@@ -200,13 +200,7 @@ func (s *Server) channelMap(ctx context.Context) map[string]customer.Channel {
 
 // readEntry is an audit entry for a read, written by the batcher.
 func (s *Server) readEntry(rq *request, action, customerID string, detail any) audit.Entry {
-	var d json.RawMessage
-	if detail != nil {
-		d, _ = json.Marshal(detail)
-	}
-	a := rq.Actor
-	return audit.Entry{At: s.now(), ActorType: a.Type, ActorID: a.ID, ActorName: a.Name, IP: a.IP, UserAgent: a.UserAgent, Terminal: a.Terminal,
-		Action: action, ObjectType: "customer", ObjectID: customerID, CustomerID: customerID, Detail: d}
+	return audit.New(rq.Actor, s.now(), action, "customer", customerID, customerID, detail)
 }
 
 type searchData struct {

@@ -5,7 +5,6 @@ import (
 	"context"
 	"crypto/subtle"
 	"encoding/base64"
-	"encoding/json"
 	"html/template"
 	"image/png"
 	"net/http"
@@ -23,16 +22,11 @@ import (
 // audit writes one entry now, in its own transaction: sign-ins and
 // administrative changes must be on record before the answer is sent.
 func (s *Server) audit(ctx context.Context, rq *request, action, objType, objID, customerID string, detail any) {
-	var d json.RawMessage
-	if detail != nil {
-		d, _ = json.Marshal(detail)
-	}
 	a := rq.Actor
 	if a.ID == "" {
 		a.Type, a.ID = "anonymous", "-"
 	}
-	e := audit.Entry{At: s.now(), ActorType: a.Type, ActorID: a.ID, ActorName: a.Name, IP: a.IP, UserAgent: a.UserAgent, Terminal: a.Terminal,
-		Action: action, ObjectType: objType, ObjectID: objID, CustomerID: customerID, Detail: d}
+	e := audit.New(a, s.now(), action, objType, objID, customerID, detail)
 	if err := s.Audit.AppendAudit(ctx, e); err != nil {
 		s.log.Error("audit entry not written", "action", action, "err", err)
 	}

@@ -336,13 +336,7 @@ func (s *Server) actor(ctx context.Context) kizuna.Actor {
 }
 
 func (s *Server) entry(ctx context.Context, action, customerID string, detail any) audit.Entry {
-	a := s.actor(ctx)
-	var d json.RawMessage
-	if detail != nil {
-		d, _ = json.Marshal(detail)
-	}
-	return audit.Entry{At: time.Now(), ActorType: a.Type, ActorID: a.ID, ActorName: a.Name, IP: a.IP, UserAgent: a.UserAgent, Terminal: a.Terminal,
-		Action: action, ObjectType: "customer", ObjectID: customerID, CustomerID: customerID, Detail: d}
+	return audit.New(s.actor(ctx), time.Now(), action, "customer", customerID, customerID, detail)
 }
 
 // auditRead records a read of personal data through the batcher.

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/kizuna-oss/kizuna"
+	"github.com/kizuna-oss/kizuna/audit"
 	"github.com/kizuna-oss/kizuna/customer"
 	"github.com/kizuna-oss/kizuna/normalize"
 )
@@ -24,7 +25,7 @@ func (s *Service) configTx(ctx context.Context, actor kizuna.Actor, action, objT
 		if err := fn(tx); err != nil {
 			return err
 		}
-		return tx.Audit(ctx, entry(actor, now, action, objType, objID, "", detail))
+		return tx.Audit(ctx, audit.New(actor, now, action, objType, objID, "", detail))
 	})
 }
 
@@ -178,7 +179,7 @@ func (s *Service) AcceptDuplicatesAbove(ctx context.Context, actor kizuna.Actor,
 	}
 	now := s.now().UTC().Truncate(time.Microsecond)
 	return res, s.store.WithTx(ctx, func(tx customer.Tx) error {
-		return tx.Audit(ctx, entry(actor, now, "duplicate.bulk_accept", "duplicate", "", "", map[string]any{
+		return tx.Audit(ctx, audit.New(actor, now, "duplicate.bulk_accept", "duplicate", "", "", map[string]any{
 			"min_probability": minP, "accepted": res.Accepted, "skipped": res.Skipped}))
 	})
 }
@@ -198,6 +199,6 @@ func (s *Service) DismissDuplicate(ctx context.Context, actor kizuna.Actor, id, 
 		if err := tx.SetDuplicate(ctx, *d); err != nil {
 			return err
 		}
-		return tx.Audit(ctx, entry(actor, now, "duplicate.dismiss", "duplicate", id, d.CustomerID, map[string]any{"other_customer_id": d.OtherID, "reason": reason}))
+		return tx.Audit(ctx, audit.New(actor, now, "duplicate.dismiss", "duplicate", id, d.CustomerID, map[string]any{"other_customer_id": d.OtherID, "reason": reason}))
 	})
 }

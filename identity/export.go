@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/kizuna-oss/kizuna"
+	"github.com/kizuna-oss/kizuna/audit"
 	"github.com/kizuna-oss/kizuna/customer"
 	"github.com/kizuna-oss/kizuna/exporter"
 )
@@ -63,7 +64,7 @@ func (s *Service) Export(ctx context.Context, actor kizuna.Actor, w io.Writer, r
 	}
 	now := s.now().UTC().Truncate(time.Microsecond)
 	aerr := s.store.WithTx(ctx, func(tx customer.Tx) error {
-		return tx.Audit(ctx, entry(actor, now, "customer.export", "export", string(req.Format), "", map[string]any{
+		return tx.Audit(ctx, audit.New(actor, now, "customer.export", "export", string(req.Format), "", map[string]any{
 			"format": req.Format, "columns": keys, "channel": req.Channel, "tag": req.Tag, "masked": req.Masked,
 			"rows": sum.Rows, "bytes": sum.Bytes, "sha256": sum.SHA256, "complete": werr == nil}))
 	})

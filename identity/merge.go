@@ -126,7 +126,7 @@ func (s *Service) mergeTx(ctx context.Context, tx customer.Tx, e *env, actor kiz
 		if err := tx.InsertMerge(ctx, m); err != nil {
 			return err
 		}
-		return tx.Audit(ctx, entry(actor, now, "customer.merge", "merge", m.ID, survivorID, map[string]any{
+		return tx.Audit(ctx, audit.New(actor, now, "customer.merge", "merge", m.ID, survivorID, map[string]any{
 			"survivor_id": survivorID, "merged_id": mergedID, "moved_source_profiles": len(moved), "reason": reason}))
 	}()
 	return m, err
@@ -211,7 +211,7 @@ func (s *Service) Unmerge(ctx context.Context, actor kizuna.Actor, mergeID strin
 			return err
 		}
 		m.UndoneAt = &now
-		return tx.Audit(ctx, entry(actor, now, "customer.unmerge", "merge", m.ID, m.SurvivorID, map[string]any{
+		return tx.Audit(ctx, audit.New(actor, now, "customer.unmerge", "merge", m.ID, m.SurvivorID, map[string]any{
 			"survivor_id": m.SurvivorID, "restored_id": m.MergedID, "moved_source_profiles": len(m.MovedProfiles)}))
 	})
 	return m, err
@@ -300,7 +300,7 @@ func (s *Service) Erase(ctx context.Context, actor kizuna.Actor, id, reason stri
 		if err := tx.AddErased(ctx, slices.Compact(hashes)); err != nil {
 			return err
 		}
-		return tx.Audit(ctx, entry(actor, now, "customer.erase", "customer", id, id, map[string]any{
+		return tx.Audit(ctx, audit.New(actor, now, "customer.erase", "customer", id, id, map[string]any{
 			"reason": reason, "source_profiles": nsrc, "customers": len(ids), "identifiers_hashed": len(slices.Compact(hashes))}))
 	})
 }
@@ -448,7 +448,7 @@ func (s *Service) moveTx(ctx context.Context, tx customer.Tx, e *env, actor kizu
 				return err
 			}
 		}
-		return tx.Audit(ctx, entry(actor, now, "source_profile.move", "customer", to, to, map[string]any{
+		return tx.Audit(ctx, audit.New(actor, now, "source_profile.move", "customer", to, to, map[string]any{
 			"from": from, "source_profile_ids": profileIDs, "reason": reason}))
 	}()
 	return to, err

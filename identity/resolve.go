@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/kizuna-oss/kizuna"
+	"github.com/kizuna-oss/kizuna/audit"
 	"github.com/kizuna-oss/kizuna/customer"
 	"github.com/kizuna-oss/kizuna/resolve"
 )
@@ -177,7 +178,7 @@ func (s *Service) train(ctx context.Context, actor kizuna.Actor, r *resolve.Reso
 		if err != nil {
 			return err
 		}
-		return tx.Audit(ctx, entry(actor, now, "match_model.train", "match_model", fmt.Sprint(version), "", map[string]any{
+		return tx.Audit(ctx, audit.New(actor, now, "match_model.train", "match_model", fmt.Sprint(version), "", map[string]any{
 			"records": len(r.Records), "candidate_pairs": len(pairs), "lambda": m.Lambda}))
 	})
 	return m, version, err
@@ -463,7 +464,7 @@ func (s *Service) applyResolution(ctx context.Context, actor kizuna.Actor, r *re
 		progress("queueing for review", i+1, len(cl.Review))
 	}
 	return s.store.WithTx(ctx, func(tx customer.Tx) error {
-		return tx.Audit(ctx, entry(actor, now, "identity.resolve", "match_model", fmt.Sprint(m.Version), "", map[string]any{
+		return tx.Audit(ctx, audit.New(actor, now, "identity.resolve", "match_model", fmt.Sprint(m.Version), "", map[string]any{
 			"merges": len(plan.merges), "moves": len(plan.moves), "queued_for_review": queued}))
 	})
 }

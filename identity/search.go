@@ -8,6 +8,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/kizuna-oss/kizuna"
+	"github.com/kizuna-oss/kizuna/audit"
 	"github.com/kizuna-oss/kizuna/customer"
 )
 
@@ -127,7 +128,7 @@ func (s *Service) AddNote(ctx context.Context, actor kizuna.Actor, customerID, b
 			return err
 		}
 		// The note's text may hold personal data: the audit keeps its length only.
-		return tx.Audit(ctx, entry(actor, now, "customer.note", "note", n.ID, customerID, map[string]any{"length": utf8.RuneCountInString(body)}))
+		return tx.Audit(ctx, audit.New(actor, now, "customer.note", "note", n.ID, customerID, map[string]any{"length": utf8.RuneCountInString(body)}))
 	})
 	if err != nil {
 		return nil, err

@@ -447,7 +447,7 @@ func (s *Service) ingestTx(ctx context.Context, tx customer.Tx, e *env, actor ki
 			r.Duplicates = append(r.Duplicates, h.OtherID)
 		}
 		r.CustomerID, r.SourceProfileID, r.Version = custID, sp.ID, 1
-		if err := tx.Audit(ctx, entry(actor, now, "source_profile.create", "source_profile", sp.ID, custID, map[string]any{
+		if err := tx.Audit(ctx, audit.New(actor, now, "source_profile.create", "source_profile", sp.ID, custID, map[string]any{
 			"channel": sp.Channel, "status": r.Status, "match": r.Match, "match_probability": r.Probability, "possible_duplicates": r.Duplicates, "suppressed": created[custID] != nil && created[custID].Suppressed})); err != nil {
 			return err
 		}
@@ -546,7 +546,7 @@ func (s *Service) updateSource(ctx context.Context, tx customer.Tx, actor kizuna
 		}
 		r.Duplicates = append(r.Duplicates, other)
 	}
-	return tx.Audit(ctx, entry(actor, now, "source_profile.update", "source_profile", sp.ID, sp.CustomerID, map[string]any{
+	return tx.Audit(ctx, audit.New(actor, now, "source_profile.update", "source_profile", sp.ID, sp.CustomerID, map[string]any{
 		"channel": sp.Channel, "version": sp.Version, "possible_duplicates": r.Duplicates}))
 }
 
@@ -572,7 +572,7 @@ func (s *Service) rebuild(ctx context.Context, tx customer.Tx, e *env, actor kiz
 	if len(changes) == 0 {
 		return nil
 	}
-	return tx.Audit(ctx, entry(actor, now, "customer.update", "customer", c.ID, c.ID, map[string]any{"changes": audit.Redact(changes), "version": c.Version}))
+	return tx.Audit(ctx, audit.New(actor, now, "customer.update", "customer", c.ID, c.ID, map[string]any{"changes": audit.Redact(changes), "version": c.Version}))
 }
 
 // Diff lists the golden fields that differ between two profiles. An empty
@@ -615,13 +615,4 @@ func Diff(a, b customer.Profile) []audit.Change {
 func isEmptyJSON(b []byte) bool {
 	s := string(b)
 	return s == `""` || s == "null" || s == "[]" || s == "{}"
-}
-
-func entry(actor kizuna.Actor, at time.Time, action, objType, objID, customerID string, detail any) audit.Entry {
-	var d json.RawMessage
-	if detail != nil {
-		d, _ = json.Marshal(detail)
-	}
-	return audit.Entry{At: at, ActorType: actor.Type, ActorID: actor.ID, ActorName: actor.Name, IP: actor.IP, UserAgent: actor.UserAgent,
-		Terminal: actor.Terminal, Action: action, ObjectType: objType, ObjectID: objID, CustomerID: customerID, Detail: d}
 }

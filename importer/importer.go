@@ -75,24 +75,31 @@ type Mapping struct {
 // AutoMap maps headers by their aliases, then applies explicit overrides
 // ("列名=field"). An override naming an unknown column or field is an error.
 func AutoMap(headers []string, overrides map[string]string) (Mapping, error) {
-	m := Mapping{Headers: headers, Fields: make([]string, len(headers))}
+	fields, err := autoMap(headers, overrides, headerAliases, Fields)
+	return Mapping{Headers: headers, Fields: fields}, err
+}
+
+// autoMap gives each column the field its header is an alias of (each
+// field once), then applies the overrides.
+func autoMap(headers []string, overrides, aliases map[string]string, valid []string) ([]string, error) {
+	fields := make([]string, len(headers))
 	used := map[string]bool{}
 	for i, h := range headers {
-		if f, ok := headerAliases[headerKey(h)]; ok && !used[f] {
-			m.Fields[i], used[f] = f, true
+		if f, ok := aliases[headerKey(h)]; ok && !used[f] {
+			fields[i], used[f] = f, true
 		}
 	}
 	for col, field := range overrides {
 		i := slices.IndexFunc(headers, func(h string) bool { return h == col || headerKey(h) == headerKey(col) })
 		if i < 0 {
-			return m, fmt.Errorf("--map %s=%s: no column %q (columns: %s)", col, field, col, strings.Join(headers, ", "))
+			return fields, fmt.Errorf("--map %s=%s: no column %q (columns: %s)", col, field, col, strings.Join(headers, ", "))
 		}
-		if field != "" && !slices.Contains(Fields, field) && !strings.HasPrefix(field, "attr.") {
-			return m, fmt.Errorf("--map %s=%s: unknown field %q (fields: %s, attr.NAME)", col, field, field, strings.Join(Fields, ", "))
+		if field != "" && !slices.Contains(valid, field) && !strings.HasPrefix(field, "attr.") {
+			return fields, fmt.Errorf("--map %s=%s: unknown field %q (fields: %s, attr.NAME)", col, field, field, strings.Join(valid, ", "))
 		}
-		m.Fields[i] = field
+		fields[i] = field
 	}
-	return m, nil
+	return fields, nil
 }
 
 // Encoding names what a file was read as.
@@ -129,7 +136,36 @@ func Decode(r io.Reader, force string) (io.Reader, string, error) {
 	case CP932, "shift_jis", "sjis", "shift-jis", "windows-31j":
 		return transform.NewReader(br, japanese.ShiftJIS.NewDecoder()), CP932, nil
 	}
-	return nil, "", fmt.Errorf("unknown encoding %q: use utf-8, utf-8-bom or cp932", force)
+	return nil, "", fmt.Errorf("%w %q: use utf-8, utf-8-bom or cp932", ErrEncoding, force)
+}
+
+// ErrEncoding is the error for an encoding asked for that is not one of
+// those Decode reads.
+var ErrEncoding = errors.New("unknown encoding")
+
+// XLSX is the encoding OpenTable reports for an Excel workbook.
+const XLSX = "xlsx"
+
+// OpenTable reads the header of a CSV or TSV file (in the encoding given,
+// or detected when "") or of an Excel workbook (the sheet given, or the
+// first), and returns the encoding read (XLSX for a workbook) and the
+// rows. r must be seekable: a workbook is a zip.
+func OpenTable(r io.ReadSeeker, encoding, sheet string) (enc string, header []string, rows func(yield func(Row, *Reject) bool), err error) {
+	head := make([]byte, 4)
+	n, _ := io.ReadFull(r, head)
+	if _, err := r.Seek(0, io.SeekStart); err != nil {
+		return "", nil, nil, err
+	}
+	if IsZip(head[:n]) {
+		header, rows, err = ReadXLSX(r, sheet)
+		return XLSX, header, rows, err
+	}
+	dec, enc, err := Decode(r, encoding)
+	if err != nil {
+		return "", nil, nil, err
+	}
+	header, rows, err = ReadRows(dec)
+	return enc, header, rows, err
 }
 
 func trimPartial(b []byte) []byte {

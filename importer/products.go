@@ -38,22 +38,10 @@ type ProductMapping struct {
 // AutoMapProducts maps a product file's headers; a file without a SKU or a
 // name column is refused before any row is read.
 func AutoMapProducts(headers []string, overrides map[string]string) (ProductMapping, error) {
-	m := ProductMapping{Headers: headers, Fields: make([]string, len(headers))}
-	used := map[string]bool{}
-	for i, h := range headers {
-		if f, ok := productHeaderAliases[headerKey(h)]; ok && !used[f] {
-			m.Fields[i], used[f] = f, true
-		}
-	}
-	for col, field := range overrides {
-		i := slices.IndexFunc(headers, func(h string) bool { return h == col || headerKey(h) == headerKey(col) })
-		if i < 0 {
-			return m, fmt.Errorf("--map %s=%s: no column %q (columns: %s)", col, field, col, strings.Join(headers, ", "))
-		}
-		if field != "" && !strings.HasPrefix(field, "attr.") && !slices.Contains(ProductFields, field) {
-			return m, fmt.Errorf("--map %s=%s: unknown field %q (fields: %s, attr.NAME)", col, field, field, strings.Join(ProductFields, ", "))
-		}
-		m.Fields[i] = field
+	fields, err := autoMap(headers, overrides, productHeaderAliases, ProductFields)
+	m := ProductMapping{Headers: headers, Fields: fields}
+	if err != nil {
+		return m, err
 	}
 	for _, need := range []string{"sku", "name", "price", "tax_rate"} {
 		if !slices.Contains(m.Fields, need) {

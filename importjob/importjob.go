@@ -74,8 +74,10 @@ type Sample struct {
 	Profile    string `json:"profile"`
 }
 
+// countingReader counts the bytes read since the last seek (the start of
+// the file), for progress.
 type countingReader struct {
-	r io.Reader
+	r io.ReadSeeker
 	n int64
 }
 
@@ -85,30 +87,27 @@ func (c *countingReader) Read(p []byte) (int, error) {
 	return n, err
 }
 
+func (c *countingReader) Seek(offset int64, whence int) (int64, error) {
+	pos, err := c.r.Seek(offset, whence)
+	c.n = pos
+	return pos, err
+}
+
 // Open reads the file's header and maps its columns. r must be seekable
 // for workbooks (an XLSX is a zip).
 func Open(r io.ReadSeeker, opts Options) (*Plan, error) {
-	head := make([]byte, 4)
-	n, _ := io.ReadFull(r, head)
-	if _, err := r.Seek(0, io.SeekStart); err != nil {
-		return nil, err
-	}
-	p := &Plan{}
+	p := &Plan{counter: &countingReader{r: r}}
 	var header []string
 	var err error
-	if importer.IsZip(head[:n]) {
-		p.Encoding = "xlsx"
-		header, p.rows, err = importer.ReadXLSX(r, opts.Sheet)
-	} else {
-		p.counter = &countingReader{r: r}
-		var dec io.Reader
-		if dec, p.Encoding, err = importer.Decode(p.counter, opts.Encoding); err != nil {
-			return nil, kizuna.FieldError("encoding", "%s", err)
-		}
-		header, p.rows, err = importer.ReadRows(dec)
-	}
-	if err != nil {
+	p.Encoding, header, p.rows, err = importer.OpenTable(p.counter, opts.Encoding, opts.Sheet)
+	switch {
+	case errors.Is(err, importer.ErrEncoding):
+		return nil, kizuna.FieldError("encoding", "%s", err)
+	case err != nil:
 		return nil, kizuna.FieldError("file", "%s", err)
+	}
+	if p.Encoding == importer.XLSX {
+		p.counter = nil // a workbook is read whole: no progress by bytes
 	}
 	if p.Mapping, err = importer.AutoMap(header, opts.Map); err != nil {
 		return nil, kizuna.FieldError("map", "%s", err)

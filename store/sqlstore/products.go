@@ -103,13 +103,9 @@ type catalogTx struct {
 
 func (t *catalogTx) ProductsBySKU(ctx context.Context, skus []string) (map[string]commerce.Product, error) {
 	out := map[string]commerce.Product{}
-	for start := 0; start < len(skus); start += 500 {
-		part := skus[start:min(start+500, len(skus))]
-		args := make([]any, len(part))
-		for i, s := range part {
-			args[i] = s
-		}
-		rows, err := t.tx.QueryContext(ctx, t.db.rebind(`SELECT `+productCols+` FROM products WHERE sku IN (`+placeholders(len(part))+`)`), args...)
+	for start := 0; start < len(skus); start += t.db.lookupChunk() {
+		in, args := t.db.inList(skus[start:min(start+t.db.lookupChunk(), len(skus))])
+		rows, err := t.tx.QueryContext(ctx, t.db.rebind(`SELECT `+productCols+` FROM products WHERE sku `+in), args...)
 		if err != nil {
 			return nil, fmt.Errorf("read products: %w", err)
 		}

@@ -43,26 +43,22 @@ type inventoryTx struct {
 }
 
 func (t *inventoryTx) Known(ctx context.Context, skus, locations []string) (map[string]bool, map[string]bool, error) {
-	products, err := t.present(ctx, `SELECT sku FROM products WHERE sku IN `, skus)
+	products, err := t.present(ctx, `SELECT sku FROM products WHERE sku `, skus)
 	if err != nil {
 		return nil, nil, err
 	}
-	places, err := t.present(ctx, `SELECT code FROM locations WHERE code IN `, locations)
+	places, err := t.present(ctx, `SELECT code FROM locations WHERE code `, locations)
 	return products, places, err
 }
 
-// present runs query (ending in "IN ") for values, 500 at a time, and
+// present runs query (ending in the column compared) for values and
 // returns the values it found.
 func (t *inventoryTx) present(ctx context.Context, query string, values []string) (map[string]bool, error) {
 	values = slices.Compact(slices.Sorted(slices.Values(values)))
 	out := map[string]bool{}
-	for start := 0; start < len(values); start += 500 {
-		part := values[start:min(start+500, len(values))]
-		args := make([]any, len(part))
-		for i, v := range part {
-			args[i] = v
-		}
-		rows, err := t.tx.QueryContext(ctx, t.db.rebind(query+`(`+placeholders(len(part))+`)`), args...)
+	for start := 0; start < len(values); start += t.db.lookupChunk() {
+		in, args := t.db.inList(values[start:min(start+t.db.lookupChunk(), len(values))])
+		rows, err := t.tx.QueryContext(ctx, t.db.rebind(query+in), args...)
 		if err != nil {
 			return nil, fmt.Errorf("check stock keys: %w", err)
 		}
