@@ -33,7 +33,8 @@ type Error struct {
 	Code    string
 	Message string
 	Field   string
-	Err     error // the cause, if any; never shown to API clients
+	Current string // for a conflict: the state the object is in now
+	Err     error  // the cause, if any; never shown to API clients
 }
 
 func (e *Error) Error() string {
@@ -91,6 +92,19 @@ func ErrorField(err error) string {
 	}
 	return ""
 }
+
+// ErrorCurrent is the state a conflict error says the object is in, or "".
+func ErrorCurrent(err error) string {
+	var e *Error
+	if errors.As(err, &e) {
+		return e.Current
+	}
+	return ""
+}
+
+// Tokyo is Japan Standard Time, where dates are shown and days counted by
+// default. Japan has no daylight saving, so a fixed zone needs no tzdata.
+var Tokyo = time.FixedZone("Asia/Tokyo", 9*60*60)
 
 var idEncoding = base32.NewEncoding("0123456789abcdefghjkmnpqrstvwxyz").WithPadding(base32.NoPadding)
 

@@ -45,16 +45,18 @@ const (
 	PermCustomerExport   = "customer.export"   // export customer lists (masked unless PermPersonalData; audited)
 	PermCatalogRead      = "catalog.read"      // see products and stock
 	PermCatalogWrite     = "catalog.write"     // load and change products
+	PermOrderRead        = "order.read"        // see orders
+	PermOrderWrite       = "order.write"       // record orders; change status, shipments, returns, billing
 	PermAuditRead        = "audit.read"        // read and verify the audit trail
 	PermAdmin            = "admin"             // users, API keys, channels, settings
 )
 
 // rolePerms is the access table; docs/access.md shows it and tests walk it.
 var rolePerms = map[string][]string{
-	RoleAdmin:      {PermCustomerRead, PermPersonalData, PermPersonalReveal, PermCustomerWrite, PermCustomerMerge, PermCustomerErase, PermCustomerDisclose, PermCustomerExport, PermCatalogRead, PermCatalogWrite, PermAuditRead, PermAdmin},
-	RoleMarketer:   {PermCustomerRead, PermCustomerExport, PermCatalogRead, PermCatalogWrite},
-	RoleStoreStaff: {PermCustomerRead, PermPersonalReveal, PermCustomerWrite, PermCatalogRead},
-	RoleSupport:    {PermCustomerRead, PermPersonalData, PermPersonalReveal, PermCustomerWrite, PermCustomerMerge, PermCatalogRead},
+	RoleAdmin:      {PermCustomerRead, PermPersonalData, PermPersonalReveal, PermCustomerWrite, PermCustomerMerge, PermCustomerErase, PermCustomerDisclose, PermCustomerExport, PermCatalogRead, PermCatalogWrite, PermOrderRead, PermOrderWrite, PermAuditRead, PermAdmin},
+	RoleMarketer:   {PermCustomerRead, PermCustomerExport, PermCatalogRead, PermCatalogWrite, PermOrderRead},
+	RoleStoreStaff: {PermCustomerRead, PermPersonalReveal, PermCustomerWrite, PermCatalogRead, PermOrderRead, PermOrderWrite},
+	RoleSupport:    {PermCustomerRead, PermPersonalData, PermPersonalReveal, PermCustomerWrite, PermCustomerMerge, PermCatalogRead, PermOrderRead, PermOrderWrite},
 	RoleAuditor:    {PermCustomerRead, PermCatalogRead, PermAuditRead},
 }
 
@@ -76,8 +78,8 @@ var Scopes = []string{ScopeRead, ScopeWrite, ScopeAdmin}
 
 // scopePerms maps API key scopes to the permissions they grant.
 var scopePerms = map[string][]string{
-	ScopeRead:  {PermCustomerRead, PermPersonalData, PermCatalogRead},
-	ScopeWrite: {PermCustomerWrite, PermCatalogWrite},
+	ScopeRead:  {PermCustomerRead, PermPersonalData, PermCatalogRead, PermOrderRead},
+	ScopeWrite: {PermCustomerWrite, PermCatalogWrite, PermOrderWrite},
 	ScopeAdmin: {PermCustomerMerge, PermCustomerErase, PermCustomerDisclose, PermCustomerExport, PermAuditRead, PermAdmin},
 }
 

@@ -225,7 +225,7 @@ func TestUsageErrors(t *testing.T) {
 	}
 	// With an existing database it tells its schema version; it never creates one.
 	m, path := migrated(t)
-	mustContain(t, "version --db", m.ok("version"), "kizuna "+cli.Version, "is at version 8; this kizuna needs version 8", path)
+	mustContain(t, "version --db", m.ok("version"), "kizuna "+cli.Version, "is at version 9; this kizuna needs version 9", path)
 	missing := filepath.Join(t.TempDir(), "none.db")
 	if got := k.ok("version", "--db", missing); got != "kizuna "+cli.Version+"\n" {
 		t.Errorf("version with a missing database printed %q", got)

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/kizuna-oss/kizuna"
+	"github.com/kizuna-oss/kizuna/commerce"
 	"github.com/kizuna-oss/kizuna/config"
 	"github.com/kizuna-oss/kizuna/identity"
 	"github.com/kizuna-oss/kizuna/importer"
@@ -187,6 +188,12 @@ func runImport(ctx context.Context, e *Env, args []string) error {
 	}
 	fmt.Fprintf(out, "imported %d rows in %s: %d created, %d joined, %d updated, %d unchanged, %d rejected\n", res.Rows, time.Since(start).Round(time.Millisecond),
 		res.Created, res.Joined, res.Updated, res.Unchanged, res.Rejected)
+	// The new records may name the customers of guest orders.
+	if n, err := commerce.NewOrders(db).AttachGuests(ctx, actor, nil); err != nil {
+		return fmt.Errorf("attach guest orders: %w", err)
+	} else if n > 0 {
+		fmt.Fprintf(out, "%d guest orders attached to their customers\n", n)
+	}
 	return nil
 }
 

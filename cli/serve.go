@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/kizuna-oss/kizuna"
 	"github.com/kizuna-oss/kizuna/auth"
 	"github.com/kizuna-oss/kizuna/commerce"
 	"github.com/kizuna-oss/kizuna/config"
@@ -40,6 +41,8 @@ func runServe(ctx context.Context, e *Env, args []string) error {
 	defer db.Close()
 
 	ids := identity.New(db, db)
+	orders := commerce.NewOrders(db)
+	attachGuestOrders(ids, orders, logger)
 	imports := importjob.NewManager(db, ids, logger)
 	imports.Start() // resumes imports a restart interrupted
 	defer imports.Close()
@@ -51,7 +54,7 @@ func runServe(ctx context.Context, e *Env, args []string) error {
 	defer con.Close()
 	api := httpapi.New(httpapi.Deps{
 		Customers: db, Identity: ids, Auth: db, Audit: db, Idempotency: db.Idempotency(), Console: con, Imports: imports, ImportJobs: db,
-		Catalog: commerce.NewCatalog(db), Inventory: commerce.NewInventory(db),
+		Catalog: commerce.NewCatalog(db), Inventory: commerce.NewInventory(db), Orders: orders,
 		Ready: func(ctx context.Context) error {
 			if err := db.Ping(ctx); err != nil {
 				return err
@@ -77,6 +80,7 @@ func runServe(ctx context.Context, e *Env, args []string) error {
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	go pruneIdempotencyKeys(ctx, db, logger)
+	go sweepGuestOrders(ctx, orders, logger)
 	select {
 	case err := <-errc:
 		return err
@@ -133,4 +137,37 @@ func displayDSN(dsn string) string {
 		return "PostgreSQL"
 	}
 	return dsn
+}
+
+// attachGuestOrders lets guest orders find their customer as soon as an
+// ingest brings an identifier that names one.
+func attachGuestOrders(ids *identity.Service, orders *commerce.Orders, logger *slog.Logger) {
+	ids.OnKeysAdded(func(ctx context.Context, keys []string) {
+		n, err := orders.AttachGuests(ctx, kizuna.System("one-id"), keys)
+		if err != nil {
+			logger.Error("attaching guest orders failed", "err", err)
+		} else if n > 0 {
+			logger.Info("guest orders attached to their customers", "count", n)
+		}
+	})
+}
+
+// sweepGuestOrders tries every guest order now and then: a merge or a
+// staff edit can also make an identifier name one customer.
+func sweepGuestOrders(ctx context.Context, orders *commerce.Orders, logger *slog.Logger) {
+	t := time.NewTicker(15 * time.Minute)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		n, err := orders.AttachGuests(ctx, kizuna.System("one-id"), nil)
+		if err != nil && ctx.Err() == nil {
+			logger.Error("attaching guest orders failed", "err", err)
+		} else if n > 0 {
+			logger.Info("guest orders attached to their customers", "count", n)
+		}
+	}
 }

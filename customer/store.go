@@ -167,6 +167,14 @@ type Tx interface {
 	SetKeys(ctx context.Context, profileID, customerID string, keys []string) error // replace a profile's keys
 	AddKeys(ctx context.Context, profileID, customerID string, keys []string) error // keys of a new profile
 	EraseSources(ctx context.Context, customerID string, erasedExternalID func(SourceProfile) string) error
+	// MoveOrders gives a customer's orders to another (a merge) and
+	// returns their IDs; MoveOrdersByID moves those back (an unmerge).
+	MoveOrders(ctx context.Context, from, to string) ([]string, error)
+	MoveOrdersByID(ctx context.Context, orderIDs []string, to string) error
+	// EraseOrderContacts removes the identifiers (email, phone, card,
+	// member ID) from a customer's orders; the orders stay, as the books
+	// must.
+	EraseOrderContacts(ctx context.Context, customerID string) error
 
 	GetCustomer(ctx context.Context, id string) (*Customer, error)
 	GetCustomers(ctx context.Context, ids []string) (map[string]*Customer, error) // sorted ids; locks them

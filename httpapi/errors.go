@@ -45,6 +45,7 @@ type Problem struct {
 	Detail   string         `json:"detail,omitempty" doc:"What went wrong in this occurrence, in words a person can act on"`
 	Instance string         `json:"instance,omitempty"`
 	Errors   []ProblemField `json:"errors,omitempty" doc:"The individual input errors, each naming where"`
+	Current  string         `json:"current_state,omitempty" doc:"For a conflict (409): the state the object is in now, e.g. an order's status"`
 }
 
 // ProblemField is one input error: where, and why.
@@ -81,7 +82,7 @@ func problemFromError(err error) *Problem {
 	}
 	code := kizuna.ErrorCode(err)
 	st := statusOf(code)
-	pr := &Problem{Title: http.StatusText(st), Status: st, Detail: kizuna.ErrorMessage(err)}
+	pr := &Problem{Title: http.StatusText(st), Status: st, Detail: kizuna.ErrorMessage(err), Current: kizuna.ErrorCurrent(err)}
 	if f := kizuna.ErrorField(err); f != "" {
 		loc := "body." + f
 		if strings.HasPrefix(f, "query.") || strings.HasPrefix(f, "path.") {

@@ -129,6 +129,7 @@ type problem struct {
 	Status   int    `json:"status"`
 	Detail   string `json:"detail"`
 	Instance string `json:"instance"`
+	Current  string `json:"current_state"`
 	Errors   []struct {
 		Location string `json:"location"`
 		Message  string `json:"message"`

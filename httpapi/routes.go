@@ -18,6 +18,7 @@ func (s *Server) routes() {
 	s.registerAdmin()
 	s.registerImports()
 	s.registerProducts()
+	s.registerOrders()
 	s.documentRawBodies()
 	s.documentOtherSuccess()
 }
@@ -39,6 +40,12 @@ func (s *Server) documentOtherSuccess() {
 	}
 	if p := oa.Paths["/api/v1/source-profiles"]; p != nil {
 		add(p.Post, http.StatusOK, http.StatusCreated, "A new customer was created for the record")
+	}
+	if p := oa.Paths["/api/v1/orders"]; p != nil {
+		add(p.Post, http.StatusOK, http.StatusCreated, "The order was new")
+	}
+	if p := oa.Paths["/api/v1/orders/{id}/returns"]; p != nil {
+		add(p.Post, http.StatusCreated, http.StatusOK, "The return was recorded before (same ID): nothing changed")
 	}
 }
 

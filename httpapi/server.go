@@ -54,6 +54,8 @@ type Deps struct {
 	Catalog *commerce.Catalog
 	// Inventory keeps stock levels (nil: the stock endpoints answer 503).
 	Inventory *commerce.Inventory
+	// Orders keeps the orders (nil: the order endpoints answer 503).
+	Orders *commerce.Orders
 }
 
 // Server is the HTTP API.

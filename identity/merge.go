@@ -18,6 +18,7 @@ type mergeSnapshot struct {
 	Survivor   customer.Customer    `json:"survivor"`
 	Merged     customer.Customer    `json:"merged"`
 	Duplicates []customer.Duplicate `json:"duplicates"`
+	Orders     []string             `json:"orders,omitempty"` // the merged customer's orders, moved to the survivor
 }
 
 // lockPair reads two customers for update in ID order (deadlock-free).
@@ -86,7 +87,11 @@ func (s *Service) mergeTx(ctx context.Context, tx customer.Tx, e *env, actor kiz
 		for i, sp := range srcs {
 			moved[i] = sp.ID
 		}
-		snap, err := json.Marshal(mergeSnapshot{Survivor: *surv, Merged: *merged, Duplicates: dups})
+		orders, err := tx.MoveOrders(ctx, mergedID, survivorID)
+		if err != nil {
+			return err
+		}
+		snap, err := json.Marshal(mergeSnapshot{Survivor: *surv, Merged: *merged, Duplicates: dups, Orders: orders})
 		if err != nil {
 			return err
 		}
@@ -127,7 +132,7 @@ func (s *Service) mergeTx(ctx context.Context, tx customer.Tx, e *env, actor kiz
 			return err
 		}
 		return tx.Audit(ctx, audit.New(actor, now, "customer.merge", "merge", m.ID, survivorID, map[string]any{
-			"survivor_id": survivorID, "merged_id": mergedID, "moved_source_profiles": len(moved), "reason": reason}))
+			"survivor_id": survivorID, "merged_id": mergedID, "moved_source_profiles": len(moved), "moved_orders": len(orders), "reason": reason}))
 	}()
 	return m, err
 }
@@ -175,6 +180,10 @@ func (s *Service) Unmerge(ctx context.Context, actor kizuna.Actor, mergeID strin
 			}
 		}
 		if err := tx.MoveSources(ctx, m.MovedProfiles, merged.ID); err != nil {
+			return err
+		}
+		// Its orders go back too (orders placed since stay where they are).
+		if err := tx.MoveOrdersByID(ctx, snap.Orders, merged.ID); err != nil {
 			return err
 		}
 		restored := snap.Merged
@@ -267,6 +276,9 @@ func (s *Service) Erase(ctx context.Context, actor kizuna.Actor, id, reason stri
 				return err
 			}
 			if err := tx.ScrubMerges(ctx, cid); err != nil {
+				return err
+			}
+			if err := tx.EraseOrderContacts(ctx, cid); err != nil {
 				return err
 			}
 			dups, err := tx.DuplicatesOf(ctx, cid)

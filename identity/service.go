@@ -36,7 +36,16 @@ type Service struct {
 	matcher Matcher
 	audit   audit.Log
 	now     func() time.Time
+	// keysAdded hears, after each commit, the identity keys that ingested
+	// records brought (so guest orders can find their customer).
+	keysAdded func(ctx context.Context, keys []string)
 }
+
+// OnKeysAdded registers fn to be told, after each ingest commits, the
+// identity keys of the records it created, joined or updated. fn runs on
+// the ingesting goroutine and must not fail the ingest: it logs its own
+// errors.
+func (s *Service) OnKeysAdded(fn func(ctx context.Context, keys []string)) { s.keysAdded = fn }
 
 // New returns a Service matching with the stored probabilistic model, or
 // with the deterministic rules until one is trained. log may be nil; with
@@ -257,6 +266,18 @@ func (s *Service) CommitBatch(ctx context.Context, actor kizuna.Actor, b *Batch)
 	})
 	if err != nil && !(b.preview && errors.Is(err, errPreview)) {
 		return nil, err
+	}
+	if s.keysAdded != nil && !b.preview {
+		var keys []string
+		for _, p := range b.ready {
+			switch b.results[p.idx].Status {
+			case ResultCreated, ResultJoined, ResultUpdated:
+				keys = append(keys, p.keys...)
+			}
+		}
+		if len(keys) > 0 {
+			s.keysAdded(ctx, keys)
+		}
 	}
 	return b.results, nil
 }
