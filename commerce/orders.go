@@ -46,9 +46,10 @@ type OrderTx interface {
 	// InsertOrders stores new orders with their lines; a guest order's
 	// identity keys are kept so it can be attached later.
 	InsertOrders(ctx context.Context, orders []*Order, guestKeys map[string][]string) error
-	// UpdateOrder replaces an order and its lines; a guest order's keys
-	// become guestKeys.
-	UpdateOrder(ctx context.Context, o *Order, guestKeys []string) error
+	// UpdateOrders replaces orders; the lines of those in lines are
+	// rewritten, and the guest keys of those in keys replaced (an empty
+	// list removes them: the order found its customer).
+	UpdateOrders(ctx context.Context, orders []*Order, lines map[string]bool, keys map[string][]string) error
 	// GuestOrdersByKeys returns the guest orders holding any of keys, each
 	// with all its keys.
 	GuestOrdersByKeys(ctx context.Context, keys []string) (map[string][]string, error)
@@ -190,8 +191,10 @@ func (os *Orders) Upsert(ctx context.Context, actor kizuna.Actor, allowed []stri
 		if err != nil {
 			return err
 		}
-		var fresh []*Order
-		guestKeys := map[string][]string{}
+		var fresh, updated []*Order
+		guestKeys := map[string][]string{} // guest orders' keys, new or replaced
+		linesChanged := map[string]bool{}  // updated orders whose lines are rewritten
+		writing := map[string]bool{}       // orders already to be inserted or updated
 		for i := range orders {
 			o, r := &orders[i], &results[i]
 			if r.Status == OrderRejected {
@@ -210,12 +213,9 @@ func (os *Orders) Upsert(ctx context.Context, actor kizuna.Actor, allowed []stri
 				continue
 			}
 			if old := stored[o.Ref()]; old != nil {
-				pending := slices.Contains(fresh, old) // sent earlier in this batch, not yet stored
-				changed, err := os.update(ctx, tx, actor, old, o, survivors, owners, now, pending)
+				wasGuest := old.CustomerID == ""
+				changed, lines, err := os.update(actor, old, o, survivors, owners, now)
 				if err != nil {
-					if kizuna.ErrorCode(err) == kizuna.EINTERNAL {
-						return err // storage failed: the whole batch stops
-					}
 					reject(i, err)
 					continue
 				}
@@ -224,12 +224,22 @@ func (os *Orders) Upsert(ctx context.Context, actor kizuna.Actor, allowed []stri
 					r.Status = OrderUpdated
 				}
 				r.OrderID, r.CustomerID, r.OrderStatus = old.ID, old.CustomerID, string(old.Status)
-				if pending {
-					delete(guestKeys, old.ID)
-					if ks := old.Customer.Keys(old.Channel); old.CustomerID == "" && len(ks) > 0 {
-						guestKeys[old.ID] = ks
+				if !changed {
+					counts[r.Status]++
+					continue
+				}
+				if wasGuest {
+					guestKeys[old.ID] = nil
+					if old.CustomerID == "" {
+						guestKeys[old.ID] = old.Customer.Keys(old.Channel)
 					}
 				}
+				// An order sent earlier in this batch is inserted as it is now.
+				if !writing[old.ID] {
+					writing[old.ID] = true
+					updated = append(updated, old)
+				}
+				linesChanged[old.ID] = linesChanged[old.ID] || lines
 				counts[r.Status]++
 				continue
 			}
@@ -249,11 +259,15 @@ func (os *Orders) Upsert(ctx context.Context, actor kizuna.Actor, allowed []stri
 				}
 			}
 			fresh = append(fresh, o)
+			writing[o.ID] = true
 			stored[o.Ref()] = o // the same order twice in a batch: the second updates the first
 			*r = OrderResult{Index: i, Status: OrderCreated, OrderID: o.ID, CustomerID: o.CustomerID, OrderStatus: string(o.Status)}
 			counts[OrderCreated]++
 		}
 		if err := tx.InsertOrders(ctx, fresh, guestKeys); err != nil {
+			return err
+		}
+		if err := tx.UpdateOrders(ctx, updated, linesChanged, guestKeys); err != nil {
 			return err
 		}
 		if counts[OrderCreated]+counts[OrderUpdated] == 0 {
@@ -282,12 +296,12 @@ func (os *Orders) Upsert(ctx context.Context, actor kizuna.Actor, allowed []stri
 // a batch's new orders first; the batch is then tried again.
 var ErrOrderRace = errors.New("another writer stored one of the orders meanwhile")
 
-// update applies a resent order to the stored one and reports whether
-// anything changed. An error is the order's rejection, or an internal
-// error for the transaction.
-func (os *Orders) update(ctx context.Context, tx OrderTx, actor kizuna.Actor, old, in *Order, survivors map[string]string, owners map[string][]string, now time.Time, pending bool) (bool, error) {
+// update applies a resent order to the stored one (in memory) and reports
+// whether anything changed, and whether its lines did. An error is the
+// order's rejection.
+func (os *Orders) update(actor kizuna.Actor, old, in *Order, survivors map[string]string, owners map[string][]string, now time.Time) (changed, lines bool, err error) {
 	if !old.Status.CanBecome(in.Status) {
-		return false, transitionError(old.ID, old.Status, in.Status)
+		return false, false, transitionError(old.ID, old.Status, in.Status)
 	}
 	next := *old
 	next.Customer, next.Store, next.PlacedAt, next.Currency = in.Customer, in.Store, in.PlacedAt, in.Currency
@@ -305,14 +319,14 @@ func (os *Orders) update(ctx context.Context, tx OrderTx, actor kizuna.Actor, ol
 		l.Returned = 0
 		if r, ok := returned[l.Line]; ok {
 			if r.SKU != l.SKU || l.Quantity < r.Returned {
-				return false, kizuna.FieldError(fmt.Sprintf("lines[%d]", i), "%d units of line %d (%s) were returned: the line cannot become %d of %s", r.Returned, r.Line, r.SKU, l.Quantity, l.SKU)
+				return false, false, kizuna.FieldError(fmt.Sprintf("lines[%d]", i), "%d units of line %d (%s) were returned: the line cannot become %d of %s", r.Returned, r.Line, r.SKU, l.Quantity, l.SKU)
 			}
 			l.Returned = r.Returned
 			delete(returned, l.Line)
 		}
 	}
 	for _, r := range returned {
-		return false, kizuna.FieldError("lines", "%d units of line %d (%s) were returned: the line cannot be dropped", r.Returned, r.Line, r.SKU)
+		return false, false, kizuna.FieldError("lines", "%d units of line %d (%s) were returned: the line cannot be dropped", r.Returned, r.Line, r.SKU)
 	}
 	next.Shipments = slices.Clone(old.Shipments)
 	for _, s := range in.Shipments {
@@ -325,31 +339,24 @@ func (os *Orders) update(ctx context.Context, tx OrderTx, actor kizuna.Actor, ol
 	if in.Billing != nil {
 		next.Billing = in.Billing
 	}
-	var guestKeys []string
 	if next.CustomerID == "" {
 		next.CustomerID = survivors[in.Customer.ID]
 		if next.CustomerID == "" {
 			next.CustomerID = pickCustomer(in.Customer.Keys(in.Channel), func(k string) []string { return owners[k] })
 		}
-		if next.CustomerID == "" {
-			guestKeys = in.Customer.Keys(in.Channel)
-		}
 	}
 	if sameOrder(old, &next) {
-		return false, nil
+		return false, false, nil
 	}
+	// Lines carry the customer ID too (analytics reads them alone).
+	lines = next.CustomerID != old.CustomerID || !sameJSON(next.Lines, old.Lines)
 	if next.Status != old.Status {
 		next.History = append(slices.Clone(old.History), StatusChange{Status: next.Status, At: now, ActorID: actor.ID})
 	}
 	next.Version++
 	next.UpdatedAt = now
-	if !pending {
-		if err := tx.UpdateOrder(ctx, &next, guestKeys); err != nil {
-			return false, err
-		}
-	}
 	*old = next
-	return true, nil
+	return true, lines, nil
 }
 
 // sameOrder reports whether two versions of an order say the same.
@@ -422,7 +429,7 @@ func (os *Orders) change(ctx context.Context, actor kizuna.Actor, id, action str
 		}
 		o.Version++
 		o.UpdatedAt = now
-		if err := tx.UpdateOrder(ctx, o, nil); err != nil {
+		if err := tx.UpdateOrders(ctx, []*Order{o}, map[string]bool{o.ID: true}, nil); err != nil {
 			return err
 		}
 		out = o

@@ -216,11 +216,19 @@ func TestGuestOrderAttachedWhenIdentityResolves(t *testing.T) {
 		if res[2].CustomerID != family[1] {
 			t.Fatalf("the card decides before the shared phone: %+v, want %s", res[2], family[1])
 		}
-		// The newcomer signs up: her guest order is attached; the family's stays a guest's.
+		// The newcomer signs up: her guest order is attached as the record
+		// is ingested (wired as cli/serve.go does); the family's stays a guest's.
+		attached := 0
+		ids.OnKeysAdded(func(ctx context.Context, keys []string) {
+			n, err := orders.AttachGuests(ctx, kizuna.System("one-id"), keys)
+			if err != nil {
+				t.Error(err)
+			}
+			attached += n
+		})
 		joined := people(t, ids, [3]string{"app", "A-9", `{"family_name":"田中","emails":["newcomer@example.jp"]}`})[0]
-		n, err := orders.AttachGuests(ctx, kizuna.System("test"), []string{customer.Key(customer.KeyEmail, "newcomer@example.jp")})
-		if err != nil || n != 1 {
-			t.Fatalf("attach: %d, %v", n, err)
+		if attached != 1 {
+			t.Fatalf("attached %d orders on ingest, want 1", attached)
 		}
 		o, err := orders.Order(ctx, res[0].OrderID)
 		if err != nil || o.CustomerID != joined {

@@ -205,6 +205,9 @@ func (t *orderTx) OrdersByRef(ctx context.Context, refs []commerce.OrderRef) (ma
 	}
 	for start := 0; start < len(ext); start += t.db.lookupChunk() {
 		cond, args := t.db.externalCond(ext[start:min(start+t.db.lookupChunk(), len(ext))])
+		if t.db.dialect == Postgres {
+			cond += ` ORDER BY id FOR UPDATE` // a concurrent resend waits instead of overwriting this one's changes
+		}
 		os, err := t.db.readOrders(ctx, t.tx, `WHERE `+cond, args...)
 		if err != nil {
 			return nil, err
@@ -326,35 +329,60 @@ func (t *orderTx) InsertOrders(ctx context.Context, orders []*commerce.Order, gu
 	return t.insertRows(ctx, "order_keys", "key, order_id", 2, keys)
 }
 
-func (t *orderTx) UpdateOrder(ctx context.Context, o *commerce.Order, guestKeys []string) error {
-	a, err := orderArgs(o)
-	if err != nil {
-		return err
+func (t *orderTx) UpdateOrders(ctx context.Context, orders []*commerce.Order, lines map[string]bool, keys map[string][]string) error {
+	if len(orders) == 0 {
+		return nil
 	}
-	res, err := t.tx.ExecContext(ctx, t.db.rebind(`UPDATE orders SET customer_id = ?, status = ?, store = ?, placed_at = ?, currency = ?, total = ?, tax = ?,
-		discount = ?, shipping_fee = ?, points_used = ?, refunded = ?, doc = ?, version = ?, updated_at = ? WHERE id = ?`),
-		append(a[3:14:14], a[14], a[15], a[17], o.ID)...)
-	if err != nil {
-		return fmt.Errorf("update order %s: %w", o.ID, err)
-	}
-	if n, err := res.RowsAffected(); err != nil || n != 1 {
-		return fmt.Errorf("update order %s: %d rows (%v)", o.ID, n, err)
-	}
-	for _, q := range []string{`DELETE FROM order_lines WHERE order_id = ?`, `DELETE FROM order_keys WHERE order_id = ?`} {
-		if _, err := t.tx.ExecContext(ctx, t.db.rebind(q), o.ID); err != nil {
-			return fmt.Errorf("update order %s: %w", o.ID, err)
+	// The rows go in as upserts on the primary key, many a statement: one
+	// UPDATE per order was most of the time of a resent batch.
+	var rows []any
+	var relined, rekeyed []string
+	var newLines, newKeys []any
+	for _, o := range orders {
+		a, err := orderArgs(o)
+		if err != nil {
+			return err
+		}
+		rows = append(rows, a...)
+		if lines[o.ID] {
+			relined = append(relined, o.ID)
+			newLines = lineArgs(o, newLines)
+		}
+		if ks, ok := keys[o.ID]; ok {
+			rekeyed = append(rekeyed, o.ID)
+			for _, k := range ks {
+				newKeys = append(newKeys, k, o.ID)
+			}
 		}
 	}
-	if err := t.insertRows(ctx, "order_lines", lineCols, 12, lineArgs(o, nil)); err != nil {
-		return err
-	}
-	var keys []any
-	if o.CustomerID == "" {
-		for _, k := range guestKeys {
-			keys = append(keys, k, o.ID)
+	const n = 18
+	per := 30000 / n
+	for start := 0; start < len(rows); start += per * n {
+		part := rows[start:min(start+per*n, len(rows))]
+		q := `INSERT INTO orders (` + orderCols + `) VALUES ` + strings.TrimSuffix(strings.Repeat("("+placeholders(n)+"),", len(part)/n), ",") +
+			` ON CONFLICT (id) DO UPDATE SET customer_id = excluded.customer_id, status = excluded.status, store = excluded.store,
+			placed_at = excluded.placed_at, currency = excluded.currency, total = excluded.total, tax = excluded.tax, discount = excluded.discount,
+			shipping_fee = excluded.shipping_fee, points_used = excluded.points_used, refunded = excluded.refunded, doc = excluded.doc,
+			version = excluded.version, updated_at = excluded.updated_at`
+		if _, err := t.tx.ExecContext(ctx, t.db.rebind(q), part...); err != nil {
+			return fmt.Errorf("update orders: %w", err)
 		}
 	}
-	return t.insertRows(ctx, "order_keys", "key, order_id", 2, keys)
+	for _, del := range []struct {
+		table string
+		ids   []string
+	}{{"order_lines", relined}, {"order_keys", rekeyed}} {
+		for start := 0; start < len(del.ids); start += t.db.lookupChunk() {
+			in, args := t.db.inList(del.ids[start:min(start+t.db.lookupChunk(), len(del.ids))])
+			if _, err := t.tx.ExecContext(ctx, t.db.rebind(`DELETE FROM `+del.table+` WHERE order_id `+in), args...); err != nil {
+				return fmt.Errorf("update orders: %w", err)
+			}
+		}
+	}
+	if err := t.insertRows(ctx, "order_lines", lineCols, 12, newLines); err != nil {
+		return err
+	}
+	return t.insertRows(ctx, "order_keys", "key, order_id", 2, newKeys)
 }
 
 func (t *orderTx) guestKeys(ctx context.Context, where string, args ...any) (map[string][]string, error) {
