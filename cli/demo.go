@@ -48,6 +48,7 @@ func runDemo(ctx context.Context, e *Env, args []string) error {
 	force := fs.Bool("force", false, "load even if demo data was loaded before")
 	resolveAfter := fs.Bool("resolve", true, "run identity resolution (kizuna resolve --apply) after loading")
 	migrate := fs.Bool("migrate", false, "apply pending schema migrations first")
+	withOrders := fs.Bool("orders", true, "load the people's orders in every channel (after identity resolution)")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
@@ -106,6 +107,14 @@ func runDemo(ctx context.Context, e *Env, args []string) error {
 		}
 		fmt.Fprintf(e.Stdout, "identity resolution (model version %d): %d customers merged, %d groups of records moved apart, %d pairs queued for review → %d customers\n",
 			rep.ModelVersion, rep.MergeCount, rep.SplitCount, rep.ReviewCount, rep.People)
+	}
+	if *withOrders {
+		os, err := LoadDemoOrders(ctx, db, demo.Options{People: *people, Seed: *seed})
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(e.Stdout, "demo orders: %d orders in %d channels (%d cancelled, %d with a return, %d invoices overdue) in %s (GET /api/v1/orders)\n",
+			os.Orders, os.Channels, os.Cancelled, os.Returned, os.Overdue, os.Elapsed.Round(time.Millisecond))
 	}
 	fmt.Fprintf(e.Stdout, "demo catalog: %d products (GET /api/v1/products)\n", st.Products)
 	fmt.Fprintf(e.Stdout, "demo staff logins (password %s): ", DemoAdminPassword)
@@ -291,6 +300,68 @@ func LoadDemo(ctx context.Context, db *sqlstore.DB, opts demo.Options, batch int
 	}
 	st.Elapsed = time.Since(start)
 	return st, db.SetSetting(ctx, "demo_loaded", "seed "+strconv.FormatInt(opts.Seed, 10)+", "+strconv.Itoa(opts.People)+" people, "+time.Now().UTC().Format(time.RFC3339))
+}
+
+// DemoOrderStats counts what LoadDemoOrders did.
+type DemoOrderStats struct {
+	Orders, Cancelled, Returned, Overdue, Channels int
+	Elapsed                                        time.Duration
+}
+
+// LoadDemoOrders records the demo people's orders (demo.Orders) through
+// the order book, as a channel would send them, and their returns.
+func LoadDemoOrders(ctx context.Context, db *sqlstore.DB, opts demo.Options) (DemoOrderStats, error) {
+	var st DemoOrderStats
+	start := time.Now()
+	book := commerce.NewOrders(db)
+	actor := kizuna.System("demo")
+	channels := map[string]bool{}
+	var batch []commerce.Order
+	var returns []*commerce.Return
+	flush := func() error {
+		if len(batch) == 0 {
+			return nil
+		}
+		res, err := book.Upsert(ctx, actor, nil, batch)
+		if err != nil {
+			return fmt.Errorf("demo orders: %w", err)
+		}
+		for i, r := range res {
+			if r.Status == commerce.OrderRejected {
+				return fmt.Errorf("demo order %s/%s: %s: %s", batch[i].Channel, batch[i].ExternalID, r.Field, r.Reason)
+			}
+			if returns[i] != nil {
+				if _, _, err := book.AddReturn(ctx, actor, r.OrderID, *returns[i]); err != nil {
+					return fmt.Errorf("demo return of %s: %w", r.OrderID, err)
+				}
+			}
+		}
+		batch, returns = batch[:0], returns[:0]
+		return nil
+	}
+	err := demo.Orders(opts, func(o demo.DemoOrder) error {
+		st.Orders++
+		channels[o.Order.Channel] = true
+		if o.Order.Status == commerce.OrderCancelled {
+			st.Cancelled++
+		}
+		if o.Return != nil {
+			st.Returned++
+		}
+		if b := o.Order.Billing; b != nil && b.Effective(time.Now()) == commerce.BillingOverdue {
+			st.Overdue++
+		}
+		batch, returns = append(batch, o.Order), append(returns, o.Return)
+		if len(batch) >= 5000 {
+			return flush()
+		}
+		return nil
+	})
+	if err == nil {
+		err = flush()
+	}
+	st.Channels, st.Elapsed = len(channels), time.Since(start)
+	return st, err
 }
 
 func ensureDemoUsers(ctx context.Context, db *sqlstore.DB) error {

@@ -27,6 +27,7 @@ import (
 	"github.com/kizuna-oss/kizuna"
 	"github.com/kizuna-oss/kizuna/audit"
 	"github.com/kizuna-oss/kizuna/auth"
+	"github.com/kizuna-oss/kizuna/commerce"
 	"github.com/kizuna-oss/kizuna/customer"
 	"github.com/kizuna-oss/kizuna/i18n"
 	"github.com/kizuna-oss/kizuna/identity"
@@ -43,6 +44,7 @@ type Deps struct {
 	Identity   *identity.Service
 	Imports    *importjob.Manager // nil: the import pages say imports are unavailable
 	ImportJobs importjob.Store
+	Orders     *commerce.Orders // nil: the 360° view has no order timeline
 	Auth       auth.Store
 	Audit      audit.Log
 	Logger     *slog.Logger

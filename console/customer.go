@@ -18,6 +18,7 @@ import (
 	"github.com/kizuna-oss/kizuna"
 	"github.com/kizuna-oss/kizuna/audit"
 	"github.com/kizuna-oss/kizuna/auth"
+	"github.com/kizuna-oss/kizuna/commerce"
 	"github.com/kizuna-oss/kizuna/customer"
 	"github.com/kizuna-oss/kizuna/i18n"
 	"github.com/kizuna-oss/kizuna/mask"
@@ -255,7 +256,87 @@ type customerData struct {
 	Merges     []customer.Merge
 	Notes      []customer.Note
 	Audit      []audit.Entry
+	Orders     *orderTimeline
 	Panels     []string // templates of the panels, in page order
+}
+
+// orderTimeline is a customer's purchases across channels, newest first.
+type orderTimeline struct {
+	Recent   []orderView // the latest maxTimeline
+	Count    int         // all orders read (up to maxOrdersRead)
+	More     bool        // more than maxOrdersRead: the figures cover the latest only
+	Spend    int64       // net of refunds, cancelled orders excluded
+	Channels []string    // channel names, most orders first
+	First    time.Time
+	Last     time.Time
+}
+
+type orderView struct {
+	commerce.Order
+	ChannelName string
+	Items       string // the first product and how many more
+	Units       int64
+	Returned    int64
+}
+
+// Refunded is what the order's returns gave back.
+func (v orderView) Refunded() int64 { return v.Total - v.NetTotal() }
+
+const (
+	maxTimeline   = 20
+	maxOrdersRead = 1000
+)
+
+func (s *Server) orderTimeline(ctx context.Context, rq *request, id string, chs map[string]customer.Channel) (*orderTimeline, error) {
+	orders, err := s.Orders.List(ctx, commerce.OrderQuery{CustomerID: id, Limit: maxOrdersRead + 1})
+	if err != nil {
+		return nil, err
+	}
+	tl := &orderTimeline{More: len(orders) > maxOrdersRead}
+	if tl.More {
+		orders = orders[:maxOrdersRead]
+	}
+	tl.Count = len(orders)
+	perChannel := map[string]int{}
+	for i, o := range orders {
+		if o.Status != commerce.OrderCancelled {
+			tl.Spend += o.NetTotal()
+		}
+		perChannel[o.Channel]++
+		if i == 0 {
+			tl.Last = o.PlacedAt
+		}
+		tl.First = o.PlacedAt
+		if i >= maxTimeline {
+			continue
+		}
+		v := orderView{Order: o, ChannelName: channelLabel(rq, chs, o.Channel)}
+		v.Units, v.Returned = o.Units()
+		if len(o.Lines) > 0 {
+			v.Items = o.Lines[0].Name
+			if v.Items == "" {
+				v.Items = o.Lines[0].SKU
+			}
+			if len(o.Lines) > 1 {
+				v.Items = i18n.T(rq.Locale, "order.more_items", v.Items, len(o.Lines)-1)
+			}
+		}
+		tl.Recent = append(tl.Recent, v)
+	}
+	codes := make([]string, 0, len(perChannel))
+	for c := range perChannel {
+		codes = append(codes, c)
+	}
+	sort.Slice(codes, func(i, j int) bool {
+		if perChannel[codes[i]] != perChannel[codes[j]] {
+			return perChannel[codes[i]] > perChannel[codes[j]]
+		}
+		return codes[i] < codes[j]
+	})
+	for _, c := range codes {
+		tl.Channels = append(tl.Channels, channelLabel(rq, chs, c))
+	}
+	return tl, nil
 }
 
 type dupView struct {
@@ -361,8 +442,15 @@ func (s *Server) customerData(ctx context.Context, rq *request, c *customer.Cust
 			return nil, err
 		}
 	}
-	// Later issues add panels (orders, points, events, contacts) here.
-	d.Panels = []string{"panel-golden", "panel-identifiers", "panel-notes", "panel-sources", "panel-duplicates", "panel-merges"}
+	// Later issues add panels (points, events, contacts) here.
+	d.Panels = []string{"panel-golden", "panel-identifiers", "panel-notes"}
+	if s.Orders != nil && rq.can(auth.PermOrderRead) {
+		if d.Orders, err = s.orderTimeline(ctx, rq, c.ID, chs); err != nil {
+			return nil, err
+		}
+		d.Panels = append(d.Panels, "panel-orders")
+	}
+	d.Panels = append(d.Panels, "panel-sources", "panel-duplicates", "panel-merges")
 	if rq.can(auth.PermAuditRead) {
 		d.Panels = append(d.Panels, "panel-audit")
 	}

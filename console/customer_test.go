@@ -3,6 +3,7 @@ package console_test
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -14,6 +15,7 @@ import (
 	"golang.org/x/text/width"
 
 	"github.com/kizuna-oss/kizuna/audit"
+	"github.com/kizuna-oss/kizuna/commerce"
 	"github.com/kizuna-oss/kizuna/customer"
 	"github.com/kizuna-oss/kizuna/normalize"
 	"github.com/kizuna-oss/kizuna/store/sqlstore"
@@ -351,5 +353,36 @@ func TestErasureAndDisclosure(t *testing.T) {
 		if !slices.Contains(actions, want) {
 			t.Errorf("trail lacks %s: %v", want, actions)
 		}
+	}
+}
+
+func TestOrderTimelineOnThe360View(t *testing.T) {
+	s := newSite(t, sqltest.Open(t, sqlstore.SQLite), 60)
+	ctx := context.Background()
+	latest, err := s.orders.List(ctx, commerce.OrderQuery{Limit: 1})
+	if err != nil || len(latest) != 1 || latest[0].CustomerID == "" {
+		t.Fatalf("the demo has no attached order: %v %+v", err, latest)
+	}
+	o := latest[0]
+	all, err := s.orders.List(ctx, commerce.OrderQuery{CustomerID: o.CustomerID, Limit: 1000})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cl := s.client(t)
+	cl.session("marketer")
+	p := cl.get("/customers/" + o.CustomerID)
+	if p.Code != http.StatusOK {
+		t.Fatalf("customer page: %d", p.Code)
+	}
+	for _, want := range []string{`id="orders"`, "購入履歴（全チャネル）", o.ExternalID, commerce.Yen(o.Total).String(), fmt.Sprintf("%d件のご注文", len(all))} {
+		if !strings.Contains(p.Body, want) {
+			t.Errorf("the order timeline lacks %q", want)
+		}
+	}
+	// The auditor may not see orders.
+	cl = s.client(t)
+	cl.session("auditor")
+	if p := cl.get("/customers/" + o.CustomerID); p.Code != http.StatusOK || strings.Contains(p.Body, `id="orders"`) {
+		t.Errorf("the auditor's page (%d) shows the order timeline", p.Code)
 	}
 }

@@ -17,6 +17,7 @@ import (
 
 	"github.com/kizuna-oss/kizuna/auth"
 	"github.com/kizuna-oss/kizuna/cli"
+	"github.com/kizuna-oss/kizuna/commerce"
 	"github.com/kizuna-oss/kizuna/console"
 	"github.com/kizuna-oss/kizuna/customer"
 	"github.com/kizuna-oss/kizuna/demo"
@@ -35,6 +36,8 @@ type site struct {
 	srv *httptest.Server
 	ids *identity.Service
 
+	orders *commerce.Orders
+
 	imports *importjob.Manager
 
 	mu  sync.Mutex
@@ -47,16 +50,19 @@ func newSite(t testing.TB, db *sqlstore.DB, people int) *site {
 	if _, err := cli.LoadDemo(ctx, db, demo.Options{People: people, Seed: 7}, 500, "", nil); err != nil {
 		t.Fatalf("demo data: %v", err)
 	}
-	s := &site{db: db, ids: identity.New(db, db)}
+	if _, err := cli.LoadDemoOrders(ctx, db, demo.Options{People: people, Seed: 7}); err != nil {
+		t.Fatalf("demo orders: %v", err)
+	}
+	s := &site{db: db, ids: identity.New(db, db), orders: commerce.NewOrders(db)}
 	s.imports = importjob.NewManager(db, s.ids, slog.New(slog.DiscardHandler))
 	s.imports.Start()
 	t.Cleanup(s.imports.Close)
-	con, err := console.New(console.Deps{Customers: db, Identity: s.ids, Imports: s.imports, ImportJobs: db, Auth: db, Audit: db, Version: "test", Now: s.clock})
+	con, err := console.New(console.Deps{Customers: db, Identity: s.ids, Imports: s.imports, ImportJobs: db, Orders: s.orders, Auth: db, Audit: db, Version: "test", Now: s.clock})
 	if err != nil {
 		t.Fatal(err)
 	}
 	api := httpapi.New(httpapi.Deps{Customers: db, Identity: s.ids, Auth: db, Audit: db, Idempotency: db.Idempotency(), Version: "test", Console: con,
-		Imports: s.imports, ImportJobs: db})
+		Imports: s.imports, ImportJobs: db, Orders: s.orders})
 	s.con = con
 	s.srv = httptest.NewServer(api)
 	t.Cleanup(func() {

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/kizuna-oss/kizuna/auth"
+	"github.com/kizuna-oss/kizuna/commerce"
 	"github.com/kizuna-oss/kizuna/i18n"
 )
 
@@ -124,6 +125,9 @@ func (v *view) Honorific() string {
 	}
 	return ""
 }
+
+// Yen formats an amount of yen: ¥1,980.
+func (v *view) Yen(n int64) string { return commerce.Yen(n).String() }
 
 // Num64 is Num for int64.
 func (v *view) Num64(n int64) string { return i18n.Number(n) }
