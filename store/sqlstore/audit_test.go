@@ -95,41 +95,6 @@ func TestVerifyAuditIntact(t *testing.T) {
 	})
 }
 
-// eachRaw is sqltest.Each with a second, plain connection to the same
-// database, for tampering behind the store's back.
-func eachRaw(t *testing.T, fn func(t *testing.T, db *sqlstore.DB, raw *sql.DB, rebind func(string) string)) {
-	for _, dialect := range []string{sqlstore.SQLite, sqlstore.Postgres} {
-		t.Run(dialect, func(t *testing.T) {
-			dsn := sqltest.DSN(t, dialect)
-			ctx := context.Background()
-			db, err := sqlstore.Open(ctx, dsn)
-			if err != nil {
-				t.Fatal(err)
-			}
-			t.Cleanup(func() { db.Close() })
-			if _, err := db.Migrate(ctx); err != nil {
-				t.Fatal(err)
-			}
-			driver, rebind := "sqlite", func(q string) string { return q }
-			if dialect == sqlstore.Postgres {
-				driver = "pgx"
-				rebind = func(q string) string {
-					for i := 1; strings.Contains(q, "?"); i++ {
-						q = strings.Replace(q, "?", fmt.Sprintf("$%d", i), 1)
-					}
-					return q
-				}
-			}
-			raw, err := sql.Open(driver, dsn)
-			if err != nil {
-				t.Fatal(err)
-			}
-			t.Cleanup(func() { raw.Close() })
-			fn(t, db, raw, rebind)
-		})
-	}
-}
-
 func TestVerifyAuditDetectsTampering(t *testing.T) {
 	type tamper struct {
 		name    string
@@ -181,7 +146,7 @@ func TestVerifyAuditDetectsTampering(t *testing.T) {
 			sql:     []string{`DELETE FROM audit_log WHERE seq = 5001`},
 			wantSeq: 5001, reason: []string{"5001 to 5001"}},
 	}
-	eachRaw(t, func(t *testing.T, db *sqlstore.DB, raw *sql.DB, rebind func(string) string) {
+	sqltest.EachRaw(t, func(t *testing.T, db *sqlstore.DB, raw *sql.DB, rebind func(string) string) {
 		// One database per dialect; each case rebuilds the trail.
 		for _, tc := range cases {
 			t.Run(tc.name, func(t *testing.T) {

@@ -108,7 +108,7 @@ func Open(ctx context.Context, dsn string) (*DB, error) {
 	// and spilled dirty ones mid-transaction (1M-row import: 4:08 → 3:52,
 	// docs/benchmarks.md). SQLite fills the cache only as pages are used,
 	// so a small database never takes it.
-	w, err := sql.Open("sqlite", sqliteDSN(path, slices.Concat(common, []string{"cache_size(-262144)"})))
+	w, err := sql.Open("sqlite", sqliteDSN(path, slices.Concat(common, []string{"cache_size(-262144)"}), true))
 	if err != nil {
 		return nil, fmt.Errorf("open sqlite %s: %w", path, err)
 	}
@@ -121,7 +121,7 @@ func Open(ctx context.Context, dsn string) (*DB, error) {
 	}
 	// Readers map the file: a lookup's page reads become memory reads
 	// instead of a system call each.
-	r, err := sql.Open("sqlite", sqliteDSN(path, slices.Concat(common, []string{"cache_size(-65536)", "query_only(1)", "mmap_size(2147418112)"})))
+	r, err := sql.Open("sqlite", sqliteDSN(path, slices.Concat(common, []string{"cache_size(-65536)", "query_only(1)", "mmap_size(2147418112)"}), false))
 	if err != nil {
 		w.Close()
 		return nil, fmt.Errorf("open sqlite %s: %w", path, err)
@@ -139,11 +139,14 @@ func Open(ctx context.Context, dsn string) (*DB, error) {
 }
 
 // sqliteDSN names the database file with the pragmas every connection
-// runs when it opens; writes take the lock when they begin (IMMEDIATE), so
-// two transactions never deadlock upgrading.
-func sqliteDSN(path string, pragmas []string) string {
+// runs when it opens. The writer's transactions take the lock when they
+// begin (IMMEDIATE), so two never deadlock upgrading; a reader's are
+// read-only snapshots (DEFERRED), which a query_only connection needs.
+func sqliteDSN(path string, pragmas []string, writer bool) string {
 	q := url.Values{"_pragma": pragmas}
-	q.Set("_txlock", "immediate")
+	if writer {
+		q.Set("_txlock", "immediate")
+	}
 	return "file:" + path + "?" + q.Encode()
 }
 

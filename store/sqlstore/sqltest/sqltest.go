@@ -12,6 +12,7 @@ import (
 	"crypto/rand"
 	"database/sql"
 	"encoding/hex"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -86,4 +87,39 @@ func DSN(t testing.TB, dialect string) string {
 		sep = "&"
 	}
 	return base + sep + "search_path=" + schema
+}
+
+// EachRaw is Each with a second, plain connection to the same
+// database, for tampering behind the store's back.
+func EachRaw(t *testing.T, fn func(t *testing.T, db *sqlstore.DB, raw *sql.DB, rebind func(string) string)) {
+	for _, dialect := range []string{sqlstore.SQLite, sqlstore.Postgres} {
+		t.Run(dialect, func(t *testing.T) {
+			dsn := DSN(t, dialect)
+			ctx := context.Background()
+			db, err := sqlstore.Open(ctx, dsn)
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { db.Close() })
+			if _, err := db.Migrate(ctx); err != nil {
+				t.Fatal(err)
+			}
+			driver, rebind := "sqlite", func(q string) string { return q }
+			if dialect == sqlstore.Postgres {
+				driver = "pgx"
+				rebind = func(q string) string {
+					for i := 1; strings.Contains(q, "?"); i++ {
+						q = strings.Replace(q, "?", fmt.Sprintf("$%d", i), 1)
+					}
+					return q
+				}
+			}
+			raw, err := sql.Open(driver, dsn)
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { raw.Close() })
+			fn(t, db, raw, rebind)
+		})
+	}
 }

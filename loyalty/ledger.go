@@ -1,0 +1,333 @@
+package loyalty
+
+import (
+	"fmt"
+	"slices"
+	"time"
+)
+
+// Kind is what a ledger entry records.
+type Kind string
+
+// Entry kinds. Points is the entry's signed change to the customer's
+// points (held points are out of the balance while held).
+const (
+	KindEarn     Kind = "earn"      // + points for an order, pending until AvailableAt
+	KindHold     Kind = "hold"      // − points set aside at the till
+	KindCommit   Kind = "commit"    // 0: the held points were spent
+	KindRelease  Kind = "release"   // + the held points come back
+	KindExpire   Kind = "expire"    // − a lot's points that reached their expiry
+	KindAdjust   Kind = "adjust"    // ± a staff adjustment, with its reason
+	KindReverse  Kind = "reverse"   // − points an order no longer earns (a return, a cancellation)
+	KindMergeOut Kind = "merge_out" // − every lot, moved to the customer merged into
+	KindMergeIn  Kind = "merge_in"  // + the lots of a merged customer
+)
+
+// Entry is one line of the ledger. Entries are only ever appended.
+type Entry struct {
+	ID         string    `json:"id"`
+	CustomerID string    `json:"customer_id"`
+	Seq        int64     `json:"seq" doc:"The entry's number in the customer's ledger, from 1"`
+	Kind       Kind      `json:"kind" enum:"earn,hold,commit,release,expire,adjust,reverse,merge_out,merge_in"`
+	Points     int64     `json:"points" doc:"The change to the customer's points"`
+	Lot        string    `json:"lot,omitempty" doc:"For expire: the lot (the earn entry) that expired"`
+	HoldID     string    `json:"hold_id,omitempty"`
+	OrderID    string    `json:"order_id,omitempty"`
+	Reason     string    `json:"reason,omitempty" doc:"A reason code or a staff member's words"`
+	Ref        string    `json:"ref,omitempty" doc:"The caller's key that makes the entry idempotent"`
+	ActorID    string    `json:"actor_id"`
+	At         time.Time `json:"at"`
+	// A credit's lot: when it can be spent and when it expires.
+	AvailableAt *time.Time `json:"available_at,omitempty"`
+	ExpiresAt   *time.Time `json:"expires_at,omitempty"`
+	// Moved lots (merge_out, merge_in).
+	Moved []Lot `json:"moved,omitempty"`
+}
+
+// Lot is points earned together, spent and expired first-in first-out.
+type Lot struct {
+	ID          string    `json:"id" doc:"The entry that created the lot"`
+	CustomerID  string    `json:"customer_id"`
+	OrderID     string    `json:"order_id,omitempty"`
+	Original    int64     `json:"original"`
+	Remaining   int64     `json:"remaining"`
+	AvailableAt time.Time `json:"available_at"`
+	ExpiresAt   time.Time `json:"expires_at"`
+}
+
+// Hold statuses.
+const (
+	HoldActive    = "held"
+	HoldCommitted = "committed"
+	HoldReleased  = "released"
+)
+
+// Hold is points set aside at the till until the sale completes.
+type Hold struct {
+	ID         string      `json:"id"`
+	CustomerID string      `json:"customer_id"`
+	Points     int64       `json:"points"`
+	Status     string      `json:"status" enum:"held,committed,released"`
+	Ref        string      `json:"ref,omitempty" doc:"The till's key for the hold"`
+	OrderRef   string      `json:"order_ref,omitempty" doc:"The sale it pays for (receipt or order number)"`
+	ExpiresAt  time.Time   `json:"expires_at" doc:"When an uncommitted hold is released"`
+	CreatedAt  time.Time   `json:"created_at"`
+	Alloc      []Allocated `json:"-"` // the lots the points came from
+}
+
+// Allocated is points taken from one lot.
+type Allocated struct {
+	Lot    string `json:"lot"`
+	Points int64  `json:"points"`
+}
+
+// Account is a customer's place in the program: the projection of the
+// ledger that operations lock and read.
+type Account struct {
+	CustomerID string    `json:"customer_id"`
+	Seq        int64     `json:"seq" doc:"Entries in the ledger"`
+	Points     int64     `json:"points" doc:"Points in lots, pending or available"`
+	Held       int64     `json:"held"`
+	Debt       int64     `json:"debt" doc:"Points reversed after they were spent, recovered from later earnings"`
+	UpdatedAt  time.Time `json:"updated_at"`
+}
+
+// state is a customer's lots, holds and debt as the ledger makes them.
+// Live operations and Verify's replay change it with the same code.
+type state struct {
+	acct  Account
+	lots  []*Lot // by expiry, then creation
+	holds map[string]*Hold
+	dirty map[string]bool // lots changed
+}
+
+func newState(a Account, lots []Lot, holds []Hold) *state {
+	s := &state{acct: a, holds: map[string]*Hold{}, dirty: map[string]bool{}}
+	for i := range lots {
+		l := lots[i]
+		s.lots = append(s.lots, &l)
+	}
+	s.sortLots()
+	for i := range holds {
+		h := holds[i]
+		s.holds[h.ID] = &h
+	}
+	return s
+}
+
+func (s *state) sortLots() {
+	slices.SortStableFunc(s.lots, func(a, b *Lot) int {
+		if c := a.ExpiresAt.Compare(b.ExpiresAt); c != 0 {
+			return c
+		}
+		return a.AvailableAt.Compare(b.AvailableAt)
+	})
+}
+
+// available is the points that can be spent at t.
+func (s *state) available(t time.Time) int64 {
+	var n int64
+	for _, l := range s.lots {
+		if !l.AvailableAt.After(t) && l.ExpiresAt.After(t) {
+			n += l.Remaining
+		}
+	}
+	return n
+}
+
+func (s *state) lot(id string) *Lot {
+	for _, l := range s.lots {
+		if l.ID == id {
+			return l
+		}
+	}
+	return nil
+}
+
+// take removes n points from the lots spendable at t, soonest expiring
+// first.
+func (s *state) take(n int64, t time.Time) []Allocated {
+	var out []Allocated
+	for _, l := range s.lots {
+		if n == 0 {
+			break
+		}
+		if l.Remaining == 0 || l.AvailableAt.After(t) || !l.ExpiresAt.After(t) {
+			continue
+		}
+		x := min(n, l.Remaining)
+		l.Remaining -= x
+		n -= x
+		s.dirty[l.ID] = true
+		out = append(out, Allocated{Lot: l.ID, Points: x})
+	}
+	return out
+}
+
+// addLot credits a new lot; earnings first repay any debt.
+func (s *state) addLot(l Lot, repay bool) {
+	if repay && s.acct.Debt > 0 {
+		x := min(s.acct.Debt, l.Remaining)
+		s.acct.Debt -= x
+		l.Remaining -= x
+	}
+	s.lots = append(s.lots, &l)
+	s.dirty[l.ID] = true
+	s.sortLots()
+}
+
+// apply changes the state by one entry, or says why the entry cannot be
+// (an overdraft, a hold that is not active, a lot that is not there).
+func (s *state) apply(e *Entry) error {
+	if e.Seq != s.acct.Seq+1 {
+		return fmt.Errorf("entry %s is number %d, after %d", e.ID, e.Seq, s.acct.Seq)
+	}
+	switch e.Kind {
+	case KindEarn, KindMergeIn:
+		if e.Points < 0 {
+			return fmt.Errorf("%s entry %s credits %d points", e.Kind, e.ID, e.Points)
+		}
+		if e.Kind == KindMergeIn {
+			var sum int64
+			for _, l := range e.Moved {
+				sum += l.Remaining
+				if ex := s.lot(l.ID); ex != nil { // a lot coming back (an unmerge)
+					ex.Remaining += l.Remaining
+					s.dirty[ex.ID] = true
+					continue
+				}
+				l.CustomerID = e.CustomerID
+				s.addLot(l, false)
+			}
+			if sum != e.Points {
+				return fmt.Errorf("merge_in entry %s moves lots of %d points, says %d", e.ID, sum, e.Points)
+			}
+			break
+		}
+		if e.AvailableAt == nil || e.ExpiresAt == nil {
+			return fmt.Errorf("earn entry %s has no availability or expiry", e.ID)
+		}
+		s.addLot(Lot{ID: e.ID, CustomerID: e.CustomerID, OrderID: e.OrderID, Original: e.Points, Remaining: e.Points, AvailableAt: *e.AvailableAt, ExpiresAt: *e.ExpiresAt}, true)
+	case KindAdjust:
+		if e.Points >= 0 {
+			if e.AvailableAt == nil || e.ExpiresAt == nil {
+				return fmt.Errorf("adjust entry %s has no availability or expiry", e.ID)
+			}
+			s.addLot(Lot{ID: e.ID, CustomerID: e.CustomerID, Original: e.Points, Remaining: e.Points, AvailableAt: *e.AvailableAt, ExpiresAt: *e.ExpiresAt}, true)
+			break
+		}
+		if have := s.available(e.At); have < -e.Points {
+			return fmt.Errorf("adjust entry %s takes %d points, %d are available", e.ID, -e.Points, have)
+		}
+		s.take(-e.Points, e.At)
+	case KindHold:
+		if have := s.available(e.At); have < -e.Points || e.Points >= 0 {
+			return fmt.Errorf("hold entry %s sets aside %d points, %d are available", e.ID, -e.Points, have)
+		}
+		h := s.holds[e.HoldID]
+		if h == nil {
+			return fmt.Errorf("hold entry %s has no hold %s", e.ID, e.HoldID)
+		}
+		h.Alloc = s.take(-e.Points, e.At)
+		s.acct.Held += -e.Points
+	case KindCommit, KindRelease:
+		h := s.holds[e.HoldID]
+		if h == nil || h.Status != HoldActive {
+			return fmt.Errorf("%s entry %s: hold %s is not held", e.Kind, e.ID, e.HoldID)
+		}
+		s.acct.Held -= h.Points
+		if e.Kind == KindCommit {
+			h.Status = HoldCommitted
+			if e.Points != 0 {
+				return fmt.Errorf("commit entry %s changes points by %d", e.ID, e.Points)
+			}
+			break
+		}
+		h.Status = HoldReleased
+		if e.Points != h.Points {
+			return fmt.Errorf("release entry %s gives back %d of a %d-point hold", e.ID, e.Points, h.Points)
+		}
+		for _, a := range h.Alloc {
+			l := s.lot(a.Lot)
+			if l == nil {
+				return fmt.Errorf("release entry %s: lot %s is gone", e.ID, a.Lot)
+			}
+			l.Remaining += a.Points
+			s.dirty[l.ID] = true
+		}
+	case KindExpire:
+		l := s.lot(e.Lot)
+		switch {
+		case l == nil:
+			return fmt.Errorf("expire entry %s: no lot %s", e.ID, e.Lot)
+		case l.ExpiresAt.After(e.At):
+			return fmt.Errorf("expire entry %s at %s: lot %s is valid until %s", e.ID, e.At.Format(time.RFC3339), l.ID, l.ExpiresAt.Format(time.RFC3339))
+		case l.Remaining != -e.Points:
+			return fmt.Errorf("expire entry %s takes %d points, lot %s has %d", e.ID, -e.Points, l.ID, l.Remaining)
+		}
+		l.Remaining = 0
+		s.dirty[l.ID] = true
+	case KindReverse:
+		if e.Points >= 0 {
+			return fmt.Errorf("reverse entry %s adds %d points", e.ID, e.Points)
+		}
+		// From the order's own lots first; what was already spent
+		// becomes a debt.
+		n := -e.Points
+		for _, l := range s.lots {
+			if n > 0 && l.OrderID == e.OrderID && e.OrderID != "" && l.Remaining > 0 {
+				x := min(n, l.Remaining)
+				l.Remaining -= x
+				n -= x
+				s.dirty[l.ID] = true
+			}
+		}
+		s.acct.Debt += n
+	case KindMergeOut:
+		var sum int64
+		for _, m := range e.Moved {
+			l := s.lot(m.ID)
+			if l == nil || l.Remaining < m.Remaining {
+				return fmt.Errorf("merge_out entry %s moves %d points of lot %s, which does not hold them", e.ID, m.Remaining, m.ID)
+			}
+			l.Remaining -= m.Remaining
+			s.dirty[l.ID] = true
+			sum += m.Remaining
+		}
+		if sum != -e.Points {
+			return fmt.Errorf("merge_out entry %s moves lots of %d points, says %d", e.ID, sum, -e.Points)
+		}
+	default:
+		return fmt.Errorf("entry %s has unknown kind %q", e.ID, e.Kind)
+	}
+	s.acct.Seq = e.Seq
+	s.acct.Points = 0
+	for _, l := range s.lots {
+		s.acct.Points += l.Remaining
+	}
+	s.acct.UpdatedAt = e.At
+	return nil
+}
+
+// movedLots is the lots a merge takes along: the points left in each (of
+// only the lots named, when ids is not nil).
+func (s *state) movedLots(ids []string) []Lot {
+	var out []Lot
+	for _, l := range s.lots {
+		if l.Remaining > 0 && (ids == nil || slices.Contains(ids, l.ID)) {
+			out = append(out, *l)
+		}
+	}
+	return out
+}
+
+// changedLots is the lots changed since the state was loaded.
+func (s *state) changedLots() []Lot {
+	var out []Lot
+	for _, l := range s.lots {
+		if s.dirty[l.ID] {
+			out = append(out, *l)
+		}
+	}
+	return out
+}

@@ -1,0 +1,342 @@
+package loyalty_test
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"fmt"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/kizuna-oss/kizuna"
+	"github.com/kizuna-oss/kizuna/commerce"
+	"github.com/kizuna-oss/kizuna/customer"
+	"github.com/kizuna-oss/kizuna/identity"
+	"github.com/kizuna-oss/kizuna/loyalty"
+	"github.com/kizuna-oss/kizuna/store/sqlstore"
+	"github.com/kizuna-oss/kizuna/store/sqlstore/sqltest"
+)
+
+// clock is a test's time, moved by hand.
+type clock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func (c *clock) now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
+func (c *clock) add(d time.Duration) {
+	c.mu.Lock()
+	c.t = c.t.Add(d)
+	c.mu.Unlock()
+}
+
+type fixture struct {
+	db     *sqlstore.DB
+	orders *commerce.Orders
+	points *loyalty.Service
+	clock  *clock
+	cust   string
+}
+
+var day = 24 * time.Hour
+
+func setup(t *testing.T, db *sqlstore.DB) *fixture {
+	t.Helper()
+	ctx := context.Background()
+	ids := identity.New(db, db)
+	res, err := ids.Ingest(ctx, kizuna.System("test"), nil, []customer.SourceProfileInput{{Channel: "store", ExternalID: "M-1",
+		Profile: json.RawMessage(`{"family_name":"渡辺","member_cards":["2100-0000-0042"]}`)}})
+	if err != nil || res[0].CustomerID == "" {
+		t.Fatalf("customer: %v %+v", err, res)
+	}
+	c := &clock{t: time.Date(2026, 4, 1, 3, 0, 0, 0, time.UTC)}
+	f := &fixture{db: db, orders: commerce.NewOrders(db), points: loyalty.New(db), clock: c, cust: res[0].CustomerID}
+	f.orders.SetClock(c.now)
+	f.points.SetClock(c.now)
+	return f
+}
+
+// buy records a till sale of yen at the Shibuya store and settles its points.
+func (f *fixture) buy(t *testing.T, number string, lines ...commerce.OrderLine) *commerce.Order {
+	t.Helper()
+	ctx := context.Background()
+	o := commerce.Order{Channel: "store", ExternalID: number, Customer: commerce.OrderCustomer{MemberCard: "2100-0000-0042"},
+		Status: commerce.OrderDelivered, PlacedAt: f.clock.now(), Lines: lines}
+	res, err := f.orders.Upsert(ctx, kizuna.System("pos"), nil, []commerce.Order{o})
+	if err != nil || res[0].Status == commerce.OrderRejected {
+		t.Fatalf("order: %v %+v", err, res)
+	}
+	if err := f.points.EarnForOrder(ctx, res[0].OrderID); err != nil {
+		t.Fatal(err)
+	}
+	got, err := f.orders.Order(ctx, res[0].OrderID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return got
+}
+
+func (f *fixture) balance(t *testing.T) *loyalty.Balance {
+	t.Helper()
+	b, err := f.points.Balance(context.Background(), f.cust)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+func (f *fixture) verify(t *testing.T) *loyalty.VerifyReport {
+	t.Helper()
+	rep, err := f.points.Verify(context.Background(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return rep
+}
+
+func line(sku string, qty, price int64) commerce.OrderLine {
+	return commerce.OrderLine{SKU: sku, Quantity: qty, UnitPrice: price, TaxRate: 10}
+}
+
+func TestEarnPendingThenSpendAnywhere(t *testing.T) {
+	sqltest.Each(t, func(t *testing.T, db *sqlstore.DB) {
+		f := setup(t, db)
+		ctx := context.Background()
+		// ¥12,345 at the store: 123 points (1 per ¥100, rounded down), pending for 14 days.
+		o := f.buy(t, "R-1", line("TEA", 1, 12345))
+		if b := f.balance(t); b.Pending != 123 || b.Available != 0 {
+			t.Fatalf("after the sale: %+v", b)
+		}
+		// Settling again changes nothing.
+		if err := f.points.EarnForOrder(ctx, o.ID); err != nil {
+			t.Fatal(err)
+		}
+		if b := f.balance(t); b.Pending != 123 {
+			t.Fatalf("settled twice: %+v", b)
+		}
+		if _, err := f.points.Hold(ctx, kizuna.System("ec"), f.cust, 100, "ec-cart-1", ""); kizuna.ErrorCode(err) != kizuna.ECONFLICT {
+			t.Fatalf("pending points were held: %v", err)
+		}
+		f.clock.add(14 * day)
+		if b := f.balance(t); b.Available != 123 || b.Pending != 0 {
+			t.Fatalf("after the return window: %+v", b)
+		}
+		// The EC site spends them the same evening: hold, then commit; a retry answers the same hold.
+		h, err := f.points.Hold(ctx, kizuna.System("ec"), f.cust, 100, "ec-cart-1", "EC-9")
+		if err != nil {
+			t.Fatal(err)
+		}
+		again, err := f.points.Hold(ctx, kizuna.System("ec"), f.cust, 100, "ec-cart-1", "EC-9")
+		if err != nil || again.ID != h.ID {
+			t.Fatalf("retried hold: %v %+v", err, again)
+		}
+		if b := f.balance(t); b.Available != 23 || b.Held != 100 {
+			t.Fatalf("while held: %+v", b)
+		}
+		if _, err := f.points.Commit(ctx, kizuna.System("ec"), h.ID); err != nil {
+			t.Fatal(err)
+		}
+		if c, err := f.points.Commit(ctx, kizuna.System("ec"), h.ID); err != nil || c.Status != loyalty.HoldCommitted {
+			t.Fatalf("retried commit: %v %+v", err, c)
+		}
+		if _, err := f.points.Release(ctx, kizuna.System("ec"), h.ID); kizuna.ErrorCode(err) != kizuna.ECONFLICT || kizuna.ErrorCurrent(err) != "committed" {
+			t.Fatalf("release after commit: %v", err)
+		}
+		// A hold that is released gives its points back.
+		h2, err := f.points.Hold(ctx, kizuna.System("pos"), f.cust, 20, "pos-7", "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := f.points.Release(ctx, kizuna.System("pos"), h2.ID); err != nil {
+			t.Fatal(err)
+		}
+		if b := f.balance(t); b.Available != 23 || b.Held != 0 {
+			t.Fatalf("after release: %+v", b)
+		}
+		if rep := f.verify(t); len(rep.Problems) != 0 || rep.Entries != 5 {
+			t.Fatalf("verify: %+v", rep)
+		}
+	})
+}
+
+func TestReturnsReverseAndSpentPointsBecomeDebt(t *testing.T) {
+	sqltest.Each(t, func(t *testing.T, db *sqlstore.DB) {
+		f := setup(t, db)
+		ctx := context.Background()
+		o := f.buy(t, "R-1", line("CUP", 4, 2500)) // 100 points
+		f.clock.add(15 * day)
+		h, err := f.points.Hold(ctx, kizuna.System("pos"), f.cust, 80, "pos-1", "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := f.points.Commit(ctx, kizuna.System("pos"), h.ID); err != nil {
+			t.Fatal(err)
+		}
+		// Three of the four cups come back: 75 points go; 20 are left, 55 become a debt.
+		if _, _, err := f.orders.AddReturn(ctx, kizuna.System("pos"), o.ID, commerce.Return{ID: "RT-1", Lines: []commerce.ReturnLine{{Line: 1, Quantity: 3}}}); err != nil {
+			t.Fatal(err)
+		}
+		if n, err := f.points.EarnPending(ctx, 100); err != nil || n != 1 {
+			t.Fatalf("settle the return: %d %v", n, err)
+		}
+		if b := f.balance(t); b.Available != 0 || b.Debt != 55 {
+			t.Fatalf("after the return: %+v", b)
+		}
+		// The next purchase repays the debt first.
+		f.buy(t, "R-2", line("TEA", 1, 8000)) // 80 points
+		if b := f.balance(t); b.Debt != 0 || b.Pending != 25 {
+			t.Fatalf("after the next purchase: %+v", b)
+		}
+		entries, err := f.points.Statement(ctx, f.cust, 0, 100)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var kinds []string
+		for _, e := range entries {
+			kinds = append(kinds, fmt.Sprintf("%s%+d", e.Kind, e.Points))
+		}
+		if got := strings.Join(kinds, " "); got != "earn+100 hold-80 commit+0 reverse-75 earn+80" {
+			t.Fatalf("statement: %s", got)
+		}
+		if rep := f.verify(t); len(rep.Problems) != 0 {
+			t.Fatalf("verify: %+v", rep.Problems)
+		}
+	})
+}
+
+func TestPointsExpireFirstInFirstOut(t *testing.T) {
+	sqltest.Each(t, func(t *testing.T, db *sqlstore.DB) {
+		f := setup(t, db)
+		ctx := context.Background()
+		f.buy(t, "R-1", line("TEA", 1, 5000)) // 50, expires 2027-04-01
+		f.clock.add(60 * day)
+		f.buy(t, "R-2", line("TEA", 1, 3000)) // 30, expires 2027-05-31
+		f.clock.add(30 * day)
+		// Spending 20 takes them from the lot that expires first.
+		h, err := f.points.Hold(ctx, kizuna.System("pos"), f.cust, 20, "pos-1", "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := f.points.Commit(ctx, kizuna.System("pos"), h.ID); err != nil {
+			t.Fatal(err)
+		}
+		// 30 days before the first lot's end, the campaign list names the customer with its 30 points.
+		f.clock.t = time.Date(2027, 3, 5, 0, 0, 0, 0, time.UTC)
+		exp, err := f.points.ExpiringWithin(ctx, 30, "", 100)
+		if err != nil || len(exp) != 1 || exp[0].CustomerID != f.cust || exp[0].Points != 30 {
+			t.Fatalf("expiring within 30 days: %v %+v", err, exp)
+		}
+		if n, err := f.points.ExpireDue(ctx, 100); err != nil || n != 0 {
+			t.Fatalf("expired early: %d %v", n, err)
+		}
+		f.clock.t = time.Date(2027, 4, 2, 0, 0, 0, 0, time.UTC)
+		if n, err := f.points.ExpireDue(ctx, 100); err != nil || n != 30 {
+			t.Fatalf("expired %d points (%v), want the first lot's 30", n, err)
+		}
+		if b := f.balance(t); b.Available != 30 {
+			t.Fatalf("after expiry: %+v", b)
+		}
+		if rep := f.verify(t); len(rep.Problems) != 0 {
+			t.Fatalf("verify: %+v", rep.Problems)
+		}
+	})
+}
+
+func TestConcurrentHoldsNeverOverdraw(t *testing.T) {
+	sqltest.Each(t, func(t *testing.T, db *sqlstore.DB) {
+		f := setup(t, db)
+		ctx := context.Background()
+		f.buy(t, "R-1", line("BAG", 1, 100000)) // 1,000 points
+		f.clock.add(15 * day)
+		var ok, refused atomic.Int64
+		var wg sync.WaitGroup
+		for i := range 200 {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				_, err := f.points.Hold(ctx, kizuna.System("till"), f.cust, 7, fmt.Sprintf("till-%d", i), "")
+				switch {
+				case err == nil:
+					ok.Add(1)
+				case kizuna.ErrorCode(err) == kizuna.ECONFLICT:
+					refused.Add(1)
+				default:
+					t.Error(err)
+				}
+			}()
+		}
+		wg.Wait()
+		// 1,000 points cover 142 holds of 7; the other 58 are refused.
+		if ok.Load() != 142 || refused.Load() != 58 {
+			t.Fatalf("%d holds granted, %d refused; want 142 and 58", ok.Load(), refused.Load())
+		}
+		if b := f.balance(t); b.Available != 6 || b.Held != 994 {
+			t.Fatalf("after the rush: %+v", b)
+		}
+		if rep := f.verify(t); len(rep.Problems) != 0 {
+			t.Fatalf("verify: %+v", rep.Problems)
+		}
+	})
+}
+
+func TestAdjustmentsHaveLimitsByRole(t *testing.T) {
+	sqltest.Each(t, func(t *testing.T, db *sqlstore.DB) {
+		f := setup(t, db)
+		ctx := context.Background()
+		staff := kizuna.Actor{Type: "user", ID: "usr_staff"}
+		if _, err := f.points.Adjust(ctx, staff, "store_staff", f.cust, 501, "お詫び", ""); kizuna.ErrorCode(err) != kizuna.EFORBIDDEN {
+			t.Fatalf("over the staff limit: %v", err)
+		}
+		if _, err := f.points.Adjust(ctx, staff, "marketer", f.cust, 10, "お詫び", ""); kizuna.ErrorCode(err) != kizuna.EFORBIDDEN {
+			t.Fatalf("a role without a limit: %v", err)
+		}
+		if _, err := f.points.Adjust(ctx, staff, "store_staff", f.cust, 300, "", ""); kizuna.ErrorField(err) != "reason" {
+			t.Fatalf("no reason: %v", err)
+		}
+		e, err := f.points.Adjust(ctx, staff, "store_staff", f.cust, 300, "付与漏れ（レシート R-0001）", "adj-1")
+		if err != nil || e.ID == "" {
+			t.Fatalf("adjust: %v %+v", err, e)
+		}
+		if again, err := f.points.Adjust(ctx, staff, "store_staff", f.cust, 300, "付与漏れ（レシート R-0001）", "adj-1"); err != nil || again.ID != e.ID {
+			t.Fatalf("a retried adjustment: %v %+v", err, again)
+		}
+		if _, err := f.points.Adjust(ctx, staff, "store_staff", f.cust, -400, "誤付与", ""); kizuna.ErrorCode(err) != kizuna.ECONFLICT {
+			t.Fatalf("taking more than there is: %v", err)
+		}
+		if b := f.balance(t); b.Available != 300 {
+			t.Fatalf("balance: %+v", b)
+		}
+	})
+}
+
+func TestVerifyNamesTheBrokenLedger(t *testing.T) {
+	sqltest.EachRaw(t, func(t *testing.T, db *sqlstore.DB, raw *sql.DB, rebind func(string) string) {
+		f := setup(t, db)
+		exec := func(q string, args ...any) {
+			t.Helper()
+			if _, err := raw.Exec(rebind(q), args...); err != nil {
+				t.Fatal(err)
+			}
+		}
+		f.buy(t, "R-1", line("TEA", 1, 5000))
+		if rep := f.verify(t); len(rep.Problems) != 0 || rep.Customers != 1 || rep.Points != 50 {
+			t.Fatalf("a sound ledger: %+v", rep)
+		}
+		// Someone edits a balance by hand.
+		exec(`UPDATE points_accounts SET points = 5000 WHERE customer_id = ?`, f.cust)
+		rep := f.verify(t)
+		if len(rep.Problems) != 1 || rep.Problems[0].CustomerID != f.cust || !strings.Contains(rep.Problems[0].Message, "5000") {
+			t.Fatalf("an edited balance: %+v", rep.Problems)
+		}
+		// Someone edits an entry.
+		exec(`UPDATE points_accounts SET points = 50 WHERE customer_id = ?`, f.cust)
+		exec(`UPDATE points_entries SET seq = 3 WHERE customer_id = ?`, f.cust)
+		rep = f.verify(t)
+		if len(rep.Problems) != 1 || rep.Problems[0].EntryID == "" || !strings.Contains(rep.Problems[0].Message, "number 3") {
+			t.Fatalf("an edited entry: %+v", rep.Problems)
+		}
+	})
+}

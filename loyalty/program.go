@@ -1,0 +1,186 @@
+// Package loyalty is the one points ledger: points earned on orders in
+// any channel and spent in any other, held at the till and then committed
+// or released, reversed by returns, expired first-in first-out, moved by
+// merges. The ledger is append-only; balances, lots and holds are
+// projections of it, kept in the same transaction as each entry and
+// checked against a full replay by Verify. It has no storage or HTTP of
+// its own.
+package loyalty
+
+import (
+	"fmt"
+	"math"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/kizuna-oss/kizuna"
+	"github.com/kizuna-oss/kizuna/commerce"
+)
+
+// Program is the points program's rules, set by an administrator.
+type Program struct {
+	// Rate is the points earned per 100 yen (1 = 1 %).
+	Rate float64 `json:"rate" doc:"Points per 100 yen of the base" example:"1"`
+	// TaxExcluded earns on the amount without consumption tax (税抜).
+	TaxExcluded bool              `json:"tax_excluded" doc:"Earn on the tax-excluded amount (税抜); otherwise tax-inclusive"`
+	Rounding    commerce.Rounding `json:"rounding" doc:"How a fraction of a point is settled: down (切り捨て), half_up or up" example:"down"`
+	// ChannelRates override Rate in a channel (a marketplace that earns
+	// less, an app that earns more).
+	ChannelRates map[string]float64 `json:"channel_rates,omitempty" doc:"Points per 100 yen by channel code, overriding rate"`
+	// CategoryMultipliers multiply the points of lines under a category
+	// path ("食品/日本茶"); the longest matching path wins.
+	CategoryMultipliers map[string]float64 `json:"category_multipliers,omitempty" doc:"By category path, levels separated by '/'; the longest matching path applies" example:"{\"食品/日本茶\":2}"`
+	// Campaigns multiply the points of orders placed in a period.
+	Campaigns []Campaign `json:"campaigns,omitempty"`
+	// PendingDays is how long earned points wait before they can be spent
+	// (the return window).
+	PendingDays int `json:"pending_days" doc:"Days after the order before its points can be spent (the return window)" example:"14"`
+	// ValidityMonths is how long points stay valid; with ExtendOnActivity
+	// every purchase restarts the clock for all of a customer's points.
+	ValidityMonths   int  `json:"validity_months" doc:"Months points stay valid after they were earned" example:"12"`
+	ExtendOnActivity bool `json:"extend_on_activity" doc:"Every purchase extends all points' validity (otherwise each earn expires on its own)"`
+	// EarnOnPointsPaid earns on the part of an order paid with points too.
+	EarnOnPointsPaid bool `json:"earn_on_points_paid" doc:"Earn on the part paid with points as well"`
+	// HoldMinutes is how long a till's hold lasts before it is released.
+	HoldMinutes int `json:"hold_minutes" doc:"Minutes before an uncommitted hold is released" example:"15"`
+	// AdjustLimits caps a staff adjustment by role (points, either way);
+	// a role without a limit may not adjust.
+	AdjustLimits map[string]int64 `json:"adjust_limits,omitempty" doc:"Largest staff adjustment per role, in points" example:"{\"store_staff\":500,\"support\":3000,\"admin\":100000}"`
+}
+
+// Campaign is a period with a points multiplier (ポイント○倍).
+type Campaign struct {
+	Name       string    `json:"name" example:"歳末ポイント3倍"`
+	From       time.Time `json:"from"`
+	To         time.Time `json:"to"`
+	Multiplier float64   `json:"multiplier" example:"3"`
+	Channels   []string  `json:"channels,omitempty" doc:"Only these channels; all when empty"`
+}
+
+// DefaultProgram is the program until an administrator sets one: 1 point
+// per 100 yen, tax included, rounded down, spendable after 14 days, valid
+// 12 months from each earn.
+func DefaultProgram() Program {
+	return Program{Rate: 1, Rounding: commerce.RoundDown, PendingDays: 14, ValidityMonths: 12, HoldMinutes: 15,
+		AdjustLimits: map[string]int64{"store_staff": 500, "support": 3000, "admin": 100000}}
+}
+
+// Validate checks a program's settings.
+func (p *Program) Validate() error {
+	switch {
+	case p.Rate < 0 || p.Rate > 100:
+		return kizuna.FieldError("rate", "must be between 0 and 100 points per 100 yen")
+	case !p.Rounding.Valid():
+		return kizuna.FieldError("rounding", "must be down, half_up or up")
+	case p.PendingDays < 0 || p.PendingDays > 365:
+		return kizuna.FieldError("pending_days", "must be 0 to 365")
+	case p.ValidityMonths < 1 || p.ValidityMonths > 120:
+		return kizuna.FieldError("validity_months", "must be 1 to 120")
+	case p.HoldMinutes < 1 || p.HoldMinutes > 24*60:
+		return kizuna.FieldError("hold_minutes", "must be 1 to 1440")
+	}
+	for ch, r := range p.ChannelRates {
+		if r < 0 || r > 100 {
+			return kizuna.FieldError("channel_rates."+ch, "must be between 0 and 100")
+		}
+	}
+	for c, m := range p.CategoryMultipliers {
+		if m < 0 || m > 100 {
+			return kizuna.FieldError("category_multipliers."+c, "must be between 0 and 100")
+		}
+	}
+	for i, c := range p.Campaigns {
+		f := fmt.Sprintf("campaigns[%d].", i)
+		switch {
+		case strings.TrimSpace(c.Name) == "":
+			return kizuna.FieldError(f+"name", "is required")
+		case !c.To.After(c.From):
+			return kizuna.FieldError(f+"to", "must be after from")
+		case c.Multiplier < 0 || c.Multiplier > 100:
+			return kizuna.FieldError(f+"multiplier", "must be between 0 and 100")
+		}
+	}
+	for role, l := range p.AdjustLimits {
+		if l < 0 {
+			return kizuna.FieldError("adjust_limits."+role, "cannot be negative")
+		}
+	}
+	return nil
+}
+
+// Earned is the points an order earns as it stands now: its lines net of
+// returns, less the order's discount and (unless the program says so) the
+// points spent on it, at the channel's rate, times the categories' and
+// the period's multipliers. A cancelled order earns nothing. categories
+// gives a SKU's category path ("" when unknown).
+func (p *Program) Earned(o *commerce.Order, categories map[string]string) int64 {
+	if o.Status == commerce.OrderCancelled {
+		return 0
+	}
+	rate := p.Rate
+	if r, ok := p.ChannelRates[o.Channel]; ok {
+		rate = r
+	}
+	var gross, weighted float64 // yen, and yen × multiplier
+	for _, l := range o.Lines {
+		amount := l.Amount - refundOf(l)
+		if p.TaxExcluded {
+			amount, _ = commerce.SplitInclusive(amount, l.TaxRate, commerce.RoundDown)
+		}
+		gross += float64(amount)
+		weighted += float64(amount) * p.categoryMultiplier(categories[l.SKU])
+	}
+	if gross <= 0 {
+		return 0
+	}
+	// The order's discount and the points spent reduce every line alike.
+	var lines int64
+	for _, l := range o.Lines {
+		lines += l.Amount
+	}
+	less := o.Discount
+	if !p.EarnOnPointsPaid {
+		less += o.PointsUsed
+	}
+	if lines > 0 {
+		weighted *= max(0, 1-float64(less)/float64(lines))
+	}
+	points := weighted * rate / 100 * p.campaignMultiplier(o.Channel, o.PlacedAt)
+	// Settle the fraction by the program's rule on a value rounded to a
+	// millionth, so that float error never turns 100.0 into 99.
+	micro := int64(math.Round(points * 1e6))
+	return p.Rounding.Divide(micro, 1e6)
+}
+
+func refundOf(l commerce.OrderLine) int64 {
+	if l.Returned >= l.Quantity {
+		return l.Amount
+	}
+	return l.Amount * l.Returned / l.Quantity
+}
+
+func (p *Program) categoryMultiplier(path string) float64 {
+	best, m := -1, 1.0
+	for c, x := range p.CategoryMultipliers {
+		if (path == c || strings.HasPrefix(path, c+"/")) && len(c) > best {
+			best, m = len(c), x
+		}
+	}
+	return m
+}
+
+func (p *Program) campaignMultiplier(channel string, at time.Time) float64 {
+	m := 1.0
+	for _, c := range p.Campaigns {
+		if !at.Before(c.From) && at.Before(c.To) && (len(c.Channels) == 0 || slices.Contains(c.Channels, channel)) {
+			m = max(m, c.Multiplier)
+		}
+	}
+	return m
+}
+
+// expiry is when points earned at t expire.
+func (p *Program) expiry(t time.Time) time.Time {
+	return t.In(kizuna.Tokyo).AddDate(0, p.ValidityMonths, 0).UTC()
+}

@@ -1,0 +1,445 @@
+package loyalty
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/kizuna-oss/kizuna"
+	"github.com/kizuna-oss/kizuna/audit"
+	"github.com/kizuna-oss/kizuna/commerce"
+)
+
+// Store is the storage the ledger needs.
+type Store interface {
+	// LoyaltyTx runs fn in one write transaction.
+	LoyaltyTx(ctx context.Context, fn func(Tx) error) error
+	// LoyaltyProgram is the program as set (false when never set).
+	LoyaltyProgram(ctx context.Context) (Program, bool, error)
+	// PointsAccount is a customer's account, lots and active holds (an
+	// empty account when the customer has none).
+	PointsAccount(ctx context.Context, customerID string) (Account, []Lot, []Hold, error)
+	// PointsEntries is a customer's ledger from entry number after+1.
+	PointsEntries(ctx context.Context, customerID string, after int64, limit int) ([]Entry, error)
+	// ExpiringPoints lists customers with points expiring before t,
+	// by customer ID after the cursor.
+	ExpiringPoints(ctx context.Context, now, before time.Time, after string, limit int) ([]Expiring, error)
+	// DuePoints names customers with lots expired at t, or holds past
+	// their time.
+	DuePoints(ctx context.Context, t time.Time, limit int) ([]string, error)
+	// OrdersToEarn names orders whose points were not settled for their
+	// latest version.
+	OrdersToEarn(ctx context.Context, limit int) ([]string, error)
+	// EachLedger calls fn with every customer's ledger and projection,
+	// for Verify, in customer order.
+	EachLedger(ctx context.Context, fn func(entries []Entry, acct Account, lots []Lot, holds []Hold) error) error
+}
+
+// Tx is what a ledger change does inside its transaction.
+type Tx interface {
+	// Lock locks a customer's account (creating it) and reads its lots
+	// and active holds.
+	Lock(ctx context.Context, customerID string) (Account, []Lot, []Hold, error)
+	// HoldByRef finds a hold by the till's key, HoldByID by its ID (nil,
+	// nil when there is none).
+	HoldByRef(ctx context.Context, ref string) (*Hold, error)
+	HoldByID(ctx context.Context, id string) (*Hold, error)
+	// EntryByRef finds an entry by its idempotency key (nil when none).
+	EntryByRef(ctx context.Context, ref string) (*Entry, error)
+	// Save appends entries and writes the projection: the account, the
+	// lots changed and the holds changed.
+	Save(ctx context.Context, acct Account, entries []Entry, lots []Lot, holds []Hold) error
+	// OrderForPoints reads an order and the points its entries gave so
+	// far (earned less reversed), locking it against a concurrent sync.
+	OrderForPoints(ctx context.Context, orderID string) (*commerce.Order, int64, error)
+	// SetOrderEarned records that an order's version was settled.
+	SetOrderEarned(ctx context.Context, orderID string, version int) error
+	// Categories maps SKUs to their category paths.
+	Categories(ctx context.Context, skus []string) (map[string]string, error)
+	Audit(ctx context.Context, entries ...audit.Entry) error
+}
+
+// Expiring is a customer's points expiring soon.
+type Expiring struct {
+	CustomerID string    `json:"customer_id"`
+	Points     int64     `json:"points"`
+	FirstAt    time.Time `json:"first_at" doc:"When the first of them expire"`
+}
+
+// Balance is a customer's points as the till and the app show them.
+type Balance struct {
+	CustomerID   string     `json:"customer_id"`
+	Available    int64      `json:"available" doc:"Can be spent now"`
+	Pending      int64      `json:"pending" doc:"Earned, spendable once the return window ends"`
+	Held         int64      `json:"held" doc:"Set aside at a till, not yet committed"`
+	Debt         int64      `json:"debt" doc:"Reversed after being spent; taken from later earnings"`
+	ExpiringSoon int64      `json:"expiring_soon" doc:"Of the points, those expiring within 30 days"`
+	NextExpiry   *time.Time `json:"next_expiry,omitempty"`
+	Lots         []Lot      `json:"lots"`
+}
+
+// Service keeps the ledger.
+type Service struct {
+	store Store
+	now   func() time.Time
+}
+
+// New returns the ledger on store.
+func New(store Store) *Service { return &Service{store: store, now: time.Now} }
+
+// SetClock replaces the clock (tests; demo data written in the past).
+func (s *Service) SetClock(now func() time.Time) { s.now = now }
+
+func (s *Service) clock() time.Time { return s.now().UTC().Truncate(time.Microsecond) }
+
+// Program is the program in force.
+func (s *Service) Program(ctx context.Context) (Program, error) {
+	p, ok, err := s.store.LoyaltyProgram(ctx)
+	if err != nil || !ok {
+		return DefaultProgram(), err
+	}
+	return p, nil
+}
+
+// Balance is a customer's points now.
+func (s *Service) Balance(ctx context.Context, customerID string) (*Balance, error) {
+	acct, lots, _, err := s.store.PointsAccount(ctx, customerID)
+	if err != nil {
+		return nil, err
+	}
+	now := s.clock()
+	b := &Balance{CustomerID: customerID, Held: acct.Held, Debt: acct.Debt, Lots: []Lot{}}
+	for _, l := range lots {
+		if l.Remaining <= 0 || !l.ExpiresAt.After(now) {
+			continue
+		}
+		b.Lots = append(b.Lots, l)
+		if l.AvailableAt.After(now) {
+			b.Pending += l.Remaining
+		} else {
+			b.Available += l.Remaining
+		}
+		if l.ExpiresAt.Before(now.AddDate(0, 0, 30)) {
+			b.ExpiringSoon += l.Remaining
+		}
+		if b.NextExpiry == nil || l.ExpiresAt.Before(*b.NextExpiry) {
+			t := l.ExpiresAt
+			b.NextExpiry = &t
+		}
+	}
+	return b, nil
+}
+
+// Statement is a customer's ledger, oldest first, from entry after+1.
+func (s *Service) Statement(ctx context.Context, customerID string, after int64, limit int) ([]Entry, error) {
+	if limit <= 0 || limit > 1001 {
+		limit = 100
+	}
+	return s.store.PointsEntries(ctx, customerID, after, limit)
+}
+
+// ExpiringWithin lists customers with points expiring within days.
+func (s *Service) ExpiringWithin(ctx context.Context, days int, after string, limit int) ([]Expiring, error) {
+	if days < 1 || days > 366 {
+		return nil, kizuna.FieldError("query.days", "must be 1 to 366")
+	}
+	now := s.clock()
+	return s.store.ExpiringPoints(ctx, now, now.AddDate(0, 0, days), after, limit)
+}
+
+// change locks a customer's account, lets fn append entries through the
+// state (each checked by apply), and saves them with the projection.
+func (s *Service) change(ctx context.Context, tx Tx, customerID string, fn func(st *state, add func(e *Entry) error) error) error {
+	acct, lots, holds, err := tx.Lock(ctx, customerID)
+	if err != nil {
+		return err
+	}
+	st := newState(acct, lots, holds)
+	var entries []Entry
+	changedHolds := map[string]bool{}
+	add := func(e *Entry) error {
+		e.ID, e.CustomerID, e.Seq = kizuna.NewID("pte"), customerID, st.acct.Seq+1
+		if e.HoldID != "" {
+			changedHolds[e.HoldID] = true
+		}
+		if err := st.apply(e); err != nil {
+			return kizuna.Errorf(kizuna.ECONFLICT, "%v", err)
+		}
+		entries = append(entries, *e)
+		return nil
+	}
+	if err := fn(st, add); err != nil {
+		return err
+	}
+	if len(entries) == 0 {
+		return nil
+	}
+	var hs []Hold
+	for id := range changedHolds {
+		hs = append(hs, *st.holds[id])
+	}
+	return tx.Save(ctx, st.acct, entries, st.changedLots(), hs)
+}
+
+// Hold sets points aside at a till. The till's key makes it idempotent:
+// the same key again answers the same hold. It fails (conflict) when the
+// available points do not cover it; concurrent holds on one account are
+// serialized, so they never overdraw.
+func (s *Service) Hold(ctx context.Context, actor kizuna.Actor, customerID string, points int64, ref, orderRef string) (*Hold, error) {
+	ref, orderRef = strings.TrimSpace(ref), strings.TrimSpace(orderRef)
+	switch {
+	case points < 1:
+		return nil, kizuna.FieldError("points", "must be 1 or more")
+	case ref == "":
+		return nil, kizuna.FieldError("ref", "is required: the till's key for this hold, so that a retry does not hold twice")
+	case len(ref) > 200:
+		return nil, kizuna.FieldError("ref", "is longer than 200 bytes")
+	}
+	prog, err := s.Program(ctx)
+	if err != nil {
+		return nil, err
+	}
+	now := s.clock()
+	var out *Hold
+	err = s.store.LoyaltyTx(ctx, func(tx Tx) error {
+		if h, err := tx.HoldByRef(ctx, ref); err != nil || h != nil {
+			if h != nil && (h.CustomerID != customerID || h.Points != points) {
+				return kizuna.FieldError("ref", "hold %s was made with this key for %d points of customer %s", h.ID, h.Points, h.CustomerID)
+			}
+			out = h
+			return err
+		}
+		return s.change(ctx, tx, customerID, func(st *state, add func(*Entry) error) error {
+			if have := st.available(now); have < points {
+				e := kizuna.Errorf(kizuna.ECONFLICT, "%d points are available, %d were asked for", have, points)
+				e.Field = "points"
+				return e
+			}
+			h := &Hold{ID: kizuna.NewID("hld"), CustomerID: customerID, Points: points, Status: HoldActive, Ref: ref, OrderRef: orderRef,
+				ExpiresAt: now.Add(time.Duration(prog.HoldMinutes) * time.Minute), CreatedAt: now}
+			st.holds[h.ID] = h
+			out = h
+			return add(&Entry{Kind: KindHold, Points: -points, HoldID: h.ID, Ref: "hold:" + ref, Reason: orderRef, ActorID: actor.ID, At: now})
+		})
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// Commit spends a hold's points; Release gives them back. Both are
+// idempotent: committing a committed hold answers it again. Committing a
+// released hold (or the reverse) is a conflict that says its status.
+func (s *Service) Commit(ctx context.Context, actor kizuna.Actor, holdID string) (*Hold, error) {
+	return s.settle(ctx, actor, holdID, KindCommit, "")
+}
+
+// Release gives a hold's points back.
+func (s *Service) Release(ctx context.Context, actor kizuna.Actor, holdID string) (*Hold, error) {
+	return s.settle(ctx, actor, holdID, KindRelease, "")
+}
+
+func (s *Service) settle(ctx context.Context, actor kizuna.Actor, holdID string, kind Kind, reason string) (*Hold, error) {
+	now := s.clock()
+	want := map[Kind]string{KindCommit: HoldCommitted, KindRelease: HoldReleased}[kind]
+	var out *Hold
+	err := s.store.LoyaltyTx(ctx, func(tx Tx) error {
+		h, err := tx.HoldByID(ctx, holdID)
+		if err != nil {
+			return err
+		}
+		if h == nil {
+			return kizuna.Errorf(kizuna.ENOTFOUND, "no hold %s", holdID)
+		}
+		return s.change(ctx, tx, h.CustomerID, func(st *state, add func(*Entry) error) error {
+			cur := st.holds[holdID]
+			if cur == nil { // settled before: not among the active holds
+				h, err := tx.HoldByID(ctx, holdID) // again, now that the account is locked
+				if err != nil {
+					return err
+				}
+				out = h
+				if h.Status == want {
+					return nil
+				}
+				e := kizuna.Errorf(kizuna.ECONFLICT, "hold %s was %s", holdID, h.Status)
+				e.Current = h.Status
+				return e
+			}
+			points := int64(0)
+			if kind == KindRelease {
+				points = cur.Points
+			}
+			if err := add(&Entry{Kind: kind, Points: points, HoldID: holdID, Reason: reason, ActorID: actor.ID, At: now}); err != nil {
+				return err
+			}
+			out = cur
+			return nil
+		})
+	})
+	return out, err
+}
+
+// Adjust adds or takes points by hand, with a reason, within the limit
+// the program sets for the staff member's role; audited. ref makes it
+// idempotent.
+func (s *Service) Adjust(ctx context.Context, actor kizuna.Actor, role, customerID string, points int64, reason, ref string) (*Entry, error) {
+	reason, ref = strings.TrimSpace(reason), strings.TrimSpace(ref)
+	prog, err := s.Program(ctx)
+	if err != nil {
+		return nil, err
+	}
+	limit, ok := prog.AdjustLimits[role]
+	switch {
+	case points == 0:
+		return nil, kizuna.FieldError("points", "must not be 0")
+	case reason == "":
+		return nil, kizuna.FieldError("reason", "an adjustment needs a reason (お詫び, 付与漏れ, …)")
+	case !ok:
+		return nil, &kizuna.Error{Code: kizuna.EFORBIDDEN, Field: "points", Message: fmt.Sprintf("the role %q may not adjust points", role)}
+	case points > limit || -points > limit:
+		return nil, &kizuna.Error{Code: kizuna.EFORBIDDEN, Field: "points", Message: fmt.Sprintf("the role %q may adjust at most %d points at a time", role, limit)}
+	}
+	now := s.clock()
+	var out *Entry
+	err = s.store.LoyaltyTx(ctx, func(tx Tx) error {
+		if ref != "" {
+			if e, err := tx.EntryByRef(ctx, "adjust:"+ref); err != nil || e != nil {
+				out = e
+				return err
+			}
+		}
+		err := s.change(ctx, tx, customerID, func(st *state, add func(*Entry) error) error {
+			e := Entry{Kind: KindAdjust, Points: points, Reason: reason, ActorID: actor.ID, At: now}
+			if ref != "" {
+				e.Ref = "adjust:" + ref
+			}
+			if points > 0 {
+				exp := prog.expiry(now)
+				e.AvailableAt, e.ExpiresAt = &now, &exp
+			} else if have := st.available(now); have < -points {
+				ce := kizuna.Errorf(kizuna.ECONFLICT, "%d points are available, the adjustment takes %d", have, -points)
+				ce.Field = "points"
+				return ce
+			}
+			if err := add(&e); err != nil {
+				return err
+			}
+			out = &e
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+		return tx.Audit(ctx, audit.New(actor, now, "points.adjust", "customer", customerID, customerID, map[string]any{"points": points, "reason": reason, "entry_id": out.ID}))
+	})
+	return out, err
+}
+
+// EarnForOrder settles an order's points: what it earns as it stands
+// (lines net of returns; nothing when cancelled), less what it earned
+// before, as an earn or a reversal. Running it again changes nothing, so
+// it is safe after every order change, and after a crash.
+func (s *Service) EarnForOrder(ctx context.Context, orderID string) error {
+	prog, err := s.Program(ctx)
+	if err != nil {
+		return err
+	}
+	now := s.clock()
+	return s.store.LoyaltyTx(ctx, func(tx Tx) error {
+		o, sofar, err := tx.OrderForPoints(ctx, orderID)
+		if err != nil {
+			return err
+		}
+		if o.CustomerID == "" {
+			return nil // a guest order earns once it is attached
+		}
+		skus := make([]string, len(o.Lines))
+		for i, l := range o.Lines {
+			skus[i] = l.SKU
+		}
+		cats, err := tx.Categories(ctx, skus)
+		if err != nil {
+			return err
+		}
+		diff := prog.Earned(o, cats) - sofar
+		if diff != 0 {
+			err := s.change(ctx, tx, o.CustomerID, func(st *state, add func(*Entry) error) error {
+				e := Entry{Kind: KindEarn, Points: diff, OrderID: o.ID, Reason: "order", ActorID: "loyalty", At: now}
+				if diff < 0 {
+					e.Kind, e.Reason = KindReverse, "order_changed"
+					if o.Status == commerce.OrderCancelled {
+						e.Reason = "order_cancelled"
+					} else if len(o.Returns) > 0 {
+						e.Reason = "order_returned"
+					}
+				} else {
+					avail := o.PlacedAt.AddDate(0, 0, prog.PendingDays)
+					exp := prog.expiry(o.PlacedAt)
+					e.AvailableAt, e.ExpiresAt = &avail, &exp
+				}
+				return add(&e)
+			})
+			if err != nil {
+				return err
+			}
+		}
+		return tx.SetOrderEarned(ctx, o.ID, o.Version)
+	})
+}
+
+// EarnPending settles every order changed since its points were last
+// settled, up to limit, and says how many it settled.
+func (s *Service) EarnPending(ctx context.Context, limit int) (int, error) {
+	ids, err := s.store.OrdersToEarn(ctx, limit)
+	if err != nil {
+		return 0, err
+	}
+	for i, id := range ids {
+		if err := s.EarnForOrder(ctx, id); err != nil {
+			return i, fmt.Errorf("points for order %s: %w", id, err)
+		}
+	}
+	return len(ids), nil
+}
+
+// ExpireDue expires the lots past their validity and releases the holds
+// past their time, for up to limit customers; it says how many points
+// expired.
+func (s *Service) ExpireDue(ctx context.Context, limit int) (int64, error) {
+	now := s.clock()
+	ids, err := s.store.DuePoints(ctx, now, limit)
+	if err != nil {
+		return 0, err
+	}
+	var expired int64
+	for _, id := range ids {
+		err := s.store.LoyaltyTx(ctx, func(tx Tx) error {
+			return s.change(ctx, tx, id, func(st *state, add func(*Entry) error) error {
+				for hid, h := range st.holds {
+					if h.Status == HoldActive && !h.ExpiresAt.After(now) {
+						if err := add(&Entry{Kind: KindRelease, Points: h.Points, HoldID: hid, Reason: "hold_timeout", ActorID: "loyalty", At: now}); err != nil {
+							return err
+						}
+					}
+				}
+				for _, l := range st.lots {
+					if l.Remaining > 0 && !l.ExpiresAt.After(now) {
+						n := l.Remaining
+						if err := add(&Entry{Kind: KindExpire, Points: -n, Lot: l.ID, Reason: "expired", ActorID: "loyalty", At: now}); err != nil {
+							return err
+						}
+						expired += n
+					}
+				}
+				return nil
+			})
+		})
+		if err != nil {
+			return expired, fmt.Errorf("expire points of %s: %w", id, err)
+		}
+	}
+	return expired, nil
+}

@@ -1,0 +1,438 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/kizuna-oss/kizuna"
+	"github.com/kizuna-oss/kizuna/audit"
+	"github.com/kizuna-oss/kizuna/commerce"
+	"github.com/kizuna-oss/kizuna/loyalty"
+)
+
+var _ loyalty.Store = (*DB)(nil)
+
+const programKey = "loyalty_program"
+
+// LoyaltyProgram is the program as an administrator set it.
+func (db *DB) LoyaltyProgram(ctx context.Context) (loyalty.Program, bool, error) {
+	v, ok, err := db.setting(ctx, programKey)
+	if err != nil || !ok {
+		return loyalty.Program{}, false, err
+	}
+	var p loyalty.Program
+	if err := json.Unmarshal([]byte(v), &p); err != nil {
+		return loyalty.Program{}, false, fmt.Errorf("read the points program: %w", err)
+	}
+	return p, true, nil
+}
+
+// SetLoyaltyProgram stores the program.
+func (db *DB) SetLoyaltyProgram(ctx context.Context, p loyalty.Program) error {
+	b, err := json.Marshal(p)
+	if err != nil {
+		return err
+	}
+	return db.SetSetting(ctx, programKey, string(b))
+}
+
+const (
+	accountCols = `customer_id, seq, points, held, debt, updated_at`
+	entryCols   = `customer_id, seq, id, kind, points, lot, hold_id, order_id, reason, ref, actor_id, at, available_at, expires_at, moved`
+	lotCols     = `id, customer_id, order_id, original, remaining, available_at, expires_at`
+	holdCols    = `id, customer_id, points, status, ref, order_ref, expires_at, created_at, alloc`
+)
+
+type scanner interface{ Scan(...any) error }
+
+func scanAccount(sc scanner) (loyalty.Account, error) {
+	var a loyalty.Account
+	err := sc.Scan(&a.CustomerID, &a.Seq, &a.Points, &a.Held, &a.Debt, &a.UpdatedAt)
+	a.UpdatedAt = a.UpdatedAt.UTC()
+	return a, err
+}
+
+func scanEntry(sc scanner) (loyalty.Entry, error) {
+	var e loyalty.Entry
+	var kind string
+	var ref, moved sql.NullString
+	var avail, exp sql.NullTime
+	if err := sc.Scan(&e.CustomerID, &e.Seq, &e.ID, &kind, &e.Points, &e.Lot, &e.HoldID, &e.OrderID, &e.Reason, &ref, &e.ActorID, &e.At, &avail, &exp, &moved); err != nil {
+		return e, err
+	}
+	e.Kind, e.Ref, e.At = loyalty.Kind(kind), ref.String, e.At.UTC()
+	if avail.Valid {
+		t := avail.Time.UTC()
+		e.AvailableAt = &t
+	}
+	if exp.Valid {
+		t := exp.Time.UTC()
+		e.ExpiresAt = &t
+	}
+	if moved.Valid && moved.String != "" {
+		if err := json.Unmarshal([]byte(moved.String), &e.Moved); err != nil {
+			return e, fmt.Errorf("points entry %s: %w", e.ID, err)
+		}
+	}
+	return e, nil
+}
+
+func scanLot(sc scanner) (loyalty.Lot, error) {
+	var l loyalty.Lot
+	err := sc.Scan(&l.ID, &l.CustomerID, &l.OrderID, &l.Original, &l.Remaining, &l.AvailableAt, &l.ExpiresAt)
+	l.AvailableAt, l.ExpiresAt = l.AvailableAt.UTC(), l.ExpiresAt.UTC()
+	return l, err
+}
+
+func scanHold(sc scanner) (loyalty.Hold, error) {
+	var h loyalty.Hold
+	var alloc string
+	if err := sc.Scan(&h.ID, &h.CustomerID, &h.Points, &h.Status, &h.Ref, &h.OrderRef, &h.ExpiresAt, &h.CreatedAt, &alloc); err != nil {
+		return h, err
+	}
+	h.ExpiresAt, h.CreatedAt = h.ExpiresAt.UTC(), h.CreatedAt.UTC()
+	return h, json.Unmarshal([]byte(alloc), &h.Alloc)
+}
+
+// collect runs a query and scans each row with scan.
+func collect[T any](ctx context.Context, db *DB, q querier, scan func(scanner) (T, error), query string, args ...any) ([]T, error) {
+	rows, err := q.QueryContext(ctx, db.rebind(query), args...)
+	if err != nil {
+		return nil, err
+	}
+	var out []T
+	for rows.Next() {
+		v, err := scan(rows)
+		if err != nil {
+			rows.Close()
+			return nil, err
+		}
+		out = append(out, v)
+	}
+	return out, errors.Join(rows.Err(), rows.Close())
+}
+
+func (db *DB) pointsState(ctx context.Context, q querier, customerID string, lock bool) (loyalty.Account, []loyalty.Lot, []loyalty.Hold, error) {
+	suffix := ""
+	if lock && db.dialect == Postgres {
+		suffix = ` FOR UPDATE`
+	}
+	accts, err := collect(ctx, db, q, scanAccount, `SELECT `+accountCols+` FROM points_accounts WHERE customer_id = ?`+suffix, customerID)
+	if err != nil {
+		return loyalty.Account{}, nil, nil, fmt.Errorf("read points account: %w", err)
+	}
+	acct := loyalty.Account{CustomerID: customerID}
+	if len(accts) == 1 {
+		acct = accts[0]
+	}
+	lots, err := collect(ctx, db, q, scanLot, `SELECT `+lotCols+` FROM points_lots WHERE customer_id = ? AND remaining > 0`, customerID)
+	if err != nil {
+		return acct, nil, nil, fmt.Errorf("read points lots: %w", err)
+	}
+	holds, err := collect(ctx, db, q, scanHold, `SELECT `+holdCols+` FROM points_holds WHERE customer_id = ? AND status = 'held'`, customerID)
+	if err != nil {
+		return acct, nil, nil, fmt.Errorf("read points holds: %w", err)
+	}
+	return acct, lots, holds, nil
+}
+
+// PointsAccount is a customer's account, lots and active holds.
+func (db *DB) PointsAccount(ctx context.Context, customerID string) (loyalty.Account, []loyalty.Lot, []loyalty.Hold, error) {
+	return db.pointsState(ctx, db.read, customerID, false)
+}
+
+// PointsEntries is a customer's ledger from entry after+1.
+func (db *DB) PointsEntries(ctx context.Context, customerID string, after int64, limit int) ([]loyalty.Entry, error) {
+	out, err := collect(ctx, db, db.read, scanEntry, `SELECT `+entryCols+` FROM points_entries WHERE customer_id = ? AND seq > ? ORDER BY seq LIMIT ?`, customerID, after, limit)
+	if err != nil {
+		return nil, fmt.Errorf("read points entries: %w", err)
+	}
+	return out, nil
+}
+
+// ExpiringPoints lists customers with points valid at now that expire
+// before t.
+func (db *DB) ExpiringPoints(ctx context.Context, now, before time.Time, after string, limit int) ([]loyalty.Expiring, error) {
+	if limit <= 0 || limit > 10000 {
+		limit = 1000
+	}
+	rows, err := db.read.QueryContext(ctx, db.rebind(`SELECT customer_id, SUM(remaining), MIN(expires_at) FROM points_lots
+		WHERE remaining > 0 AND expires_at < ? AND expires_at > ? AND customer_id > ? GROUP BY customer_id ORDER BY customer_id LIMIT ?`), before, now, after, limit)
+	if err != nil {
+		return nil, fmt.Errorf("list expiring points: %w", err)
+	}
+	defer rows.Close()
+	var out []loyalty.Expiring
+	for rows.Next() {
+		var x loyalty.Expiring
+		var first any
+		if err := rows.Scan(&x.CustomerID, &x.Points, &first); err != nil {
+			return nil, err
+		}
+		if x.FirstAt, err = asTime(first); err != nil {
+			return nil, err
+		}
+		out = append(out, x)
+	}
+	return out, rows.Err()
+}
+
+// asTime reads an aggregate of a time column: PostgreSQL gives a time,
+// SQLite the stored text.
+func asTime(v any) (time.Time, error) {
+	switch t := v.(type) {
+	case time.Time:
+		return t.UTC(), nil
+	case string:
+		for _, layout := range []string{"2006-01-02 15:04:05.999999999-07:00", "2006-01-02 15:04:05.999999999 -0700 MST", time.RFC3339Nano} {
+			if p, err := time.Parse(layout, t); err == nil {
+				return p.UTC(), nil
+			}
+		}
+		return time.Time{}, fmt.Errorf("unreadable time %q", t)
+	}
+	return time.Time{}, fmt.Errorf("unreadable time %v (%T)", v, v)
+}
+
+// DuePoints names customers with expired lots or holds past their time.
+func (db *DB) DuePoints(ctx context.Context, t time.Time, limit int) ([]string, error) {
+	rows, err := db.read.QueryContext(ctx, db.rebind(`SELECT customer_id FROM points_lots WHERE remaining > 0 AND expires_at <= ?
+		UNION SELECT customer_id FROM points_holds WHERE status = 'held' AND expires_at <= ? ORDER BY 1 LIMIT ?`), t, t, limit)
+	if err != nil {
+		return nil, fmt.Errorf("find due points: %w", err)
+	}
+	return scanStrings(rows)
+}
+
+func scanStrings(rows *sql.Rows) ([]string, error) {
+	var out []string
+	for rows.Next() {
+		var s string
+		if err := rows.Scan(&s); err != nil {
+			rows.Close()
+			return nil, err
+		}
+		out = append(out, s)
+	}
+	return out, errors.Join(rows.Err(), rows.Close())
+}
+
+// OrdersToEarn names orders whose points were not settled for their
+// latest version.
+func (db *DB) OrdersToEarn(ctx context.Context, limit int) ([]string, error) {
+	rows, err := db.read.QueryContext(ctx, db.rebind(`SELECT id FROM orders WHERE points_version < version AND customer_id <> '' ORDER BY id LIMIT ?`), limit)
+	if err != nil {
+		return nil, fmt.Errorf("find orders to earn points: %w", err)
+	}
+	return scanStrings(rows)
+}
+
+// EachLedger streams every customer's ledger with its projection, a
+// page of customers at a time, each page read in one transaction (one
+// snapshot) with a query per table.
+func (db *DB) EachLedger(ctx context.Context, fn func([]loyalty.Entry, loyalty.Account, []loyalty.Lot, []loyalty.Hold) error) error {
+	const page = 2000
+	after := ""
+	for {
+		var opts *sql.TxOptions
+		if db.dialect == Postgres {
+			opts = &sql.TxOptions{Isolation: sql.LevelRepeatableRead, ReadOnly: true}
+		}
+		tx, err := db.read.BeginTx(ctx, opts)
+		if err != nil {
+			return fmt.Errorf("verify points: %w", err)
+		}
+		accts, entries, lots, holds, err := db.ledgerPage(ctx, tx, after, page)
+		tx.Rollback()
+		if err != nil {
+			return fmt.Errorf("verify points: %w", err)
+		}
+		for _, a := range accts {
+			if err := fn(entries[a.CustomerID], a, lots[a.CustomerID], holds[a.CustomerID]); err != nil {
+				return err
+			}
+		}
+		if len(accts) < page {
+			return nil
+		}
+		after = accts[len(accts)-1].CustomerID
+	}
+}
+
+func (db *DB) ledgerPage(ctx context.Context, tx *sql.Tx, after string, page int) ([]loyalty.Account, map[string][]loyalty.Entry, map[string][]loyalty.Lot, map[string][]loyalty.Hold, error) {
+	accts, err := collect(ctx, db, tx, scanAccount, `SELECT `+accountCols+` FROM points_accounts WHERE customer_id > ? ORDER BY customer_id LIMIT ?`, after, page)
+	if err != nil || len(accts) == 0 {
+		return nil, nil, nil, nil, err
+	}
+	// The page's customers are a range of IDs: one range scan per table.
+	lo, hi := accts[0].CustomerID, accts[len(accts)-1].CustomerID
+	es, err := collect(ctx, db, tx, scanEntry, `SELECT `+entryCols+` FROM points_entries WHERE customer_id >= ? AND customer_id <= ? ORDER BY customer_id, seq`, lo, hi)
+	if err != nil {
+		return nil, nil, nil, nil, err
+	}
+	ls, err := collect(ctx, db, tx, scanLot, `SELECT `+lotCols+` FROM points_lots WHERE customer_id >= ? AND customer_id <= ? AND remaining > 0`, lo, hi)
+	if err != nil {
+		return nil, nil, nil, nil, err
+	}
+	hs, err := collect(ctx, db, tx, scanHold, `SELECT `+holdCols+` FROM points_holds WHERE customer_id >= ? AND customer_id <= ? AND status = 'held'`, lo, hi)
+	if err != nil {
+		return nil, nil, nil, nil, err
+	}
+	entries, lots, holds := map[string][]loyalty.Entry{}, map[string][]loyalty.Lot{}, map[string][]loyalty.Hold{}
+	for _, e := range es {
+		entries[e.CustomerID] = append(entries[e.CustomerID], e)
+	}
+	for _, l := range ls {
+		lots[l.CustomerID] = append(lots[l.CustomerID], l)
+	}
+	for _, h := range hs {
+		holds[h.CustomerID] = append(holds[h.CustomerID], h)
+	}
+	return accts, entries, lots, holds, nil
+}
+
+// LoyaltyTx runs fn in a write transaction.
+func (db *DB) LoyaltyTx(ctx context.Context, fn func(loyalty.Tx) error) error {
+	return db.connTx(ctx, func(conn *sql.Conn, tx *sql.Tx) error { return fn(&loyaltyTx{db: db, conn: conn, tx: tx}) })
+}
+
+type loyaltyTx struct {
+	db   *DB
+	conn *sql.Conn
+	tx   *sql.Tx
+}
+
+func (t *loyaltyTx) exec(ctx context.Context, q string, args ...any) error {
+	_, err := t.tx.ExecContext(ctx, t.db.rebind(q), args...)
+	return err
+}
+
+func (t *loyaltyTx) Lock(ctx context.Context, customerID string) (loyalty.Account, []loyalty.Lot, []loyalty.Hold, error) {
+	err := t.exec(ctx, `INSERT INTO points_accounts (`+accountCols+`) VALUES (?, 0, 0, 0, 0, ?) ON CONFLICT (customer_id) DO NOTHING`, customerID, time.Now().UTC())
+	if err != nil {
+		return loyalty.Account{}, nil, nil, fmt.Errorf("open points account: %w", err)
+	}
+	return t.db.pointsState(ctx, t.tx, customerID, true)
+}
+
+func (t *loyaltyTx) oneHold(ctx context.Context, where string, arg any) (*loyalty.Hold, error) {
+	hs, err := collect(ctx, t.db, t.tx, scanHold, `SELECT `+holdCols+` FROM points_holds WHERE `+where, arg)
+	if err != nil || len(hs) == 0 {
+		return nil, err
+	}
+	return &hs[0], nil
+}
+
+func (t *loyaltyTx) HoldByRef(ctx context.Context, ref string) (*loyalty.Hold, error) {
+	return t.oneHold(ctx, `ref = ?`, ref)
+}
+
+func (t *loyaltyTx) HoldByID(ctx context.Context, id string) (*loyalty.Hold, error) {
+	return t.oneHold(ctx, `id = ?`, id)
+}
+
+func (t *loyaltyTx) EntryByRef(ctx context.Context, ref string) (*loyalty.Entry, error) {
+	es, err := collect(ctx, t.db, t.tx, scanEntry, `SELECT `+entryCols+` FROM points_entries WHERE ref = ?`, ref)
+	if err != nil || len(es) == 0 {
+		return nil, err
+	}
+	return &es[0], nil
+}
+
+func (t *loyaltyTx) Save(ctx context.Context, a loyalty.Account, entries []loyalty.Entry, lots []loyalty.Lot, holds []loyalty.Hold) error {
+	for _, e := range entries {
+		var ref, moved any
+		if e.Ref != "" {
+			ref = e.Ref
+		}
+		if len(e.Moved) > 0 {
+			b, err := json.Marshal(e.Moved)
+			if err != nil {
+				return err
+			}
+			moved = string(b)
+		}
+		if err := t.exec(ctx, `INSERT INTO points_entries (`+entryCols+`) VALUES (`+placeholders(15)+`)`, e.CustomerID, e.Seq, e.ID, string(e.Kind), e.Points,
+			e.Lot, e.HoldID, e.OrderID, e.Reason, ref, e.ActorID, e.At, e.AvailableAt, e.ExpiresAt, moved); err != nil {
+			if isUniqueViolation(err) {
+				return kizuna.Errorf(kizuna.ECONFLICT, "points entry %d of customer %s was written by another transaction; try again", e.Seq, e.CustomerID)
+			}
+			return fmt.Errorf("append points entry: %w", err)
+		}
+	}
+	for _, l := range lots {
+		if err := t.exec(ctx, `INSERT INTO points_lots (`+lotCols+`) VALUES (`+placeholders(7)+`) ON CONFLICT (id) DO UPDATE SET
+			customer_id = excluded.customer_id, remaining = excluded.remaining, expires_at = excluded.expires_at`,
+			l.ID, l.CustomerID, l.OrderID, l.Original, l.Remaining, l.AvailableAt, l.ExpiresAt); err != nil {
+			return fmt.Errorf("write points lot: %w", err)
+		}
+	}
+	for _, h := range holds {
+		alloc, err := json.Marshal(h.Alloc)
+		if err != nil {
+			return err
+		}
+		if err := t.exec(ctx, `INSERT INTO points_holds (`+holdCols+`) VALUES (`+placeholders(9)+`) ON CONFLICT (id) DO UPDATE SET status = excluded.status`,
+			h.ID, h.CustomerID, h.Points, h.Status, h.Ref, h.OrderRef, h.ExpiresAt, h.CreatedAt, string(alloc)); err != nil {
+			return fmt.Errorf("write points hold: %w", err)
+		}
+	}
+	if err := t.exec(ctx, `UPDATE points_accounts SET seq = ?, points = ?, held = ?, debt = ?, updated_at = ? WHERE customer_id = ?`,
+		a.Seq, a.Points, a.Held, a.Debt, a.UpdatedAt, a.CustomerID); err != nil {
+		return fmt.Errorf("write points account: %w", err)
+	}
+	return nil
+}
+
+func (t *loyaltyTx) OrderForPoints(ctx context.Context, orderID string) (*commerce.Order, int64, error) {
+	lock := ""
+	if t.db.dialect == Postgres {
+		lock = ` FOR UPDATE`
+	}
+	o, err := t.db.oneOrder(ctx, t.tx, orderID, `WHERE id = ?`+lock, orderID)
+	if err != nil {
+		return nil, 0, err
+	}
+	var sofar sql.NullInt64
+	if err := t.tx.QueryRowContext(ctx, t.db.rebind(`SELECT SUM(points) FROM points_entries WHERE order_id = ? AND kind IN ('earn', 'reverse')`), orderID).Scan(&sofar); err != nil {
+		return nil, 0, fmt.Errorf("read order points: %w", err)
+	}
+	return o, sofar.Int64, nil
+}
+
+func (t *loyaltyTx) SetOrderEarned(ctx context.Context, orderID string, version int) error {
+	return t.exec(ctx, `UPDATE orders SET points_version = ? WHERE id = ? AND points_version < ?`, version, orderID, version)
+}
+
+func (t *loyaltyTx) Categories(ctx context.Context, skus []string) (map[string]string, error) {
+	out := map[string]string{}
+	if len(skus) == 0 {
+		return out, nil
+	}
+	in, args := t.db.inList(skus)
+	rows, err := t.tx.QueryContext(ctx, t.db.rebind(`SELECT sku, category FROM products WHERE sku `+in), args...)
+	if err != nil {
+		return nil, fmt.Errorf("read categories: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var sku, cat string
+		if err := rows.Scan(&sku, &cat); err != nil {
+			return nil, err
+		}
+		var path []string
+		if json.Unmarshal([]byte(cat), &path) == nil {
+			out[sku] = strings.Join(path, "/")
+		}
+	}
+	return out, rows.Err()
+}
+
+func (t *loyaltyTx) Audit(ctx context.Context, entries ...audit.Entry) error {
+	return t.db.appendAudit(ctx, t.conn, t.tx, entries)
+}
