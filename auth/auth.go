@@ -47,16 +47,18 @@ const (
 	PermCatalogWrite     = "catalog.write"     // load and change products
 	PermOrderRead        = "order.read"        // see orders
 	PermOrderWrite       = "order.write"       // record orders; change status, shipments, returns, billing
+	PermPointsRead       = "points.read"       // see point balances and statements
+	PermPointsWrite      = "points.write"      // hold, commit and release points; adjust within the role's limit
 	PermAuditRead        = "audit.read"        // read and verify the audit trail
 	PermAdmin            = "admin"             // users, API keys, channels, settings
 )
 
 // rolePerms is the access table; docs/access.md shows it and tests walk it.
 var rolePerms = map[string][]string{
-	RoleAdmin:      {PermCustomerRead, PermPersonalData, PermPersonalReveal, PermCustomerWrite, PermCustomerMerge, PermCustomerErase, PermCustomerDisclose, PermCustomerExport, PermCatalogRead, PermCatalogWrite, PermOrderRead, PermOrderWrite, PermAuditRead, PermAdmin},
-	RoleMarketer:   {PermCustomerRead, PermCustomerExport, PermCatalogRead, PermCatalogWrite, PermOrderRead},
-	RoleStoreStaff: {PermCustomerRead, PermPersonalReveal, PermCustomerWrite, PermCatalogRead, PermOrderRead, PermOrderWrite},
-	RoleSupport:    {PermCustomerRead, PermPersonalData, PermPersonalReveal, PermCustomerWrite, PermCustomerMerge, PermCatalogRead, PermOrderRead, PermOrderWrite},
+	RoleAdmin:      {PermCustomerRead, PermPersonalData, PermPersonalReveal, PermCustomerWrite, PermCustomerMerge, PermCustomerErase, PermCustomerDisclose, PermCustomerExport, PermCatalogRead, PermCatalogWrite, PermOrderRead, PermOrderWrite, PermPointsRead, PermPointsWrite, PermAuditRead, PermAdmin},
+	RoleMarketer:   {PermCustomerRead, PermCustomerExport, PermCatalogRead, PermCatalogWrite, PermOrderRead, PermPointsRead},
+	RoleStoreStaff: {PermCustomerRead, PermPersonalReveal, PermCustomerWrite, PermCatalogRead, PermOrderRead, PermOrderWrite, PermPointsRead, PermPointsWrite},
+	RoleSupport:    {PermCustomerRead, PermPersonalData, PermPersonalReveal, PermCustomerWrite, PermCustomerMerge, PermCatalogRead, PermOrderRead, PermOrderWrite, PermPointsRead, PermPointsWrite},
 	RoleAuditor:    {PermCustomerRead, PermCatalogRead, PermAuditRead},
 }
 
@@ -78,8 +80,8 @@ var Scopes = []string{ScopeRead, ScopeWrite, ScopeAdmin}
 
 // scopePerms maps API key scopes to the permissions they grant.
 var scopePerms = map[string][]string{
-	ScopeRead:  {PermCustomerRead, PermPersonalData, PermCatalogRead, PermOrderRead},
-	ScopeWrite: {PermCustomerWrite, PermCatalogWrite, PermOrderWrite},
+	ScopeRead:  {PermCustomerRead, PermPersonalData, PermCatalogRead, PermOrderRead, PermPointsRead},
+	ScopeWrite: {PermCustomerWrite, PermCatalogWrite, PermOrderWrite, PermPointsWrite},
 	ScopeAdmin: {PermCustomerMerge, PermCustomerErase, PermCustomerDisclose, PermCustomerExport, PermAuditRead, PermAdmin},
 }
 

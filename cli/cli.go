@@ -48,6 +48,7 @@ func commands() []command {
 		{"export", "export customers to CSV (UTF-8 with BOM or Shift_JIS) or XLSX (audited)", runExport},
 		{"postal", "Japan Post's postal code dictionary (import, lookup)", runPostal},
 		{"products", "the product catalog: load a product master from CSV or Excel (import)", runProducts},
+		{"loyalty", "the points ledger: verify every balance against its entries, settle order points, expire", runLoyalty},
 		{"resolve", "find the people behind the source records: dry run, --apply, --train, --eval", runResolve},
 		{"bench", "measure speed (ingest, lookup, search, console)", runBench},
 		{"version", "print the version", runVersion},

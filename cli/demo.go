@@ -18,6 +18,7 @@ import (
 	"github.com/kizuna-oss/kizuna/customer"
 	"github.com/kizuna-oss/kizuna/demo"
 	"github.com/kizuna-oss/kizuna/identity"
+	"github.com/kizuna-oss/kizuna/loyalty"
 	"github.com/kizuna-oss/kizuna/resolve"
 	"github.com/kizuna-oss/kizuna/store/sqlstore"
 )
@@ -49,6 +50,7 @@ func runDemo(ctx context.Context, e *Env, args []string) error {
 	resolveAfter := fs.Bool("resolve", true, "run identity resolution (kizuna resolve --apply) after loading")
 	migrate := fs.Bool("migrate", false, "apply pending schema migrations first")
 	withOrders := fs.Bool("orders", true, "load the people's orders in every channel (after identity resolution)")
+	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile to this file (for tuning)")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
@@ -80,6 +82,11 @@ func runDemo(ctx context.Context, e *Env, args []string) error {
 		fmt.Fprintf(e.Stdout, "demo data already loaded (%s); use --force to load more\n", v)
 		return nil
 	}
+	stopProfile, err := startCPUProfile(*cpuProfile)
+	if err != nil {
+		return err
+	}
+	defer stopProfile()
 	tty := isTerminal(e.Stdout)
 	fmt.Fprintf(e.Stdout, "loading demo data: %d people (seed %d)…\n", *people, *seed)
 	step := max(1, *people/10)
@@ -113,8 +120,8 @@ func runDemo(ctx context.Context, e *Env, args []string) error {
 		if err != nil {
 			return err
 		}
-		fmt.Fprintf(e.Stdout, "demo orders: %d orders in %d channels (%d cancelled, %d with a return, %d invoices overdue) in %s (GET /api/v1/orders)\n",
-			os.Orders, os.Channels, os.Cancelled, os.Returned, os.Overdue, os.Elapsed.Round(time.Millisecond))
+		fmt.Fprintf(e.Stdout, "demo orders: %d orders in %d channels (%d cancelled, %d with a return, %d invoices overdue), %d points held by customers, in %s (GET /api/v1/orders; kizuna loyalty verify)\n",
+			os.Orders, os.Channels, os.Cancelled, os.Returned, os.Overdue, os.Points, os.Elapsed.Round(time.Millisecond))
 	}
 	fmt.Fprintf(e.Stdout, "demo catalog: %d products (GET /api/v1/products)\n", st.Products)
 	fmt.Fprintf(e.Stdout, "demo staff logins (password %s): ", DemoAdminPassword)
@@ -305,6 +312,7 @@ func LoadDemo(ctx context.Context, db *sqlstore.DB, opts demo.Options, batch int
 // DemoOrderStats counts what LoadDemoOrders did.
 type DemoOrderStats struct {
 	Orders, Cancelled, Returned, Overdue, Channels int
+	Points                                         int64 // in the customers' lots after expiry
 	Elapsed                                        time.Duration
 }
 
@@ -360,8 +368,43 @@ func LoadDemoOrders(ctx context.Context, db *sqlstore.DB, opts demo.Options) (De
 	if err == nil {
 		err = flush()
 	}
+	if err == nil {
+		st.Points, err = settleDemoPoints(ctx, db)
+	}
 	st.Channels, st.Elapsed = len(channels), time.Since(start)
 	return st, err
+}
+
+// settleDemoPoints gives the demo orders their points, as kizuna serve
+// would have done over the years, and expires what has run out.
+func settleDemoPoints(ctx context.Context, db *sqlstore.DB) (int64, error) {
+	points := loyalty.New(db)
+	for {
+		n, err := points.EarnPending(ctx, 2000)
+		if err != nil {
+			return 0, fmt.Errorf("demo points: %w", err)
+		}
+		if n == 0 {
+			break
+		}
+	}
+	for {
+		n, _, err := points.ExpireDue(ctx, 2000)
+		if err != nil {
+			return 0, fmt.Errorf("demo points: %w", err)
+		}
+		if n == 0 {
+			break
+		}
+	}
+	rep, err := points.Verify(ctx, nil)
+	if err != nil {
+		return 0, err
+	}
+	if len(rep.Problems) > 0 {
+		return 0, fmt.Errorf("demo points: the ledger does not verify: %s", rep.Problems[0])
+	}
+	return rep.Points, nil
 }
 
 func ensureDemoUsers(ctx context.Context, db *sqlstore.DB) error {

@@ -17,6 +17,7 @@ import (
 	"github.com/kizuna-oss/kizuna/httpapi"
 	"github.com/kizuna-oss/kizuna/idempotency"
 	"github.com/kizuna-oss/kizuna/identity"
+	"github.com/kizuna-oss/kizuna/loyalty"
 	"github.com/kizuna-oss/kizuna/importjob"
 	"github.com/kizuna-oss/kizuna/store/sqlstore"
 )
@@ -43,6 +44,14 @@ func runServe(ctx context.Context, e *Env, args []string) error {
 	ids := identity.New(db, db)
 	orders := commerce.NewOrders(db)
 	attachGuestOrders(ids, orders, logger)
+	points := loyalty.New(db)
+	settle := make(chan struct{}, 1)
+	orders.OnChanged(func() {
+		select {
+		case settle <- struct{}{}:
+		default: // a settlement is already due
+		}
+	})
 	imports := importjob.NewManager(db, ids, logger)
 	imports.Start() // resumes imports a restart interrupted
 	defer imports.Close()
@@ -54,7 +63,7 @@ func runServe(ctx context.Context, e *Env, args []string) error {
 	defer con.Close()
 	api := httpapi.New(httpapi.Deps{
 		Customers: db, Identity: ids, Auth: db, Audit: db, Idempotency: db.Idempotency(), Console: con, Imports: imports, ImportJobs: db,
-		Catalog: commerce.NewCatalog(db), Inventory: commerce.NewInventory(db), Orders: orders,
+		Catalog: commerce.NewCatalog(db), Inventory: commerce.NewInventory(db), Orders: orders, Points: points,
 		Ready: func(ctx context.Context) error {
 			if err := db.Ping(ctx); err != nil {
 				return err
@@ -81,6 +90,7 @@ func runServe(ctx context.Context, e *Env, args []string) error {
 	go func() { errc <- srv.Serve(ln) }()
 	go pruneIdempotencyKeys(ctx, db, logger)
 	go sweepGuestOrders(ctx, orders, logger)
+	go keepPoints(ctx, points, settle, logger)
 	select {
 	case err := <-errc:
 		return err
@@ -168,6 +178,46 @@ func sweepGuestOrders(ctx context.Context, orders *commerce.Orders, logger *slog
 			logger.Error("attaching guest orders failed", "err", err)
 		} else if n > 0 {
 			logger.Info("guest orders attached to their customers", "count", n)
+		}
+	}
+}
+
+// keepPoints settles order points as orders change (and every minute, in
+// case a signal was missed or a run failed), and expires points and
+// releases timed-out holds every few minutes.
+func keepPoints(ctx context.Context, points *loyalty.Service, settle <-chan struct{}, logger *slog.Logger) {
+	tick := time.NewTicker(time.Minute)
+	defer tick.Stop()
+	lastExpiry := time.Time{}
+	for {
+		for {
+			n, err := points.EarnPending(ctx, 1000)
+			if err != nil && ctx.Err() == nil {
+				logger.Error("settling order points failed", "err", err)
+			}
+			if n == 0 || err != nil {
+				break
+			}
+		}
+		if time.Since(lastExpiry) >= 5*time.Minute {
+			lastExpiry = time.Now()
+			for {
+				n, pts, err := points.ExpireDue(ctx, 1000)
+				if err != nil && ctx.Err() == nil {
+					logger.Error("expiring points failed", "err", err)
+				} else if pts > 0 {
+					logger.Info("points expired", "points", pts, "customers", n)
+				}
+				if n == 0 || err != nil {
+					break
+				}
+			}
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-settle:
+		case <-tick.C:
 		}
 	}
 }

@@ -109,8 +109,19 @@ type OrderResult struct {
 
 // Orders keeps the orders of every channel.
 type Orders struct {
-	store OrderStore
-	now   func() time.Time
+	store   OrderStore
+	now     func() time.Time
+	changed func() // told after orders were created or changed
+}
+
+// OnChanged registers fn to be called after a call created or changed
+// orders (the points ledger settles them). fn must return at once.
+func (os *Orders) OnChanged(fn func()) { os.changed = fn }
+
+func (os *Orders) notify() {
+	if os.changed != nil {
+		os.changed()
+	}
 }
 
 // NewOrders returns the order book on store.
@@ -289,6 +300,9 @@ func (os *Orders) Upsert(ctx context.Context, actor kizuna.Actor, allowed []stri
 	if err != nil {
 		return nil, err
 	}
+	if counts[OrderCreated]+counts[OrderUpdated] > 0 {
+		os.notify()
+	}
 	return results, nil
 }
 
@@ -438,6 +452,7 @@ func (os *Orders) change(ctx context.Context, actor kizuna.Actor, id, action str
 	if err != nil {
 		return nil, err
 	}
+	os.notify()
 	return os.present(out), nil
 }
 

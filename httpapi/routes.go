@@ -19,6 +19,7 @@ func (s *Server) routes() {
 	s.registerImports()
 	s.registerProducts()
 	s.registerOrders()
+	s.registerPoints()
 	s.documentRawBodies()
 	s.documentOtherSuccess()
 }
@@ -43,6 +44,9 @@ func (s *Server) documentOtherSuccess() {
 	}
 	if p := oa.Paths["/api/v1/orders"]; p != nil {
 		add(p.Post, http.StatusOK, http.StatusCreated, "The order was new")
+	}
+	if p := oa.Paths["/api/v1/points/holds"]; p != nil {
+		add(p.Post, http.StatusCreated, http.StatusOK, "The ref made this hold before: the same hold")
 	}
 	if p := oa.Paths["/api/v1/orders/{id}/returns"]; p != nil {
 		add(p.Post, http.StatusCreated, http.StatusOK, "The return was recorded before (same ID): nothing changed")

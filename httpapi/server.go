@@ -26,6 +26,7 @@ import (
 	"github.com/kizuna-oss/kizuna/identity"
 	"github.com/kizuna-oss/kizuna/importjob"
 	"github.com/kizuna-oss/kizuna/internal/clientip"
+	"github.com/kizuna-oss/kizuna/loyalty"
 )
 
 // Deps is what the server is built from.
@@ -56,6 +57,8 @@ type Deps struct {
 	Inventory *commerce.Inventory
 	// Orders keeps the orders (nil: the order endpoints answer 503).
 	Orders *commerce.Orders
+	// Points keeps the points ledger (nil: the points endpoints answer 503).
+	Points *loyalty.Service
 }
 
 // Server is the HTTP API.

@@ -9,7 +9,7 @@ import (
 // Kind is what a ledger entry records.
 type Kind string
 
-// Entry kinds. Points is the entry's signed change to the customer's
+// LedgerEntry kinds. Points is the entry's signed change to the customer's
 // points (held points are out of the balance while held).
 const (
 	KindEarn     Kind = "earn"      // + points for an order, pending until AvailableAt
@@ -23,8 +23,8 @@ const (
 	KindMergeIn  Kind = "merge_in"  // + the lots of a merged customer
 )
 
-// Entry is one line of the ledger. Entries are only ever appended.
-type Entry struct {
+// LedgerEntry is one line of the ledger. Entries are only ever appended.
+type LedgerEntry struct {
 	ID         string    `json:"id"`
 	CustomerID string    `json:"customer_id"`
 	Seq        int64     `json:"seq" doc:"The entry's number in the customer's ledger, from 1"`
@@ -178,7 +178,7 @@ func (s *state) addLot(l Lot, repay bool) {
 
 // apply changes the state by one entry, or says why the entry cannot be
 // (an overdraft, a hold that is not active, a lot that is not there).
-func (s *state) apply(e *Entry) error {
+func (s *state) apply(e *LedgerEntry) error {
 	if e.Seq != s.acct.Seq+1 {
 		return fmt.Errorf("entry %s is number %d, after %d", e.ID, e.Seq, s.acct.Seq)
 	}

@@ -117,7 +117,7 @@ func TestEarnPendingThenSpendAnywhere(t *testing.T) {
 		if b := f.balance(t); b.Pending != 123 {
 			t.Fatalf("settled twice: %+v", b)
 		}
-		if _, err := f.points.Hold(ctx, kizuna.System("ec"), f.cust, 100, "ec-cart-1", ""); kizuna.ErrorCode(err) != kizuna.ECONFLICT {
+		if _, _, err := f.points.Hold(ctx, kizuna.System("ec"), f.cust, 100, "ec-cart-1", ""); kizuna.ErrorCode(err) != kizuna.ECONFLICT {
 			t.Fatalf("pending points were held: %v", err)
 		}
 		f.clock.add(14 * day)
@@ -125,32 +125,32 @@ func TestEarnPendingThenSpendAnywhere(t *testing.T) {
 			t.Fatalf("after the return window: %+v", b)
 		}
 		// The EC site spends them the same evening: hold, then commit; a retry answers the same hold.
-		h, err := f.points.Hold(ctx, kizuna.System("ec"), f.cust, 100, "ec-cart-1", "EC-9")
-		if err != nil {
-			t.Fatal(err)
+		h, repeated, err := f.points.Hold(ctx, kizuna.System("ec"), f.cust, 100, "ec-cart-1", "EC-9")
+		if err != nil || repeated {
+			t.Fatal(err, repeated)
 		}
-		again, err := f.points.Hold(ctx, kizuna.System("ec"), f.cust, 100, "ec-cart-1", "EC-9")
-		if err != nil || again.ID != h.ID {
+		again, repeated, err := f.points.Hold(ctx, kizuna.System("ec"), f.cust, 100, "ec-cart-1", "EC-9")
+		if err != nil || again.ID != h.ID || !repeated {
 			t.Fatalf("retried hold: %v %+v", err, again)
 		}
 		if b := f.balance(t); b.Available != 23 || b.Held != 100 {
 			t.Fatalf("while held: %+v", b)
 		}
-		if _, err := f.points.Commit(ctx, kizuna.System("ec"), h.ID); err != nil {
+		if _, err := f.points.Commit(ctx, kizuna.System("ec"), h.ID, ""); err != nil {
 			t.Fatal(err)
 		}
-		if c, err := f.points.Commit(ctx, kizuna.System("ec"), h.ID); err != nil || c.Status != loyalty.HoldCommitted {
+		if c, err := f.points.Commit(ctx, kizuna.System("ec"), h.ID, ""); err != nil || c.Status != loyalty.HoldCommitted {
 			t.Fatalf("retried commit: %v %+v", err, c)
 		}
-		if _, err := f.points.Release(ctx, kizuna.System("ec"), h.ID); kizuna.ErrorCode(err) != kizuna.ECONFLICT || kizuna.ErrorCurrent(err) != "committed" {
+		if _, err := f.points.Release(ctx, kizuna.System("ec"), h.ID, ""); kizuna.ErrorCode(err) != kizuna.ECONFLICT || kizuna.ErrorCurrent(err) != "committed" {
 			t.Fatalf("release after commit: %v", err)
 		}
 		// A hold that is released gives its points back.
-		h2, err := f.points.Hold(ctx, kizuna.System("pos"), f.cust, 20, "pos-7", "")
+		h2, _, err := f.points.Hold(ctx, kizuna.System("pos"), f.cust, 20, "pos-7", "")
 		if err != nil {
 			t.Fatal(err)
 		}
-		if _, err := f.points.Release(ctx, kizuna.System("pos"), h2.ID); err != nil {
+		if _, err := f.points.Release(ctx, kizuna.System("pos"), h2.ID, ""); err != nil {
 			t.Fatal(err)
 		}
 		if b := f.balance(t); b.Available != 23 || b.Held != 0 {
@@ -168,11 +168,11 @@ func TestReturnsReverseAndSpentPointsBecomeDebt(t *testing.T) {
 		ctx := context.Background()
 		o := f.buy(t, "R-1", line("CUP", 4, 2500)) // 100 points
 		f.clock.add(15 * day)
-		h, err := f.points.Hold(ctx, kizuna.System("pos"), f.cust, 80, "pos-1", "")
+		h, _, err := f.points.Hold(ctx, kizuna.System("pos"), f.cust, 80, "pos-1", "")
 		if err != nil {
 			t.Fatal(err)
 		}
-		if _, err := f.points.Commit(ctx, kizuna.System("pos"), h.ID); err != nil {
+		if _, err := f.points.Commit(ctx, kizuna.System("pos"), h.ID, ""); err != nil {
 			t.Fatal(err)
 		}
 		// Three of the four cups come back: 75 points go; 20 are left, 55 become a debt.
@@ -216,11 +216,11 @@ func TestPointsExpireFirstInFirstOut(t *testing.T) {
 		f.buy(t, "R-2", line("TEA", 1, 3000)) // 30, expires 2027-05-31
 		f.clock.add(30 * day)
 		// Spending 20 takes them from the lot that expires first.
-		h, err := f.points.Hold(ctx, kizuna.System("pos"), f.cust, 20, "pos-1", "")
+		h, _, err := f.points.Hold(ctx, kizuna.System("pos"), f.cust, 20, "pos-1", "")
 		if err != nil {
 			t.Fatal(err)
 		}
-		if _, err := f.points.Commit(ctx, kizuna.System("pos"), h.ID); err != nil {
+		if _, err := f.points.Commit(ctx, kizuna.System("pos"), h.ID, ""); err != nil {
 			t.Fatal(err)
 		}
 		// 30 days before the first lot's end, the campaign list names the customer with its 30 points.
@@ -229,11 +229,11 @@ func TestPointsExpireFirstInFirstOut(t *testing.T) {
 		if err != nil || len(exp) != 1 || exp[0].CustomerID != f.cust || exp[0].Points != 30 {
 			t.Fatalf("expiring within 30 days: %v %+v", err, exp)
 		}
-		if n, err := f.points.ExpireDue(ctx, 100); err != nil || n != 0 {
+		if _, n, err := f.points.ExpireDue(ctx, 100); err != nil || n != 0 {
 			t.Fatalf("expired early: %d %v", n, err)
 		}
 		f.clock.t = time.Date(2027, 4, 2, 0, 0, 0, 0, time.UTC)
-		if n, err := f.points.ExpireDue(ctx, 100); err != nil || n != 30 {
+		if _, n, err := f.points.ExpireDue(ctx, 100); err != nil || n != 30 {
 			t.Fatalf("expired %d points (%v), want the first lot's 30", n, err)
 		}
 		if b := f.balance(t); b.Available != 30 {
@@ -257,7 +257,7 @@ func TestConcurrentHoldsNeverOverdraw(t *testing.T) {
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
-				_, err := f.points.Hold(ctx, kizuna.System("till"), f.cust, 7, fmt.Sprintf("till-%d", i), "")
+				_, _, err := f.points.Hold(ctx, kizuna.System("till"), f.cust, 7, fmt.Sprintf("till-%d", i), "")
 				switch {
 				case err == nil:
 					ok.Add(1)

@@ -58,12 +58,15 @@ type Campaign struct {
 	Channels   []string  `json:"channels,omitempty" doc:"Only these channels; all when empty"`
 }
 
+// APIRole is the role AdjustLimits knows API keys by.
+const APIRole = "api"
+
 // DefaultProgram is the program until an administrator sets one: 1 point
 // per 100 yen, tax included, rounded down, spendable after 14 days, valid
 // 12 months from each earn.
 func DefaultProgram() Program {
 	return Program{Rate: 1, Rounding: commerce.RoundDown, PendingDays: 14, ValidityMonths: 12, HoldMinutes: 15,
-		AdjustLimits: map[string]int64{"store_staff": 500, "support": 3000, "admin": 100000}}
+		AdjustLimits: map[string]int64{"store_staff": 500, "support": 3000, "admin": 100000, APIRole: 1000}}
 }
 
 // Validate checks a program's settings.

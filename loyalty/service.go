@@ -21,7 +21,7 @@ type Store interface {
 	// empty account when the customer has none).
 	PointsAccount(ctx context.Context, customerID string) (Account, []Lot, []Hold, error)
 	// PointsEntries is a customer's ledger from entry number after+1.
-	PointsEntries(ctx context.Context, customerID string, after int64, limit int) ([]Entry, error)
+	PointsEntries(ctx context.Context, customerID string, after int64, limit int) ([]LedgerEntry, error)
 	// ExpiringPoints lists customers with points expiring before t,
 	// by customer ID after the cursor.
 	ExpiringPoints(ctx context.Context, now, before time.Time, after string, limit int) ([]Expiring, error)
@@ -33,7 +33,7 @@ type Store interface {
 	OrdersToEarn(ctx context.Context, limit int) ([]string, error)
 	// EachLedger calls fn with every customer's ledger and projection,
 	// for Verify, in customer order.
-	EachLedger(ctx context.Context, fn func(entries []Entry, acct Account, lots []Lot, holds []Hold) error) error
+	EachLedger(ctx context.Context, fn func(entries []LedgerEntry, acct Account, lots []Lot, holds []Hold) error) error
 }
 
 // Tx is what a ledger change does inside its transaction.
@@ -46,15 +46,17 @@ type Tx interface {
 	HoldByRef(ctx context.Context, ref string) (*Hold, error)
 	HoldByID(ctx context.Context, id string) (*Hold, error)
 	// EntryByRef finds an entry by its idempotency key (nil when none).
-	EntryByRef(ctx context.Context, ref string) (*Entry, error)
+	EntryByRef(ctx context.Context, ref string) (*LedgerEntry, error)
 	// Save appends entries and writes the projection: the account, the
 	// lots changed and the holds changed.
-	Save(ctx context.Context, acct Account, entries []Entry, lots []Lot, holds []Hold) error
+	Save(ctx context.Context, acct Account, entries []LedgerEntry, lots []Lot, holds []Hold) error
 	// OrderForPoints reads an order and the points its entries gave so
 	// far (earned less reversed), locking it against a concurrent sync.
 	OrderForPoints(ctx context.Context, orderID string) (*commerce.Order, int64, error)
 	// SetOrderEarned records that an order's version was settled.
 	SetOrderEarned(ctx context.Context, orderID string, version int) error
+	// SetProgram stores the program's rules.
+	SetProgram(ctx context.Context, p Program) error
 	// Categories maps SKUs to their category paths.
 	Categories(ctx context.Context, skus []string) (map[string]string, error)
 	Audit(ctx context.Context, entries ...audit.Entry) error
@@ -132,7 +134,7 @@ func (s *Service) Balance(ctx context.Context, customerID string) (*Balance, err
 }
 
 // Statement is a customer's ledger, oldest first, from entry after+1.
-func (s *Service) Statement(ctx context.Context, customerID string, after int64, limit int) ([]Entry, error) {
+func (s *Service) Statement(ctx context.Context, customerID string, after int64, limit int) ([]LedgerEntry, error) {
 	if limit <= 0 || limit > 1001 {
 		limit = 100
 	}
@@ -150,15 +152,15 @@ func (s *Service) ExpiringWithin(ctx context.Context, days int, after string, li
 
 // change locks a customer's account, lets fn append entries through the
 // state (each checked by apply), and saves them with the projection.
-func (s *Service) change(ctx context.Context, tx Tx, customerID string, fn func(st *state, add func(e *Entry) error) error) error {
+func (s *Service) change(ctx context.Context, tx Tx, customerID string, fn func(st *state, add func(e *LedgerEntry) error) error) error {
 	acct, lots, holds, err := tx.Lock(ctx, customerID)
 	if err != nil {
 		return err
 	}
 	st := newState(acct, lots, holds)
-	var entries []Entry
+	var entries []LedgerEntry
 	changedHolds := map[string]bool{}
-	add := func(e *Entry) error {
+	add := func(e *LedgerEntry) error {
 		e.ID, e.CustomerID, e.Seq = kizuna.NewID("pte"), customerID, st.acct.Seq+1
 		if e.HoldID != "" {
 			changedHolds[e.HoldID] = true
@@ -186,31 +188,32 @@ func (s *Service) change(ctx context.Context, tx Tx, customerID string, fn func(
 // the same key again answers the same hold. It fails (conflict) when the
 // available points do not cover it; concurrent holds on one account are
 // serialized, so they never overdraw.
-func (s *Service) Hold(ctx context.Context, actor kizuna.Actor, customerID string, points int64, ref, orderRef string) (*Hold, error) {
+//
+// repeated is true when the key had made the hold before.
+func (s *Service) Hold(ctx context.Context, actor kizuna.Actor, customerID string, points int64, ref, orderRef string) (out *Hold, repeated bool, err error) {
 	ref, orderRef = strings.TrimSpace(ref), strings.TrimSpace(orderRef)
 	switch {
 	case points < 1:
-		return nil, kizuna.FieldError("points", "must be 1 or more")
+		return nil, false, kizuna.FieldError("points", "must be 1 or more")
 	case ref == "":
-		return nil, kizuna.FieldError("ref", "is required: the till's key for this hold, so that a retry does not hold twice")
+		return nil, false, kizuna.FieldError("ref", "is required: the till's key for this hold, so that a retry does not hold twice")
 	case len(ref) > 200:
-		return nil, kizuna.FieldError("ref", "is longer than 200 bytes")
+		return nil, false, kizuna.FieldError("ref", "is longer than 200 bytes")
 	}
 	prog, err := s.Program(ctx)
 	if err != nil {
-		return nil, err
+		return nil, false, err
 	}
 	now := s.clock()
-	var out *Hold
 	err = s.store.LoyaltyTx(ctx, func(tx Tx) error {
 		if h, err := tx.HoldByRef(ctx, ref); err != nil || h != nil {
 			if h != nil && (h.CustomerID != customerID || h.Points != points) {
 				return kizuna.FieldError("ref", "hold %s was made with this key for %d points of customer %s", h.ID, h.Points, h.CustomerID)
 			}
-			out = h
+			out, repeated = h, h != nil
 			return err
 		}
-		return s.change(ctx, tx, customerID, func(st *state, add func(*Entry) error) error {
+		return s.change(ctx, tx, customerID, func(st *state, add func(*LedgerEntry) error) error {
 			if have := st.available(now); have < points {
 				e := kizuna.Errorf(kizuna.ECONFLICT, "%d points are available, %d were asked for", have, points)
 				e.Field = "points"
@@ -220,25 +223,42 @@ func (s *Service) Hold(ctx context.Context, actor kizuna.Actor, customerID strin
 				ExpiresAt: now.Add(time.Duration(prog.HoldMinutes) * time.Minute), CreatedAt: now}
 			st.holds[h.ID] = h
 			out = h
-			return add(&Entry{Kind: KindHold, Points: -points, HoldID: h.ID, Ref: "hold:" + ref, Reason: orderRef, ActorID: actor.ID, At: now})
+			return add(&LedgerEntry{Kind: KindHold, Points: -points, HoldID: h.ID, Ref: "hold:" + ref, Reason: orderRef, ActorID: actor.ID, At: now})
 		})
 	})
 	if err != nil {
-		return nil, err
+		return nil, false, err
 	}
-	return out, nil
+	return out, repeated, nil
+}
+
+// SetProgram replaces the program's rules; audited. Orders settled later
+// earn by them; points already earned stay as they are.
+func (s *Service) SetProgram(ctx context.Context, actor kizuna.Actor, p Program) (Program, error) {
+	if err := p.Validate(); err != nil {
+		return Program{}, err
+	}
+	now := s.clock()
+	err := s.store.LoyaltyTx(ctx, func(tx Tx) error {
+		if err := tx.SetProgram(ctx, p); err != nil {
+			return err
+		}
+		return tx.Audit(ctx, audit.New(actor, now, "points.program", "setting", "loyalty_program", "", map[string]any{"program": p}))
+	})
+	return p, err
 }
 
 // Commit spends a hold's points; Release gives them back. Both are
 // idempotent: committing a committed hold answers it again. Committing a
 // released hold (or the reverse) is a conflict that says its status.
-func (s *Service) Commit(ctx context.Context, actor kizuna.Actor, holdID string) (*Hold, error) {
-	return s.settle(ctx, actor, holdID, KindCommit, "")
+// reason (optional) goes into the ledger entry.
+func (s *Service) Commit(ctx context.Context, actor kizuna.Actor, holdID, reason string) (*Hold, error) {
+	return s.settle(ctx, actor, holdID, KindCommit, strings.TrimSpace(reason))
 }
 
 // Release gives a hold's points back.
-func (s *Service) Release(ctx context.Context, actor kizuna.Actor, holdID string) (*Hold, error) {
-	return s.settle(ctx, actor, holdID, KindRelease, "")
+func (s *Service) Release(ctx context.Context, actor kizuna.Actor, holdID, reason string) (*Hold, error) {
+	return s.settle(ctx, actor, holdID, KindRelease, strings.TrimSpace(reason))
 }
 
 func (s *Service) settle(ctx context.Context, actor kizuna.Actor, holdID string, kind Kind, reason string) (*Hold, error) {
@@ -253,7 +273,7 @@ func (s *Service) settle(ctx context.Context, actor kizuna.Actor, holdID string,
 		if h == nil {
 			return kizuna.Errorf(kizuna.ENOTFOUND, "no hold %s", holdID)
 		}
-		return s.change(ctx, tx, h.CustomerID, func(st *state, add func(*Entry) error) error {
+		return s.change(ctx, tx, h.CustomerID, func(st *state, add func(*LedgerEntry) error) error {
 			cur := st.holds[holdID]
 			if cur == nil { // settled before: not among the active holds
 				h, err := tx.HoldByID(ctx, holdID) // again, now that the account is locked
@@ -272,7 +292,7 @@ func (s *Service) settle(ctx context.Context, actor kizuna.Actor, holdID string,
 			if kind == KindRelease {
 				points = cur.Points
 			}
-			if err := add(&Entry{Kind: kind, Points: points, HoldID: holdID, Reason: reason, ActorID: actor.ID, At: now}); err != nil {
+			if err := add(&LedgerEntry{Kind: kind, Points: points, HoldID: holdID, Reason: reason, ActorID: actor.ID, At: now}); err != nil {
 				return err
 			}
 			out = cur
@@ -285,7 +305,7 @@ func (s *Service) settle(ctx context.Context, actor kizuna.Actor, holdID string,
 // Adjust adds or takes points by hand, with a reason, within the limit
 // the program sets for the staff member's role; audited. ref makes it
 // idempotent.
-func (s *Service) Adjust(ctx context.Context, actor kizuna.Actor, role, customerID string, points int64, reason, ref string) (*Entry, error) {
+func (s *Service) Adjust(ctx context.Context, actor kizuna.Actor, role, customerID string, points int64, reason, ref string) (*LedgerEntry, error) {
 	reason, ref = strings.TrimSpace(reason), strings.TrimSpace(ref)
 	prog, err := s.Program(ctx)
 	if err != nil {
@@ -303,7 +323,7 @@ func (s *Service) Adjust(ctx context.Context, actor kizuna.Actor, role, customer
 		return nil, &kizuna.Error{Code: kizuna.EFORBIDDEN, Field: "points", Message: fmt.Sprintf("the role %q may adjust at most %d points at a time", role, limit)}
 	}
 	now := s.clock()
-	var out *Entry
+	var out *LedgerEntry
 	err = s.store.LoyaltyTx(ctx, func(tx Tx) error {
 		if ref != "" {
 			if e, err := tx.EntryByRef(ctx, "adjust:"+ref); err != nil || e != nil {
@@ -311,8 +331,8 @@ func (s *Service) Adjust(ctx context.Context, actor kizuna.Actor, role, customer
 				return err
 			}
 		}
-		err := s.change(ctx, tx, customerID, func(st *state, add func(*Entry) error) error {
-			e := Entry{Kind: KindAdjust, Points: points, Reason: reason, ActorID: actor.ID, At: now}
+		err := s.change(ctx, tx, customerID, func(st *state, add func(*LedgerEntry) error) error {
+			e := LedgerEntry{Kind: KindAdjust, Points: points, Reason: reason, ActorID: actor.ID, At: now}
 			if ref != "" {
 				e.Ref = "adjust:" + ref
 			}
@@ -348,98 +368,142 @@ func (s *Service) EarnForOrder(ctx context.Context, orderID string) error {
 		return err
 	}
 	now := s.clock()
-	return s.store.LoyaltyTx(ctx, func(tx Tx) error {
-		o, sofar, err := tx.OrderForPoints(ctx, orderID)
-		if err != nil {
-			return err
-		}
-		if o.CustomerID == "" {
-			return nil // a guest order earns once it is attached
-		}
-		skus := make([]string, len(o.Lines))
-		for i, l := range o.Lines {
-			skus[i] = l.SKU
-		}
-		cats, err := tx.Categories(ctx, skus)
-		if err != nil {
-			return err
-		}
-		diff := prog.Earned(o, cats) - sofar
-		if diff != 0 {
-			err := s.change(ctx, tx, o.CustomerID, func(st *state, add func(*Entry) error) error {
-				e := Entry{Kind: KindEarn, Points: diff, OrderID: o.ID, Reason: "order", ActorID: "loyalty", At: now}
-				if diff < 0 {
-					e.Kind, e.Reason = KindReverse, "order_changed"
-					if o.Status == commerce.OrderCancelled {
-						e.Reason = "order_cancelled"
-					} else if len(o.Returns) > 0 {
-						e.Reason = "order_returned"
-					}
-				} else {
-					avail := o.PlacedAt.AddDate(0, 0, prog.PendingDays)
-					exp := prog.expiry(o.PlacedAt)
-					e.AvailableAt, e.ExpiresAt = &avail, &exp
+	return s.store.LoyaltyTx(ctx, func(tx Tx) error { return s.earnTx(ctx, tx, &prog, now, orderID) })
+}
+
+func (s *Service) earnTx(ctx context.Context, tx Tx, prog *Program, now time.Time, orderID string) error {
+	o, sofar, err := tx.OrderForPoints(ctx, orderID)
+	if err != nil {
+		return err
+	}
+	if o.CustomerID == "" {
+		return nil // a guest order earns once it is attached
+	}
+	skus := make([]string, len(o.Lines))
+	for i, l := range o.Lines {
+		skus[i] = l.SKU
+	}
+	cats, err := tx.Categories(ctx, skus)
+	if err != nil {
+		return err
+	}
+	diff := prog.Earned(o, cats) - sofar
+	if diff != 0 {
+		err := s.change(ctx, tx, o.CustomerID, func(st *state, add func(*LedgerEntry) error) error {
+			e := LedgerEntry{Kind: KindEarn, Points: diff, OrderID: o.ID, Reason: "order", ActorID: "loyalty", At: now}
+			if diff < 0 {
+				e.Kind, e.Reason = KindReverse, "order_changed"
+				if o.Status == commerce.OrderCancelled {
+					e.Reason = "order_cancelled"
+				} else if len(o.Returns) > 0 {
+					e.Reason = "order_returned"
 				}
-				return add(&e)
-			})
-			if err != nil {
+			} else {
+				avail := o.PlacedAt.AddDate(0, 0, prog.PendingDays)
+				exp := prog.expiry(o.PlacedAt)
+				e.AvailableAt, e.ExpiresAt = &avail, &exp
+			}
+			return add(&e)
+		})
+		if err != nil {
+			return err
+		}
+	}
+	return tx.SetOrderEarned(ctx, o.ID, o.Version)
+}
+
+// EarnPending settles the orders changed since their points were last
+// settled, up to limit, in one transaction, and says how many it settled.
+// Should the batch fail, each order is tried on its own, so that one
+// order the ledger refuses does not hold up the others: the first such
+// error is returned with the count.
+func (s *Service) EarnPending(ctx context.Context, limit int) (int, error) {
+	ids, err := s.store.OrdersToEarn(ctx, limit)
+	if err != nil || len(ids) == 0 {
+		return 0, err
+	}
+	prog, err := s.Program(ctx)
+	if err != nil {
+		return 0, err
+	}
+	now := s.clock()
+	err = s.store.LoyaltyTx(ctx, func(tx Tx) error {
+		for _, id := range ids {
+			if err := s.earnTx(ctx, tx, &prog, now, id); err != nil {
 				return err
 			}
 		}
-		return tx.SetOrderEarned(ctx, o.ID, o.Version)
+		return nil
 	})
-}
-
-// EarnPending settles every order changed since its points were last
-// settled, up to limit, and says how many it settled.
-func (s *Service) EarnPending(ctx context.Context, limit int) (int, error) {
-	ids, err := s.store.OrdersToEarn(ctx, limit)
-	if err != nil {
-		return 0, err
+	if err == nil {
+		return len(ids), nil
 	}
-	for i, id := range ids {
+	done := 0
+	var first error
+	for _, id := range ids {
 		if err := s.EarnForOrder(ctx, id); err != nil {
-			return i, fmt.Errorf("points for order %s: %w", id, err)
+			if first == nil {
+				first = fmt.Errorf("points for order %s: %w", id, err)
+			}
+			continue
 		}
+		done++
 	}
-	return len(ids), nil
+	return done, first
 }
 
 // ExpireDue expires the lots past their validity and releases the holds
-// past their time, for up to limit customers; it says how many points
-// expired.
-func (s *Service) ExpireDue(ctx context.Context, limit int) (int64, error) {
+// past their time, for up to limit customers in one transaction (each
+// customer on its own should the batch fail); it says how many customers
+// it went through and how many points expired.
+func (s *Service) ExpireDue(ctx context.Context, limit int) (customers int, expired int64, err error) {
 	now := s.clock()
 	ids, err := s.store.DuePoints(ctx, now, limit)
-	if err != nil {
-		return 0, err
+	if err != nil || len(ids) == 0 {
+		return 0, 0, err
 	}
-	var expired int64
-	for _, id := range ids {
-		err := s.store.LoyaltyTx(ctx, func(tx Tx) error {
-			return s.change(ctx, tx, id, func(st *state, add func(*Entry) error) error {
-				for hid, h := range st.holds {
-					if h.Status == HoldActive && !h.ExpiresAt.After(now) {
-						if err := add(&Entry{Kind: KindRelease, Points: h.Points, HoldID: hid, Reason: "hold_timeout", ActorID: "loyalty", At: now}); err != nil {
-							return err
-						}
+	expire := func(tx Tx, id string) error {
+		return s.change(ctx, tx, id, func(st *state, add func(*LedgerEntry) error) error {
+			for hid, h := range st.holds {
+				if h.Status == HoldActive && !h.ExpiresAt.After(now) {
+					if err := add(&LedgerEntry{Kind: KindRelease, Points: h.Points, HoldID: hid, Reason: "hold_timeout", ActorID: "loyalty", At: now}); err != nil {
+						return err
 					}
 				}
-				for _, l := range st.lots {
-					if l.Remaining > 0 && !l.ExpiresAt.After(now) {
-						n := l.Remaining
-						if err := add(&Entry{Kind: KindExpire, Points: -n, Lot: l.ID, Reason: "expired", ActorID: "loyalty", At: now}); err != nil {
-							return err
-						}
-						expired += n
+			}
+			for _, l := range st.lots {
+				if l.Remaining > 0 && !l.ExpiresAt.After(now) {
+					n := l.Remaining
+					if err := add(&LedgerEntry{Kind: KindExpire, Points: -n, Lot: l.ID, Reason: "expired", ActorID: "loyalty", At: now}); err != nil {
+						return err
 					}
+					expired += n
 				}
-				return nil
-			})
+			}
+			return nil
 		})
-		if err != nil {
-			return expired, fmt.Errorf("expire points of %s: %w", id, err)
+	}
+	err = s.store.LoyaltyTx(ctx, func(tx Tx) error {
+		for _, id := range ids {
+			if err := expire(tx, id); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err == nil {
+		return len(ids), expired, nil
+	}
+	expired = 0
+	var first error
+	for _, id := range ids {
+		before := expired
+		if err := s.store.LoyaltyTx(ctx, func(tx Tx) error { return expire(tx, id) }); err != nil {
+			expired = before // rolled back
+			if first == nil {
+				first = fmt.Errorf("expire points of %s: %w", id, err)
+			}
 		}
 	}
-	return expired, nil
+	return len(ids), expired, first
 }

@@ -38,7 +38,7 @@ const maxProblems = 100
 // the stored balance, lots and holds are exactly what the entries make.
 func (s *Service) Verify(ctx context.Context, progress func(customers int64)) (*VerifyReport, error) {
 	rep := &VerifyReport{Problems: []Problem{}}
-	err := s.store.EachLedger(ctx, func(entries []Entry, acct Account, lots []Lot, holds []Hold) error {
+	err := s.store.EachLedger(ctx, func(entries []LedgerEntry, acct Account, lots []Lot, holds []Hold) error {
 		rep.Customers++
 		rep.Entries += int64(len(entries))
 		rep.Points += acct.Points
@@ -54,9 +54,9 @@ func (s *Service) Verify(ctx context.Context, progress func(customers int64)) (*
 }
 
 // replay checks one customer's ledger against its projection.
-func replay(entries []Entry, stored Account, lots []Lot, holds []Hold) *Problem {
+func replay(entries []LedgerEntry, stored Account, lots []Lot, holds []Hold) *Problem {
 	st := newState(Account{CustomerID: stored.CustomerID}, nil, nil)
-	bad := func(e *Entry, format string, args ...any) *Problem {
+	bad := func(e *LedgerEntry, format string, args ...any) *Problem {
 		p := &Problem{CustomerID: stored.CustomerID, Message: fmt.Sprintf(format, args...)}
 		if e != nil {
 			p.EntryID, p.Seq = e.ID, e.Seq

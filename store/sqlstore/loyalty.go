@@ -32,14 +32,6 @@ func (db *DB) LoyaltyProgram(ctx context.Context) (loyalty.Program, bool, error)
 	return p, true, nil
 }
 
-// SetLoyaltyProgram stores the program.
-func (db *DB) SetLoyaltyProgram(ctx context.Context, p loyalty.Program) error {
-	b, err := json.Marshal(p)
-	if err != nil {
-		return err
-	}
-	return db.SetSetting(ctx, programKey, string(b))
-}
 
 const (
 	accountCols = `customer_id, seq, points, held, debt, updated_at`
@@ -57,8 +49,8 @@ func scanAccount(sc scanner) (loyalty.Account, error) {
 	return a, err
 }
 
-func scanEntry(sc scanner) (loyalty.Entry, error) {
-	var e loyalty.Entry
+func scanEntry(sc scanner) (loyalty.LedgerEntry, error) {
+	var e loyalty.LedgerEntry
 	var kind string
 	var ref, moved sql.NullString
 	var avail, exp sql.NullTime
@@ -147,7 +139,7 @@ func (db *DB) PointsAccount(ctx context.Context, customerID string) (loyalty.Acc
 }
 
 // PointsEntries is a customer's ledger from entry after+1.
-func (db *DB) PointsEntries(ctx context.Context, customerID string, after int64, limit int) ([]loyalty.Entry, error) {
+func (db *DB) PointsEntries(ctx context.Context, customerID string, after int64, limit int) ([]loyalty.LedgerEntry, error) {
 	out, err := collect(ctx, db, db.read, scanEntry, `SELECT `+entryCols+` FROM points_entries WHERE customer_id = ? AND seq > ? ORDER BY seq LIMIT ?`, customerID, after, limit)
 	if err != nil {
 		return nil, fmt.Errorf("read points entries: %w", err)
@@ -235,7 +227,7 @@ func (db *DB) OrdersToEarn(ctx context.Context, limit int) ([]string, error) {
 // EachLedger streams every customer's ledger with its projection, a
 // page of customers at a time, each page read in one transaction (one
 // snapshot) with a query per table.
-func (db *DB) EachLedger(ctx context.Context, fn func([]loyalty.Entry, loyalty.Account, []loyalty.Lot, []loyalty.Hold) error) error {
+func (db *DB) EachLedger(ctx context.Context, fn func([]loyalty.LedgerEntry, loyalty.Account, []loyalty.Lot, []loyalty.Hold) error) error {
 	const page = 2000
 	after := ""
 	for {
@@ -264,7 +256,7 @@ func (db *DB) EachLedger(ctx context.Context, fn func([]loyalty.Entry, loyalty.A
 	}
 }
 
-func (db *DB) ledgerPage(ctx context.Context, tx *sql.Tx, after string, page int) ([]loyalty.Account, map[string][]loyalty.Entry, map[string][]loyalty.Lot, map[string][]loyalty.Hold, error) {
+func (db *DB) ledgerPage(ctx context.Context, tx *sql.Tx, after string, page int) ([]loyalty.Account, map[string][]loyalty.LedgerEntry, map[string][]loyalty.Lot, map[string][]loyalty.Hold, error) {
 	accts, err := collect(ctx, db, tx, scanAccount, `SELECT `+accountCols+` FROM points_accounts WHERE customer_id > ? ORDER BY customer_id LIMIT ?`, after, page)
 	if err != nil || len(accts) == 0 {
 		return nil, nil, nil, nil, err
@@ -283,7 +275,7 @@ func (db *DB) ledgerPage(ctx context.Context, tx *sql.Tx, after string, page int
 	if err != nil {
 		return nil, nil, nil, nil, err
 	}
-	entries, lots, holds := map[string][]loyalty.Entry{}, map[string][]loyalty.Lot{}, map[string][]loyalty.Hold{}
+	entries, lots, holds := map[string][]loyalty.LedgerEntry{}, map[string][]loyalty.Lot{}, map[string][]loyalty.Hold{}
 	for _, e := range es {
 		entries[e.CustomerID] = append(entries[e.CustomerID], e)
 	}
@@ -298,17 +290,20 @@ func (db *DB) ledgerPage(ctx context.Context, tx *sql.Tx, after string, page int
 
 // LoyaltyTx runs fn in a write transaction.
 func (db *DB) LoyaltyTx(ctx context.Context, fn func(loyalty.Tx) error) error {
-	return db.connTx(ctx, func(conn *sql.Conn, tx *sql.Tx) error { return fn(&loyaltyTx{db: db, conn: conn, tx: tx}) })
+	return db.connTx(ctx, func(conn *sql.Conn, tx *sql.Tx) error {
+		return fn(&loyaltyTx{db: db, conn: conn, tx: tx, q: &preparedTx{db: db, tx: tx}})
+	})
 }
 
 type loyaltyTx struct {
 	db   *DB
 	conn *sql.Conn
 	tx   *sql.Tx
+	q    *preparedTx
 }
 
 func (t *loyaltyTx) exec(ctx context.Context, q string, args ...any) error {
-	_, err := t.tx.ExecContext(ctx, t.db.rebind(q), args...)
+	_, err := t.q.ExecContext(ctx, t.db.rebind(q), args...)
 	return err
 }
 
@@ -317,11 +312,11 @@ func (t *loyaltyTx) Lock(ctx context.Context, customerID string) (loyalty.Accoun
 	if err != nil {
 		return loyalty.Account{}, nil, nil, fmt.Errorf("open points account: %w", err)
 	}
-	return t.db.pointsState(ctx, t.tx, customerID, true)
+	return t.db.pointsState(ctx, t.q, customerID, true)
 }
 
 func (t *loyaltyTx) oneHold(ctx context.Context, where string, arg any) (*loyalty.Hold, error) {
-	hs, err := collect(ctx, t.db, t.tx, scanHold, `SELECT `+holdCols+` FROM points_holds WHERE `+where, arg)
+	hs, err := collect(ctx, t.db, t.q, scanHold, `SELECT `+holdCols+` FROM points_holds WHERE `+where, arg)
 	if err != nil || len(hs) == 0 {
 		return nil, err
 	}
@@ -336,15 +331,15 @@ func (t *loyaltyTx) HoldByID(ctx context.Context, id string) (*loyalty.Hold, err
 	return t.oneHold(ctx, `id = ?`, id)
 }
 
-func (t *loyaltyTx) EntryByRef(ctx context.Context, ref string) (*loyalty.Entry, error) {
-	es, err := collect(ctx, t.db, t.tx, scanEntry, `SELECT `+entryCols+` FROM points_entries WHERE ref = ?`, ref)
+func (t *loyaltyTx) EntryByRef(ctx context.Context, ref string) (*loyalty.LedgerEntry, error) {
+	es, err := collect(ctx, t.db, t.q, scanEntry, `SELECT `+entryCols+` FROM points_entries WHERE ref = ?`, ref)
 	if err != nil || len(es) == 0 {
 		return nil, err
 	}
 	return &es[0], nil
 }
 
-func (t *loyaltyTx) Save(ctx context.Context, a loyalty.Account, entries []loyalty.Entry, lots []loyalty.Lot, holds []loyalty.Hold) error {
+func (t *loyaltyTx) Save(ctx context.Context, a loyalty.Account, entries []loyalty.LedgerEntry, lots []loyalty.Lot, holds []loyalty.Hold) error {
 	for _, e := range entries {
 		var ref, moved any
 		if e.Ref != "" {
@@ -394,12 +389,12 @@ func (t *loyaltyTx) OrderForPoints(ctx context.Context, orderID string) (*commer
 	if t.db.dialect == Postgres {
 		lock = ` FOR UPDATE`
 	}
-	o, err := t.db.oneOrder(ctx, t.tx, orderID, `WHERE id = ?`+lock, orderID)
+	o, err := t.db.oneOrder(ctx, t.q, orderID, `WHERE id = ?`+lock, orderID)
 	if err != nil {
 		return nil, 0, err
 	}
 	var sofar sql.NullInt64
-	if err := t.tx.QueryRowContext(ctx, t.db.rebind(`SELECT SUM(points) FROM points_entries WHERE order_id = ? AND kind IN ('earn', 'reverse')`), orderID).Scan(&sofar); err != nil {
+	if err := t.q.QueryRowContext(ctx, t.db.rebind(`SELECT SUM(points) FROM points_entries WHERE order_id = ? AND order_id <> '' AND kind IN ('earn', 'reverse')`), orderID).Scan(&sofar); err != nil {
 		return nil, 0, fmt.Errorf("read order points: %w", err)
 	}
 	return o, sofar.Int64, nil
@@ -431,6 +426,14 @@ func (t *loyaltyTx) Categories(ctx context.Context, skus []string) (map[string]s
 		}
 	}
 	return out, rows.Err()
+}
+
+func (t *loyaltyTx) SetProgram(ctx context.Context, p loyalty.Program) error {
+	b, err := json.Marshal(p)
+	if err != nil {
+		return err
+	}
+	return t.exec(ctx, `INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value`, programKey, string(b))
 }
 
 func (t *loyaltyTx) Audit(ctx context.Context, entries ...audit.Entry) error {

@@ -70,3 +70,60 @@ func (c *stmtCache) Close() error {
 	c.m = nil
 	return err
 }
+
+// preparedTx runs a transaction's statements prepared once per
+// transaction on SQLite, where a batch repeats the same few statements
+// thousands of times and parsing each dominated; on PostgreSQL pgx caches
+// prepared statements per connection itself. Queries come rebound.
+type preparedTx struct {
+	db    *DB
+	tx    *sql.Tx
+	stmts map[string]*sql.Stmt // closed by database/sql when the transaction ends
+}
+
+func (p *preparedTx) prepared(ctx context.Context, q string) (*sql.Stmt, error) {
+	if p.db.dialect != SQLite {
+		return nil, nil
+	}
+	if s, ok := p.stmts[q]; ok {
+		return s, nil
+	}
+	s, err := p.tx.PrepareContext(ctx, q)
+	if err != nil {
+		return nil, err
+	}
+	if p.stmts == nil {
+		p.stmts = map[string]*sql.Stmt{}
+	}
+	p.stmts[q] = s
+	return s, nil
+}
+
+func (p *preparedTx) QueryContext(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
+	s, err := p.prepared(ctx, q)
+	if err != nil || s == nil {
+		if err != nil {
+			return nil, err
+		}
+		return p.tx.QueryContext(ctx, q, args...)
+	}
+	return s.QueryContext(ctx, args...)
+}
+
+func (p *preparedTx) QueryRowContext(ctx context.Context, q string, args ...any) *sql.Row {
+	if s, err := p.prepared(ctx, q); err == nil && s != nil {
+		return s.QueryRowContext(ctx, args...)
+	}
+	return p.tx.QueryRowContext(ctx, q, args...)
+}
+
+func (p *preparedTx) ExecContext(ctx context.Context, q string, args ...any) (sql.Result, error) {
+	s, err := p.prepared(ctx, q)
+	if err != nil {
+		return nil, err
+	}
+	if s == nil {
+		return p.tx.ExecContext(ctx, q, args...)
+	}
+	return s.ExecContext(ctx, args...)
+}
