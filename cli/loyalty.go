@@ -76,4 +76,3 @@ func runLoyalty(ctx context.Context, e *Env, args []string) error {
 		rep.Customers, rep.Entries, rep.Points, time.Since(start).Round(time.Millisecond))
 	return nil
 }
-

@@ -14,7 +14,7 @@ import (
 // PointsStatement is a page of a customer's ledger, oldest first.
 type PointsStatement struct {
 	Items     []loyalty.LedgerEntry `json:"items"`
-	NextAfter int64           `json:"next_after,omitempty" doc:"Pass as after for the next page; absent on the last page"`
+	NextAfter int64                 `json:"next_after,omitempty" doc:"Pass as after for the next page; absent on the last page"`
 }
 
 // ExpiringPage is a page of customers whose points expire soon.

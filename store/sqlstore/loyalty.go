@@ -32,7 +32,6 @@ func (db *DB) LoyaltyProgram(ctx context.Context) (loyalty.Program, bool, error)
 	return p, true, nil
 }
 
-
 const (
 	accountCols = `customer_id, seq, points, held, debt, updated_at`
 	entryCols   = `customer_id, seq, id, kind, points, lot, hold_id, order_id, reason, ref, actor_id, at, available_at, expires_at, moved`
