@@ -3,6 +3,7 @@ package cli_test
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"database/sql"
 	"encoding/csv"
 	"errors"
@@ -142,7 +143,7 @@ func openStore(t *testing.T, path string) *sqlstore.DB {
 	return db
 }
 
-var subcommands = []string{"serve", "migrate", "demo", "user", "apikey", "audit", "import", "postal", "products", "resolve", "bench", "version"}
+var subcommands = []string{"serve", "migrate", "demo", "user", "apikey", "audit", "import", "postal", "products", "loyalty", "resolve", "bench", "version"}
 
 func TestHelpListsEveryCommand(t *testing.T) {
 	k := newKZ(t, nil)
@@ -171,12 +172,13 @@ func TestEverySubcommandHelp(t *testing.T) {
 	flagsOf := map[string][]string{
 		"serve":    {"-db", "-addr", "-log-level", "-log-format", "-rate-per-key", "-trust-proxy", "-shutdown-timeout", "KIZUNA_ADDR", "KIZUNA_LOG_LEVEL"},
 		"migrate":  {"-db", "up", "status"},
-		"demo":     {"-db", "-customers", "-seed", "-truth", "-batch", "-force", "-migrate"},
+		"demo":     {"-db", "-customers", "-seed", "-truth", "-batch", "-force", "-migrate", "-orders"},
 		"user":     {"-db", "-username", "-role", "-display-name", "-locale", "-generate-password", "set-password", "set-role", "disable"},
 		"apikey":   {"-db", "-name", "-scopes", "-channels", "create", "list", "revoke"},
 		"audit":    {"-db", "verify"},
 		"postal":   {"-db", "import", "lookup", "KEN_ALL.CSV"},
 		"products": {"-db", "import", "-map", "-encoding", "-sheet", "-dry-run", "商品コード"},
+		"loyalty":  {"-db", "verify", "settle", "expire"},
 		"import":   {"-db", "-channel", "-map", "-encoding", "-sheet", "-dry-run"},
 		"resolve":  {"-db", "-eval", "-json"},
 		"bench":    {"-db", "-customers", "-seed", "-batch", "-clients", "-rate", "-duration", "-rounds", "ingest", "lookup", "search", "console"},
@@ -225,7 +227,8 @@ func TestUsageErrors(t *testing.T) {
 	}
 	// With an existing database it tells its schema version; it never creates one.
 	m, path := migrated(t)
-	mustContain(t, "version --db", m.ok("version"), "kizuna "+cli.Version, "is at version 9; this kizuna needs version 9", path)
+	latest := fmt.Sprint(len(mustMigrations(t)))
+	mustContain(t, "version --db", m.ok("version"), "kizuna "+cli.Version, "is at version "+latest+"; this kizuna needs version "+latest, path)
 	missing := filepath.Join(t.TempDir(), "none.db")
 	if got := k.ok("version", "--db", missing); got != "kizuna "+cli.Version+"\n" {
 		t.Errorf("version with a missing database printed %q", got)
@@ -595,6 +598,18 @@ func TestDemo(t *testing.T) {
 	if err := openSQL(t, path).QueryRow(`SELECT count(*) FROM stock`).Scan(&levels); err != nil || levels != len(demo.Stock()) {
 		t.Errorf("%d demo stock levels (%v), want %d", levels, err, len(demo.Stock()))
 	}
+	// Orders in several channels, every one settled, and a ledger that verifies.
+	om := regexp.MustCompile(`demo orders: (\d+) orders in (\d+) channels .*, (\d+) points held by customers`).FindStringSubmatch(out)
+	if om == nil {
+		t.Fatalf("no demo orders line in:\n%s", out)
+	}
+	var stored, unsettled int
+	sq := openSQL(t, path)
+	if err := sq.QueryRow(`SELECT count(*), count(*) FILTER (WHERE points_version < version AND customer_id <> '') FROM orders`).Scan(&stored, &unsettled); err != nil ||
+		strconv.Itoa(stored) != om[1] || unsettled != 0 || om[2] == "1" {
+		t.Errorf("demo orders: printed %s, stored %d, %d unsettled (%v)", om[0], stored, unsettled, err)
+	}
+	mustContain(t, "loyalty verify", k.ok("loyalty", "verify"), "points ledger OK", om[3]+" points in lots")
 
 	f, err := os.Open(truth)
 	if err != nil {
@@ -733,4 +748,19 @@ func TestBench(t *testing.T) {
 		t.Errorf("bench lookup --url:\n%s", out)
 	}
 	k.fails(1, []string{"HTTP 401"}, "bench", "lookup", "--url", base, "--key", "kz_wrong", "--rate", "10", "--duration", "100ms")
+}
+
+// mustMigrations lists the embedded migrations (the latest version is their count).
+func mustMigrations(t *testing.T) []sqlstore.Migration {
+	t.Helper()
+	db, err := sqlstore.Open(context.Background(), filepath.Join(t.TempDir(), "m.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	ms, err := db.Migrations()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ms
 }

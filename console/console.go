@@ -32,6 +32,7 @@ import (
 	"github.com/kizuna-oss/kizuna/i18n"
 	"github.com/kizuna-oss/kizuna/identity"
 	"github.com/kizuna-oss/kizuna/importjob"
+	"github.com/kizuna-oss/kizuna/loyalty"
 	"github.com/kizuna-oss/kizuna/internal/clientip"
 )
 
@@ -45,6 +46,7 @@ type Deps struct {
 	Imports    *importjob.Manager // nil: the import pages say imports are unavailable
 	ImportJobs importjob.Store
 	Orders     *commerce.Orders // nil: the 360° view has no order timeline
+	Points     *loyalty.Service // nil: no points panel
 	Auth       auth.Store
 	Audit      audit.Log
 	Logger     *slog.Logger

@@ -257,6 +257,8 @@ type customerData struct {
 	Notes      []customer.Note
 	Audit      []audit.Entry
 	Orders     *orderTimeline
+	Points     *pointsPanel
+	AdjustKey  string   // a fresh key for the adjustment form (a double submit adjusts once)
 	Panels     []string // templates of the panels, in page order
 }
 
@@ -449,6 +451,13 @@ func (s *Server) customerData(ctx context.Context, rq *request, c *customer.Cust
 			return nil, err
 		}
 		d.Panels = append(d.Panels, "panel-orders")
+	}
+	if s.Points != nil && rq.can(auth.PermPointsRead) {
+		if d.Points, err = s.pointsPanel(ctx, rq, c.ID); err != nil {
+			return nil, err
+		}
+		d.AdjustKey = kizuna.NewID("adj")
+		d.Panels = append(d.Panels, "panel-points")
 	}
 	d.Panels = append(d.Panels, "panel-sources", "panel-duplicates", "panel-merges")
 	if rq.can(auth.PermAuditRead) {

@@ -386,3 +386,57 @@ func TestOrderTimelineOnThe360View(t *testing.T) {
 		t.Errorf("the auditor's page (%d) shows the order timeline", p.Code)
 	}
 }
+
+func TestPointsOnThe360View(t *testing.T) {
+	s := newSite(t, sqltest.Open(t, sqlstore.SQLite), 60)
+	ctx := context.Background()
+	holders, err := s.points.ExpiringWithin(ctx, 366, "", 1)
+	if err != nil || len(holders) != 1 {
+		t.Fatalf("no demo customer holds points: %v %+v", err, holders)
+	}
+	id := holders[0].CustomerID
+	before, err := s.points.Balance(ctx, id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cl := s.client(t)
+	cl.session("staff")
+	p := cl.get("/customers/" + id)
+	for _, want := range []string{`id="points"`, "利用可能", "ポイント明細", `action="/customers/` + id + `/points/adjust"`, "1回の上限 500 ポイント"} {
+		if !strings.Contains(p.Body, want) {
+			t.Errorf("the points panel lacks %q", want)
+		}
+	}
+	key := regexp.MustCompile(`name="key" value="(adj_[a-z0-9]+)"`).FindStringSubmatch(p.Body)
+	if key == nil {
+		t.Fatal("the adjustment form has no one-time key")
+	}
+	form := url.Values{"points": {"100"}, "reason": {"お詫び（問合せ 1124-01）"}, "key": {key[1]}}
+	for range 2 { // a double-clicked submit adjusts once
+		if r := cl.post("/customers/"+id+"/points/adjust", form); r.Code != http.StatusSeeOther {
+			t.Fatalf("adjust: %d %.300s", r.Code, r.Body)
+		}
+	}
+	after, err := s.points.Balance(ctx, id)
+	if err != nil || after.Available != before.Available+100 {
+		t.Fatalf("available %d → %d (%v), want +100 once", before.Available, after.Available, err)
+	}
+	if r := cl.post("/customers/"+id+"/points/adjust", url.Values{"points": {"600"}, "reason": {"x"}}); r.Code != http.StatusForbidden {
+		t.Errorf("an adjustment over the staff limit answered %d", r.Code)
+	}
+	csvPage := cl.get("/customers/" + id + "/points.csv")
+	if !strings.HasPrefix(csvPage.Body, "\uFEFFseq,at,kind,points,balance_after") || !strings.Contains(csvPage.Body, "お詫び（問合せ 1124-01）") {
+		t.Errorf("statement CSV: %.300s", csvPage.Body)
+	}
+	// A marketer sees the points but may not adjust; the auditor sees none.
+	cl = s.client(t)
+	cl.session("marketer")
+	if p := cl.get("/customers/" + id); !strings.Contains(p.Body, `id="points"`) || strings.Contains(p.Body, "/points/adjust") {
+		t.Error("the marketer's page: points panel missing or an adjustment form shown")
+	}
+	cl = s.client(t)
+	cl.session("auditor")
+	if p := cl.get("/customers/" + id); strings.Contains(p.Body, `id="points"`) {
+		t.Error("the auditor sees points")
+	}
+}

@@ -24,6 +24,7 @@ import (
 	"github.com/kizuna-oss/kizuna/httpapi"
 	"github.com/kizuna-oss/kizuna/identity"
 	"github.com/kizuna-oss/kizuna/importjob"
+	"github.com/kizuna-oss/kizuna/loyalty"
 	"github.com/kizuna-oss/kizuna/store/sqlstore"
 )
 
@@ -37,6 +38,7 @@ type site struct {
 	ids *identity.Service
 
 	orders *commerce.Orders
+	points *loyalty.Service
 
 	imports *importjob.Manager
 
@@ -53,11 +55,11 @@ func newSite(t testing.TB, db *sqlstore.DB, people int) *site {
 	if _, err := cli.LoadDemoOrders(ctx, db, demo.Options{People: people, Seed: 7}); err != nil {
 		t.Fatalf("demo orders: %v", err)
 	}
-	s := &site{db: db, ids: identity.New(db, db), orders: commerce.NewOrders(db)}
+	s := &site{db: db, ids: identity.New(db, db), orders: commerce.NewOrders(db), points: loyalty.New(db)}
 	s.imports = importjob.NewManager(db, s.ids, slog.New(slog.DiscardHandler))
 	s.imports.Start()
 	t.Cleanup(s.imports.Close)
-	con, err := console.New(console.Deps{Customers: db, Identity: s.ids, Imports: s.imports, ImportJobs: db, Orders: s.orders, Auth: db, Audit: db, Version: "test", Now: s.clock})
+	con, err := console.New(console.Deps{Customers: db, Identity: s.ids, Imports: s.imports, ImportJobs: db, Orders: s.orders, Points: s.points, Auth: db, Audit: db, Version: "test", Now: s.clock})
 	if err != nil {
 		t.Fatal(err)
 	}

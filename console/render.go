@@ -107,6 +107,14 @@ func (v *view) PDateTime(t *time.Time) string {
 	return v.DateTime(*t)
 }
 
+// PDate is Date for optional times.
+func (v *view) PDate(t *time.Time) string {
+	if t == nil {
+		return ""
+	}
+	return v.Date(*t)
+}
+
 // ISODate shows a stored YYYY-MM-DD date.
 func (v *view) ISODate(s string) string {
 	if s == "" {

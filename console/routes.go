@@ -60,6 +60,8 @@ func (s *Server) routes() []Route {
 		{"GET /customers/{id}/print", auth.PermCustomerRead, "print view (audited as a print)", s.customerPrint},
 		{"POST /customers/{id}/reveal", auth.PermPersonalReveal, "reveal a masked field, with a reason (audited)", s.reveal},
 		{"POST /customers/{id}/notes", auth.PermCustomerWrite, "add a staff note", s.addNote},
+		{"POST /customers/{id}/points/adjust", auth.PermPointsWrite, "adjust points by hand within the role's limit, with a reason (audited)", s.adjustPoints},
+		{"GET /customers/{id}/points.csv", auth.PermPointsRead, "download the points statement (audited)", s.pointsCSV},
 		{"GET /customers/{id}/versions/{profile}", auth.PermCustomerRead, "versions of one source record", s.versions},
 		{"GET /duplicates", auth.PermCustomerRead, "review queue: possible duplicates, most probable first, with the evidence", s.duplicates},
 		{"POST /duplicates/{id}/accept", auth.PermCustomerMerge, "merge a possible duplicate (audited)", s.acceptDuplicate},
