@@ -3,10 +3,10 @@ package cli_test
 import (
 	"bytes"
 	"context"
-	"fmt"
 	"database/sql"
 	"encoding/csv"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"os"

@@ -32,8 +32,8 @@ import (
 	"github.com/kizuna-oss/kizuna/i18n"
 	"github.com/kizuna-oss/kizuna/identity"
 	"github.com/kizuna-oss/kizuna/importjob"
-	"github.com/kizuna-oss/kizuna/loyalty"
 	"github.com/kizuna-oss/kizuna/internal/clientip"
+	"github.com/kizuna-oss/kizuna/loyalty"
 )
 
 //go:embed templates static
