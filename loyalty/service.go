@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/kizuna-oss/kizuna"
@@ -85,7 +86,16 @@ type Balance struct {
 type Service struct {
 	store Store
 	now   func() time.Time
+
+	// The program is read at most every programTTL: a till's hold should
+	// not read the settings each time. Another process's change is seen
+	// within the TTL; this one's at once.
+	mu        sync.Mutex
+	program   *Program
+	programAt time.Time
 }
+
+const programTTL = 10 * time.Second
 
 // New returns the ledger on store.
 func New(store Store) *Service { return &Service{store: store, now: time.Now} }
@@ -97,10 +107,23 @@ func (s *Service) clock() time.Time { return s.now().UTC().Truncate(time.Microse
 
 // Program is the program in force.
 func (s *Service) Program(ctx context.Context) (Program, error) {
+	s.mu.Lock()
+	if s.program != nil && time.Since(s.programAt) < programTTL {
+		p := *s.program
+		s.mu.Unlock()
+		return p, nil
+	}
+	s.mu.Unlock()
 	p, ok, err := s.store.LoyaltyProgram(ctx)
-	if err != nil || !ok {
+	if err != nil {
 		return DefaultProgram(), err
 	}
+	if !ok {
+		p = DefaultProgram()
+	}
+	s.mu.Lock()
+	s.program, s.programAt = &p, time.Now()
+	s.mu.Unlock()
 	return p, nil
 }
 
@@ -245,6 +268,9 @@ func (s *Service) SetProgram(ctx context.Context, actor kizuna.Actor, p Program)
 		}
 		return tx.Audit(ctx, audit.New(actor, now, "points.program", "setting", "loyalty_program", "", map[string]any{"program": p}))
 	})
+	s.mu.Lock()
+	s.program = nil // read again, as stored
+	s.mu.Unlock()
 	return p, err
 }
 

@@ -289,9 +289,15 @@ func (db *DB) ledgerPage(ctx context.Context, tx *sql.Tx, after string, page int
 
 // LoyaltyTx runs fn in a write transaction.
 func (db *DB) LoyaltyTx(ctx context.Context, fn func(loyalty.Tx) error) error {
-	return db.connTx(ctx, func(conn *sql.Conn, tx *sql.Tx) error {
-		return fn(&loyaltyTx{db: db, conn: conn, tx: tx, q: &preparedTx{db: db, tx: tx}})
+	var q *preparedTx
+	err := db.connTx(ctx, func(conn *sql.Conn, tx *sql.Tx) error {
+		q = &preparedTx{db: db, tx: tx}
+		return fn(&loyaltyTx{db: db, conn: conn, tx: tx, q: q})
 	})
+	if q != nil {
+		q.warm(ctx)
+	}
+	return err
 }
 
 type loyaltyTx struct {

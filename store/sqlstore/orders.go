@@ -449,16 +449,8 @@ func (t *tx) MoveOrders(ctx context.Context, from, to string) ([]string, error) 
 	if err != nil {
 		return nil, fmt.Errorf("move orders: %w", err)
 	}
-	var ids []string
-	for rows.Next() {
-		var id string
-		if err := rows.Scan(&id); err != nil {
-			rows.Close()
-			return nil, err
-		}
-		ids = append(ids, id)
-	}
-	if err := errors.Join(rows.Err(), rows.Close()); err != nil {
+	ids, err := scanStrings(rows)
+	if err != nil {
 		return nil, fmt.Errorf("move orders: %w", err)
 	}
 	return ids, t.MoveOrdersByID(ctx, ids, to)
