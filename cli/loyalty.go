@@ -16,8 +16,8 @@ func runLoyalty(ctx context.Context, e *Env, args []string) error {
 			"once, lots expired on time, entries numbered without gaps) and that the stored balances, lots and holds are what the\n"+
 			"entries make; it names the customer and the entry where one breaks and exits 1.\n"+
 			"settle gives orders changed since their points were settled their points (earned, or reversed by a return or a\n"+
-			"cancellation). expire expires points past their validity and releases holds past their time. kizuna serve does\n"+
-			"both on its own; these are for batch runs and repairs.")
+			"cancellation) and moves points along merges and unmerges. expire expires points past their validity and releases\n"+
+			"holds past their time. kizuna serve does both on its own; these are for batch runs and repairs.")
 	cfg.BindDB(fs, e.Getenv)
 	sub, err := subcommand(fs, args, "verify", "settle", "expire")
 	if err != nil {
@@ -43,7 +43,11 @@ func runLoyalty(ctx context.Context, e *Env, args []string) error {
 				break
 			}
 		}
-		fmt.Fprintf(e.Stdout, "settled the points of %d orders in %s\n", total, time.Since(start).Round(time.Millisecond))
+		moved, err := points.MoveMerged(ctx, 1000000)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(e.Stdout, "settled the points of %d orders and moved the points of %d merges in %s\n", total, moved, time.Since(start).Round(time.Millisecond))
 		return nil
 	case "expire":
 		var total int64

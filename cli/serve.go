@@ -183,8 +183,9 @@ func sweepGuestOrders(ctx context.Context, orders *commerce.Orders, logger *slog
 }
 
 // keepPoints settles order points as orders change (and every minute, in
-// case a signal was missed or a run failed), and expires points and
-// releases timed-out holds every few minutes.
+// case a signal was missed or a run failed), moves points along merges
+// and unmerges, and expires points and releases timed-out holds every few
+// minutes.
 func keepPoints(ctx context.Context, points *loyalty.Service, settle <-chan struct{}, logger *slog.Logger) {
 	tick := time.NewTicker(time.Minute)
 	defer tick.Stop()
@@ -198,6 +199,11 @@ func keepPoints(ctx context.Context, points *loyalty.Service, settle <-chan stru
 			if n == 0 || err != nil {
 				break
 			}
+		}
+		if n, err := points.MoveMerged(ctx, 1000); err != nil && ctx.Err() == nil {
+			logger.Error("moving points along merges failed", "err", err)
+		} else if n > 0 {
+			logger.Info("points moved along merges", "merges", n)
 		}
 		if time.Since(lastExpiry) >= 5*time.Minute {
 			lastExpiry = time.Now()

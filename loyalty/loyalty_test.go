@@ -340,3 +340,63 @@ func TestVerifyNamesTheBrokenLedger(t *testing.T) {
 		}
 	})
 }
+
+func TestMergeMovesPointsAndUnmergeMovesThemBack(t *testing.T) {
+	sqltest.Each(t, func(t *testing.T, db *sqlstore.DB) {
+		f := setup(t, db)
+		ctx := context.Background()
+		ids := identity.New(db, db)
+		other, err := ids.Ingest(ctx, kizuna.System("test"), nil, []customer.SourceProfileInput{{Channel: "ec", ExternalID: "E-9",
+			Profile: json.RawMessage(`{"family_name":"渡辺","emails":["watanabe@example.jp"]}`)}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		second := other[0].CustomerID
+		staff := kizuna.Actor{Type: "user", ID: "usr_support"}
+		if _, err := f.points.Adjust(ctx, staff, "admin", f.cust, 300, "入会特典", ""); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := f.points.Adjust(ctx, staff, "admin", second, 200, "入会特典", ""); err != nil {
+			t.Fatal(err)
+		}
+		m, err := ids.Merge(ctx, staff, f.cust, second, "same person")
+		if err != nil {
+			t.Fatal(err)
+		}
+		for range 2 { // the second run finds nothing left to move
+			if _, err := f.points.MoveMerged(ctx, 100); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if b := f.balance(t); b.Available != 500 {
+			t.Fatalf("the survivor after the merge: %+v", b)
+		}
+		// The merge is undone.
+		if _, err := ids.Unmerge(ctx, staff, m.ID); err != nil {
+			t.Fatal(err)
+		}
+		for range 2 {
+			if _, err := f.points.MoveMerged(ctx, 100); err != nil {
+				t.Fatal(err)
+			}
+		}
+		back, err := f.points.Balance(ctx, second)
+		if err != nil || back.Available != 200 || f.balance(t).Available != 300 {
+			t.Fatalf("after the unmerge: restored %+v (%v), survivor %+v", back, err, f.balance(t))
+		}
+		entries, err := f.points.Statement(ctx, second, 0, 100)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var kinds []string
+		for _, e := range entries {
+			kinds = append(kinds, fmt.Sprintf("%s%+d", e.Kind, e.Points))
+		}
+		if got := strings.Join(kinds, " "); got != "adjust+200 merge_out-200 merge_in+200" {
+			t.Fatalf("the restored customer's statement: %s", got)
+		}
+		if rep := f.verify(t); len(rep.Problems) != 0 {
+			t.Fatalf("verify: %+v", rep.Problems)
+		}
+	})
+}

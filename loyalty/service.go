@@ -32,6 +32,10 @@ type Store interface {
 	// OrdersToEarn names orders whose points were not settled for their
 	// latest version.
 	OrdersToEarn(ctx context.Context, limit int) ([]string, error)
+	// PendingPointMoves lists merges whose points have not moved yet:
+	// merged customers holding points, and undone merges whose points
+	// have not gone back.
+	PendingPointMoves(ctx context.Context, limit int) ([]PointMove, error)
 	// EachLedger calls fn with every customer's ledger and projection,
 	// for Verify, in customer order.
 	EachLedger(ctx context.Context, fn func(entries []LedgerEntry, acct Account, lots []Lot, holds []Hold) error) error

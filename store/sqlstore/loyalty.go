@@ -223,6 +223,38 @@ func (db *DB) OrdersToEarn(ctx context.Context, limit int) ([]string, error) {
 	return scanStrings(rows)
 }
 
+// PendingPointMoves lists merges whose points have yet to move: merged
+// customers (merge not undone) holding points, not moved for that merge
+// yet; and undone merges that moved points in and have not moved them
+// back.
+func (db *DB) PendingPointMoves(ctx context.Context, limit int) ([]loyalty.PointMove, error) {
+	rows, err := db.read.QueryContext(ctx, db.rebind(`
+		SELECT m.id, m.merged_id, m.customer_id, 0 FROM merges m JOIN points_accounts a ON a.customer_id = m.merged_id
+		WHERE m.undone_at IS NULL AND a.points > 0
+		  AND NOT EXISTS (SELECT 1 FROM points_entries e WHERE e.ref = 'merge:' || m.id || ':out')
+		UNION ALL
+		SELECT m.id, m.customer_id, m.merged_id, 1 FROM merges m
+		WHERE m.undone_at IS NOT NULL
+		  AND EXISTS (SELECT 1 FROM points_entries e WHERE e.ref = 'merge:' || m.id || ':in')
+		  AND NOT EXISTS (SELECT 1 FROM points_entries e WHERE e.ref = 'unmerge:' || m.id || ':out')
+		ORDER BY 1 LIMIT ?`), limit)
+	if err != nil {
+		return nil, fmt.Errorf("find points to move: %w", err)
+	}
+	defer rows.Close()
+	var out []loyalty.PointMove
+	for rows.Next() {
+		var m loyalty.PointMove
+		var back int
+		if err := rows.Scan(&m.MergeID, &m.From, &m.To, &back); err != nil {
+			return nil, err
+		}
+		m.Back = back == 1
+		out = append(out, m)
+	}
+	return out, rows.Err()
+}
+
 // EachLedger streams every customer's ledger with its projection, a
 // page of customers at a time, each page read in one transaction (one
 // snapshot) with a query per table.

@@ -1,0 +1,81 @@
+package loyalty
+
+import (
+	"context"
+	"fmt"
+	"time"
+)
+
+// PointMove is points a merge (or its undoing) has yet to move.
+type PointMove struct {
+	MergeID string
+	From    string // the merged customer; on an unmerge, the survivor
+	To      string
+	Back    bool // the merge was undone: the lots it brought go back
+}
+
+// MoveMerged moves points along merges, as the ledger's entries say: a
+// merged customer's lots go to the customer it was merged into (merge_out
+// and merge_in, keeping each lot's availability and expiry), and when a
+// merge is undone, whatever is left of the lots it brought goes back. Each
+// move is made once (its entries carry the merge's ID). kizuna serve runs
+// it every minute, so points follow a merge made anywhere (console, API,
+// kizuna resolve) without the merge waiting for the ledger. It says how
+// many moves it made.
+func (s *Service) MoveMerged(ctx context.Context, limit int) (int, error) {
+	moves, err := s.store.PendingPointMoves(ctx, limit)
+	if err != nil {
+		return 0, err
+	}
+	now := s.clock()
+	done := 0
+	for _, m := range moves {
+		if err := s.store.LoyaltyTx(ctx, func(tx Tx) error { return s.move(ctx, tx, m, now) }); err != nil {
+			return done, fmt.Errorf("move points of merge %s: %w", m.MergeID, err)
+		}
+		done++
+	}
+	return done, nil
+}
+
+func (s *Service) move(ctx context.Context, tx Tx, m PointMove, now time.Time) error {
+	prefix := "merge:" + m.MergeID
+	if m.Back {
+		prefix = "unmerge:" + m.MergeID
+	}
+	if e, err := tx.EntryByRef(ctx, prefix+":out"); err != nil || e != nil {
+		return err // made already
+	}
+	var only []string // on an unmerge: the lots the merge brought
+	if m.Back {
+		in, err := tx.EntryByRef(ctx, "merge:"+m.MergeID+":in")
+		if err != nil || in == nil {
+			return err
+		}
+		for _, l := range in.Moved {
+			only = append(only, l.ID)
+		}
+	}
+	var moved []Lot
+	err := s.change(ctx, tx, m.From, func(st *state, add func(*LedgerEntry) error) error {
+		moved = st.movedLots(only)
+		if only == nil && moved == nil {
+			moved = []Lot{} // nothing to move, but the move is recorded as made
+		}
+		var sum int64
+		for _, l := range moved {
+			sum += l.Remaining
+		}
+		return add(&LedgerEntry{Kind: KindMergeOut, Points: -sum, Moved: moved, Reason: "merge " + m.MergeID, Ref: prefix + ":out", ActorID: "loyalty", At: now})
+	})
+	if err != nil {
+		return err
+	}
+	return s.change(ctx, tx, m.To, func(st *state, add func(*LedgerEntry) error) error {
+		var sum int64
+		for _, l := range moved {
+			sum += l.Remaining
+		}
+		return add(&LedgerEntry{Kind: KindMergeIn, Points: sum, Moved: moved, Reason: "merge " + m.MergeID, Ref: prefix + ":in", ActorID: "loyalty", At: now})
+	})
+}
