@@ -251,8 +251,28 @@ func TestConcurrentHoldsNeverOverdraw(t *testing.T) {
 		ctx := context.Background()
 		f.buy(t, "R-1", line("BAG", 1, 100000)) // 1,000 points
 		f.clock.add(15 * day)
-		var ok, refused atomic.Int64
 		var wg sync.WaitGroup
+		// The same till key sent ten times at once makes one hold.
+		keyed := make([]string, 10)
+		for i := range keyed {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				h, _, err := f.points.Hold(ctx, kizuna.System("till"), f.cust, 7, "till-dup", "")
+				if err != nil {
+					t.Error(err)
+					return
+				}
+				keyed[i] = h.ID
+			}()
+		}
+		wg.Wait()
+		for _, id := range keyed {
+			if id != keyed[0] {
+				t.Fatalf("one key made holds %v", keyed)
+			}
+		}
+		var ok, refused atomic.Int64
 		for i := range 200 {
 			wg.Add(1)
 			go func() {
@@ -269,9 +289,9 @@ func TestConcurrentHoldsNeverOverdraw(t *testing.T) {
 			}()
 		}
 		wg.Wait()
-		// 1,000 points cover 142 holds of 7; the other 58 are refused.
-		if ok.Load() != 142 || refused.Load() != 58 {
-			t.Fatalf("%d holds granted, %d refused; want 142 and 58", ok.Load(), refused.Load())
+		// The 993 points left cover 141 holds of 7; the other 59 are refused.
+		if ok.Load() != 141 || refused.Load() != 59 {
+			t.Fatalf("%d holds granted, %d refused; want 141 and 59", ok.Load(), refused.Load())
 		}
 		if b := f.balance(t); b.Available != 6 || b.Held != 994 {
 			t.Fatalf("after the rush: %+v", b)

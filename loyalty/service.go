@@ -241,6 +241,15 @@ func (s *Service) Hold(ctx context.Context, actor kizuna.Actor, customerID strin
 			return err
 		}
 		return s.change(ctx, tx, customerID, func(st *state, add func(*LedgerEntry) error) error {
+			// Again under the account's lock: the same key sent twice at
+			// once, the second waits here and finds the first's hold.
+			if h, err := tx.HoldByRef(ctx, ref); err != nil || h != nil {
+				if h != nil && h.Points != points {
+					return kizuna.FieldError("ref", "hold %s was made with this key for %d points", h.ID, h.Points)
+				}
+				out, repeated = h, h != nil
+				return err
+			}
 			if have := st.available(now); have < points {
 				e := kizuna.Errorf(kizuna.ECONFLICT, "%d points are available, %d were asked for", have, points)
 				e.Field = "points"
