@@ -37,7 +37,8 @@ type Store interface {
 	// have not gone back.
 	PendingPointMoves(ctx context.Context, limit int) ([]PointMove, error)
 	// EachLedger calls fn with every customer's ledger and projection,
-	// for Verify, in customer order.
+	// for Verify: once per customer, one call at a time, in no particular
+	// order.
 	EachLedger(ctx context.Context, fn func(entries []LedgerEntry, acct Account, lots []Lot, holds []Hold) error) error
 }
 

@@ -6,7 +6,9 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"runtime"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/kizuna-oss/kizuna"
@@ -257,34 +259,89 @@ func (db *DB) PendingPointMoves(ctx context.Context, limit int) ([]loyalty.Point
 
 // EachLedger streams every customer's ledger with its projection, a
 // page of customers at a time, each page read in one transaction (one
-// snapshot) with a query per table.
+// snapshot) with a query per table. Reading the rows is most of Verify's
+// time, so pages are read by one worker per core; fn is called by one of
+// them at a time, pages in no particular order.
 func (db *DB) EachLedger(ctx context.Context, fn func([]loyalty.LedgerEntry, loyalty.Account, []loyalty.Lot, []loyalty.Hold) error) error {
 	const page = 2000
-	after := ""
-	for {
-		var opts *sql.TxOptions
-		if db.dialect == Postgres {
-			opts = &sql.TxOptions{Isolation: sql.LevelRepeatableRead, ReadOnly: true}
-		}
-		tx, err := db.read.BeginTx(ctx, opts)
-		if err != nil {
-			return fmt.Errorf("verify points: %w", err)
-		}
-		accts, entries, lots, holds, err := db.ledgerPage(ctx, tx, after, page)
-		tx.Rollback()
-		if err != nil {
-			return fmt.Errorf("verify points: %w", err)
-		}
-		for _, a := range accts {
-			if err := fn(entries[a.CustomerID], a, lots[a.CustomerID], holds[a.CustomerID]); err != nil {
-				return err
-			}
-		}
-		if len(accts) < page {
-			return nil
-		}
-		after = accts[len(accts)-1].CustomerID
+	// Where each page starts: every page-th customer with an account.
+	rows, err := db.read.QueryContext(ctx, `SELECT customer_id FROM points_accounts ORDER BY customer_id`)
+	if err != nil {
+		return fmt.Errorf("verify points: %w", err)
 	}
+	starts := []string{""}
+	for n := 1; rows.Next(); n++ {
+		var id string
+		if err := rows.Scan(&id); err != nil {
+			rows.Close()
+			return err
+		}
+		if n%page == 0 {
+			starts = append(starts, id)
+		}
+	}
+	if err := errors.Join(rows.Err(), rows.Close()); err != nil {
+		return fmt.Errorf("verify points: %w", err)
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	work := make(chan string)
+	var mu sync.Mutex
+	var first error
+	fail := func(err error) {
+		mu.Lock()
+		if first == nil {
+			first = err
+		}
+		mu.Unlock()
+		cancel()
+	}
+	var wg sync.WaitGroup
+	for range max(1, runtime.GOMAXPROCS(0)) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for after := range work {
+				var opts *sql.TxOptions
+				if db.dialect == Postgres {
+					opts = &sql.TxOptions{Isolation: sql.LevelRepeatableRead, ReadOnly: true}
+				}
+				tx, err := db.read.BeginTx(ctx, opts)
+				if err != nil {
+					fail(fmt.Errorf("verify points: %w", err))
+					continue
+				}
+				accts, entries, lots, holds, err := db.ledgerPage(ctx, tx, after, page)
+				tx.Rollback()
+				if err != nil {
+					fail(fmt.Errorf("verify points: %w", err))
+					continue
+				}
+				mu.Lock()
+				for _, a := range accts {
+					if first != nil {
+						break
+					}
+					if err := fn(entries[a.CustomerID], a, lots[a.CustomerID], holds[a.CustomerID]); err != nil {
+						first = err
+						cancel()
+					}
+				}
+				mu.Unlock()
+			}
+		}()
+	}
+send:
+	for _, after := range starts {
+		select {
+		case work <- after:
+		case <-ctx.Done():
+			break send
+		}
+	}
+	close(work)
+	wg.Wait()
+	return first
 }
 
 func (db *DB) ledgerPage(ctx context.Context, tx *sql.Tx, after string, page int) ([]loyalty.Account, map[string][]loyalty.LedgerEntry, map[string][]loyalty.Lot, map[string][]loyalty.Hold, error) {
