@@ -88,7 +88,6 @@ func scanEntryCols(sc scanner, full bool) (loyalty.LedgerEntry, error) {
 
 const replayCols = `customer_id, seq, id, kind, points, lot, hold_id, order_id, at, available_at, expires_at, moved`
 
-
 func scanLot(sc scanner) (loyalty.Lot, error) {
 	var l loyalty.Lot
 	err := sc.Scan(&l.ID, &l.CustomerID, &l.OrderID, &l.Original, &l.Remaining, &l.AvailableAt, &l.ExpiresAt)
