@@ -379,23 +379,11 @@ func LoadDemoOrders(ctx context.Context, db *sqlstore.DB, opts demo.Options) (De
 // would have done over the years, and expires what has run out.
 func settleDemoPoints(ctx context.Context, db *sqlstore.DB) (int64, error) {
 	points := loyalty.New(db)
-	for {
-		n, err := points.EarnPending(ctx, 2000)
-		if err != nil {
-			return 0, fmt.Errorf("demo points: %w", err)
-		}
-		if n == 0 {
-			break
-		}
+	if _, err := points.EarnAll(ctx, 2000); err != nil {
+		return 0, fmt.Errorf("demo points: %w", err)
 	}
-	for {
-		n, _, err := points.ExpireDue(ctx, 2000)
-		if err != nil {
-			return 0, fmt.Errorf("demo points: %w", err)
-		}
-		if n == 0 {
-			break
-		}
+	if _, _, err := points.ExpireAll(ctx, 2000); err != nil {
+		return 0, fmt.Errorf("demo points: %w", err)
 	}
 	rep, err := points.Verify(ctx, nil)
 	if err != nil {

@@ -32,16 +32,9 @@ func runLoyalty(ctx context.Context, e *Env, args []string) error {
 	start := time.Now()
 	switch sub {
 	case "settle":
-		total := 0
-		for {
-			n, err := points.EarnPending(ctx, 1000)
-			total += n
-			if err != nil {
-				return err
-			}
-			if n == 0 {
-				break
-			}
+		total, err := points.EarnAll(ctx, 1000)
+		if err != nil {
+			return err
 		}
 		moved, err := points.MoveMerged(ctx, 1000000)
 		if err != nil {
@@ -50,16 +43,9 @@ func runLoyalty(ctx context.Context, e *Env, args []string) error {
 		fmt.Fprintf(e.Stdout, "settled the points of %d orders and moved the points of %d merges in %s\n", total, moved, time.Since(start).Round(time.Millisecond))
 		return nil
 	case "expire":
-		var total int64
-		for {
-			n, pts, err := points.ExpireDue(ctx, 1000)
-			total += pts
-			if err != nil {
-				return err
-			}
-			if n == 0 {
-				break
-			}
+		_, total, err := points.ExpireAll(ctx, 1000)
+		if err != nil {
+			return err
 		}
 		fmt.Fprintf(e.Stdout, "%d points expired in %s\n", total, time.Since(start).Round(time.Millisecond))
 		return nil

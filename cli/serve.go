@@ -191,14 +191,8 @@ func keepPoints(ctx context.Context, points *loyalty.Service, settle <-chan stru
 	defer tick.Stop()
 	lastExpiry := time.Time{}
 	for {
-		for {
-			n, err := points.EarnPending(ctx, 1000)
-			if err != nil && ctx.Err() == nil {
-				logger.Error("settling order points failed", "err", err)
-			}
-			if n == 0 || err != nil {
-				break
-			}
+		if _, err := points.EarnAll(ctx, 1000); err != nil && ctx.Err() == nil {
+			logger.Error("settling order points failed", "err", err)
 		}
 		if n, err := points.MoveMerged(ctx, 1000); err != nil && ctx.Err() == nil {
 			logger.Error("moving points along merges failed", "err", err)
@@ -207,16 +201,11 @@ func keepPoints(ctx context.Context, points *loyalty.Service, settle <-chan stru
 		}
 		if time.Since(lastExpiry) >= 5*time.Minute {
 			lastExpiry = time.Now()
-			for {
-				n, pts, err := points.ExpireDue(ctx, 1000)
-				if err != nil && ctx.Err() == nil {
-					logger.Error("expiring points failed", "err", err)
-				} else if pts > 0 {
-					logger.Info("points expired", "points", pts, "customers", n)
-				}
-				if n == 0 || err != nil {
-					break
-				}
+			n, pts, err := points.ExpireAll(ctx, 1000)
+			if err != nil && ctx.Err() == nil {
+				logger.Error("expiring points failed", "err", err)
+			} else if pts > 0 {
+				logger.Info("points expired", "points", pts, "customers", n)
 			}
 		}
 		select {

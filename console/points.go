@@ -30,29 +30,14 @@ func (s *Server) pointsPanel(ctx context.Context, rq *request, id string) (*poin
 	if err != nil {
 		return nil, err
 	}
-	p := &pointsPanel{Balance: b}
-	// The newest entries: the statement is read oldest first, so find the end.
-	var after int64
-	var all []loyalty.LedgerEntry
-	for {
-		page, err := s.Points.Statement(ctx, id, after, 1000)
-		if err != nil {
-			return nil, err
-		}
-		all = append(all, page...)
-		if len(all) > maxPointsShown {
-			all = all[len(all)-maxPointsShown:]
-		}
-		if len(page) < 1000 {
-			break
-		}
-		after = page[len(page)-1].Seq
+	p := &pointsPanel{Balance: b, Total: b.Entries}
+	// The latest entries: the statement reads oldest first from a seq.
+	latest, err := s.Points.Statement(ctx, id, max(0, b.Entries-maxPointsShown), maxPointsShown)
+	if err != nil {
+		return nil, err
 	}
-	for i := len(all) - 1; i >= 0; i-- {
-		p.Recent = append(p.Recent, all[i])
-	}
-	if len(all) > 0 {
-		p.Total = all[len(all)-1].Seq
+	for i := len(latest) - 1; i >= 0; i-- {
+		p.Recent = append(p.Recent, latest[i])
 	}
 	if rq.can(auth.PermPointsWrite) {
 		if prog, err := s.Points.Program(ctx); err == nil {

@@ -82,6 +82,7 @@ type Balance struct {
 	Pending      int64      `json:"pending" doc:"Earned, spendable once the return window ends"`
 	Held         int64      `json:"held" doc:"Set aside at a till, not yet committed"`
 	Debt         int64      `json:"debt" doc:"Reversed after being spent; taken from later earnings"`
+	Entries      int64      `json:"entries" doc:"Entries in the ledger (the seq of the latest)"`
 	ExpiringSoon int64      `json:"expiring_soon" doc:"Of the points, those expiring within 30 days"`
 	NextExpiry   *time.Time `json:"next_expiry,omitempty"`
 	Lots         []Lot      `json:"lots"`
@@ -139,7 +140,7 @@ func (s *Service) Balance(ctx context.Context, customerID string) (*Balance, err
 		return nil, err
 	}
 	now := s.clock()
-	b := &Balance{CustomerID: customerID, Held: acct.Held, Debt: acct.Debt, Lots: []Lot{}}
+	b := &Balance{CustomerID: customerID, Held: acct.Held, Debt: acct.Debt, Entries: acct.Seq, Lots: []Lot{}}
 	for _, l := range lots {
 		if l.Remaining <= 0 || !l.ExpiresAt.After(now) {
 			continue
@@ -234,19 +235,13 @@ func (s *Service) Hold(ctx context.Context, actor kizuna.Actor, customerID strin
 	}
 	now := s.clock()
 	err = s.store.LoyaltyTx(ctx, func(tx Tx) error {
-		if h, err := tx.HoldByRef(ctx, ref); err != nil || h != nil {
-			if h != nil && (h.CustomerID != customerID || h.Points != points) {
-				return kizuna.FieldError("ref", "hold %s was made with this key for %d points of customer %s", h.ID, h.Points, h.CustomerID)
-			}
-			out, repeated = h, h != nil
-			return err
-		}
 		return s.change(ctx, tx, customerID, func(st *state, add func(*LedgerEntry) error) error {
-			// Again under the account's lock: the same key sent twice at
-			// once, the second waits here and finds the first's hold.
+			// The key is looked up under the account's lock: the same key
+			// sent twice at once, the second waits here and finds the
+			// first's hold.
 			if h, err := tx.HoldByRef(ctx, ref); err != nil || h != nil {
-				if h != nil && h.Points != points {
-					return kizuna.FieldError("ref", "hold %s was made with this key for %d points", h.ID, h.Points)
+				if h != nil && (h.CustomerID != customerID || h.Points != points) {
+					return kizuna.FieldError("ref", "hold %s was made with this key for %d points of customer %s", h.ID, h.Points, h.CustomerID)
 				}
 				out, repeated = h, h != nil
 				return err
@@ -490,6 +485,31 @@ func (s *Service) EarnPending(ctx context.Context, limit int) (int, error) {
 		done++
 	}
 	return done, first
+}
+
+// EarnAll runs EarnPending in batches until no order is left to settle,
+// and says how many it settled.
+func (s *Service) EarnAll(ctx context.Context, batch int) (int, error) {
+	total := 0
+	for {
+		n, err := s.EarnPending(ctx, batch)
+		total += n
+		if err != nil || n == 0 {
+			return total, err
+		}
+	}
+}
+
+// ExpireAll runs ExpireDue in batches until no customer is due, and says
+// how many customers it went through and how many points expired.
+func (s *Service) ExpireAll(ctx context.Context, batch int) (customers int, expired int64, err error) {
+	for {
+		n, pts, err := s.ExpireDue(ctx, batch)
+		customers, expired = customers+n, expired+pts
+		if err != nil || n == 0 {
+			return customers, expired, err
+		}
+	}
 }
 
 // ExpireDue expires the lots past their validity and releases the holds
