@@ -232,7 +232,7 @@ func (o *Order) NetTotal() int64 {
 // its amounts. Field names in errors are the JSON paths.
 func (o *Order) normalize(now time.Time) error {
 	trim := func(s *string) { *s = strings.TrimSpace(*s) }
-	for _, s := range []*string{&o.Channel, &o.ExternalID, &o.Store, &o.Currency, &o.Customer.ID, &o.Customer.AccountID, &o.Customer.MemberCard, &o.Customer.Email, &o.Customer.Phone} {
+	for _, s := range []*string{&o.Channel, &o.ExternalID, &o.Store, &o.Currency} {
 		trim(s)
 	}
 	switch {
@@ -265,22 +265,8 @@ func (o *Order) normalize(now time.Time) error {
 	if o.PlacedAt.After(now.Add(24 * time.Hour)) {
 		return kizuna.FieldError("placed_at", "is in the future")
 	}
-	if o.Customer.Email != "" {
-		e, err := normalize.Email(o.Customer.Email)
-		if err != nil {
-			return kizuna.FieldError("customer.email", "%v", err)
-		}
-		o.Customer.Email = e
-	}
-	if o.Customer.Phone != "" {
-		p, _, err := normalize.Phone(o.Customer.Phone)
-		if err != nil {
-			return kizuna.FieldError("customer.phone", "%v", err)
-		}
-		o.Customer.Phone = p
-	}
-	if o.Customer.MemberCard != "" {
-		o.Customer.MemberCard = normalize.MemberCard(o.Customer.MemberCard)
+	if err := o.Customer.Normalize("customer."); err != nil {
+		return err
 	}
 	if len(o.Lines) == 0 {
 		return kizuna.FieldError("lines", "an order needs at least one line")
@@ -418,6 +404,35 @@ func (b *Billing) normalize(prefix string) error {
 	return nil
 }
 
+// Normalize trims the identifiers and puts them in the form One ID files
+// them under; prefix starts the field names of its errors.
+func (c *OrderCustomer) Normalize(prefix string) error {
+	for _, s := range []*string{&c.ID, &c.AccountID, &c.MemberCard, &c.Email, &c.Phone} {
+		*s = strings.TrimSpace(*s)
+	}
+	if c.Email != "" {
+		e, err := normalize.Email(c.Email)
+		if err != nil {
+			return kizuna.FieldError(prefix+"email", "%v", err)
+		}
+		c.Email = e
+	}
+	if c.Phone != "" {
+		p, _, err := normalize.Phone(c.Phone)
+		if err != nil {
+			return kizuna.FieldError(prefix+"phone", "%v", err)
+		}
+		c.Phone = p
+	}
+	if c.MemberCard != "" {
+		c.MemberCard = normalize.MemberCard(c.MemberCard)
+	}
+	return nil
+}
+
+// IsZero reports whether no identifier is given.
+func (c OrderCustomer) IsZero() bool { return c == OrderCustomer{} }
+
 // identifierKinds orders the ways an order names its customer, strongest
 // first: a channel's member ID beats a card, a card beats an email (shared
 // by a family), an email beats a phone (a household's landline).
@@ -442,11 +457,11 @@ func (c OrderCustomer) Keys(channel string) []string {
 	return keys
 }
 
-// pickCustomer chooses the customer keys point at: the strongest kind of
+// PickCustomer chooses the customer keys point at: the strongest kind of
 // identifier that names anyone decides, and only if it names one person.
 // An identifier shared by two customers (a family's email) decides
 // nothing, and the order stays a guest's until someone resolves it.
-func pickCustomer(keys []string, owners func(key string) []string) string {
+func PickCustomer(keys []string, owners func(key string) []string) string {
 	for _, kind := range identifierKinds {
 		var found []string
 		for _, k := range keys {

@@ -262,7 +262,7 @@ func (os *Orders) Upsert(ctx context.Context, actor kizuna.Actor, allowed []stri
 			}
 			o.CustomerID = survivors[o.Customer.ID]
 			if o.CustomerID == "" {
-				o.CustomerID = pickCustomer(o.Customer.Keys(o.Channel), func(k string) []string { return owners[k] })
+				o.CustomerID = PickCustomer(o.Customer.Keys(o.Channel), func(k string) []string { return owners[k] })
 			}
 			if o.CustomerID == "" {
 				if ks := o.Customer.Keys(o.Channel); len(ks) > 0 {
@@ -356,7 +356,7 @@ func (os *Orders) update(actor kizuna.Actor, old, in *Order, survivors map[strin
 	if next.CustomerID == "" {
 		next.CustomerID = survivors[in.Customer.ID]
 		if next.CustomerID == "" {
-			next.CustomerID = pickCustomer(in.Customer.Keys(in.Channel), func(k string) []string { return owners[k] })
+			next.CustomerID = PickCustomer(in.Customer.Keys(in.Channel), func(k string) []string { return owners[k] })
 		}
 	}
 	if sameOrder(old, &next) {
@@ -591,7 +591,7 @@ func (os *Orders) AttachGuests(ctx context.Context, actor kizuna.Actor, keys []s
 		}
 		slices.Sort(ids)
 		for _, id := range ids {
-			cust := pickCustomer(guests[id], func(k string) []string { return owners[k] })
+			cust := PickCustomer(guests[id], func(k string) []string { return owners[k] })
 			if cust == "" {
 				continue
 			}

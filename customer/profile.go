@@ -41,15 +41,17 @@ type Address struct {
 
 // Consent purposes and channels.
 var (
-	ConsentChannels = []string{"email", "push", "line", "sms", "direct_mail"}
-	ConsentPurposes = []string{"marketing", "transactional", "research"}
+	ConsentChannels = []string{"email", "push", "line", "sms", "direct_mail", "web", "app"}
+	// "tracking" lets Kizuna tie web and app behaviour to the person
+	// (asked for on "web" or "app"), when the operator requires it.
+	ConsentPurposes = []string{"marketing", "transactional", "research", "tracking"}
 )
 
 // Consent records a customer's permission (or refusal) for one purpose on one
 // contact channel, with where and when it was given.
 type Consent struct {
-	Purpose string    `json:"purpose" enum:"marketing,transactional,research"`
-	Channel string    `json:"channel" enum:"email,push,line,sms,direct_mail"`
+	Purpose string    `json:"purpose" enum:"marketing,transactional,research,tracking"`
+	Channel string    `json:"channel" enum:"email,push,line,sms,direct_mail,web,app"`
 	Granted bool      `json:"granted"`
 	Source  string    `json:"source,omitempty" doc:"Channel code that reported it; filled in by Kizuna"`
 	At      time.Time `json:"at,omitempty" doc:"When it was given; defaults to the time received"`

@@ -175,6 +175,9 @@ type Tx interface {
 	// member ID) from a customer's orders; the orders stay, as the books
 	// must.
 	EraseOrderContacts(ctx context.Context, customerID string) error
+	// EraseEvents deletes the customer's behaviour events, those of the
+	// devices they signed in on included.
+	EraseEvents(ctx context.Context, customerID string) error
 
 	GetCustomer(ctx context.Context, id string) (*Customer, error)
 	GetCustomers(ctx context.Context, ids []string) (map[string]*Customer, error) // sorted ids; locks them

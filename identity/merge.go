@@ -281,6 +281,9 @@ func (s *Service) Erase(ctx context.Context, actor kizuna.Actor, id, reason stri
 			if err := tx.EraseOrderContacts(ctx, cid); err != nil {
 				return err
 			}
+			if err := tx.EraseEvents(ctx, cid); err != nil {
+				return err
+			}
 			dups, err := tx.DuplicatesOf(ctx, cid)
 			if err != nil {
 				return err
