@@ -72,8 +72,8 @@ type Schema struct {
 	Fields []Field `json:"fields"`
 }
 
-func str(name, doc string) Field    { return Field{Name: name, Kind: KindString, Doc: doc} }
-func must(f Field) Field            { f.Required = true; return f }
+func str(name, doc string) Field     { return Field{Name: name, Kind: KindString, Doc: doc} }
+func must(f Field) Field             { f.Required = true; return f }
 func integer(name, doc string) Field { return Field{Name: name, Kind: KindInteger, Doc: doc} }
 
 // Schemas are the event types Kizuna knows, with their properties.
