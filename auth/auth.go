@@ -49,16 +49,19 @@ const (
 	PermOrderWrite       = "order.write"       // record orders; change status, shipments, returns, billing
 	PermPointsRead       = "points.read"       // see point balances and statements
 	PermPointsWrite      = "points.write"      // hold, commit and release points; adjust within the role's limit
+	PermEventRead        = "event.read"        // see behaviour events
+	PermEventWrite       = "event.write"       // send behaviour events, sign-ins included
+	PermEventCollect     = "event.collect"     // send anonymous events from a web page (the tracking script)
 	PermAuditRead        = "audit.read"        // read and verify the audit trail
 	PermAdmin            = "admin"             // users, API keys, channels, settings
 )
 
 // rolePerms is the access table; docs/access.md shows it and tests walk it.
 var rolePerms = map[string][]string{
-	RoleAdmin:      {PermCustomerRead, PermPersonalData, PermPersonalReveal, PermCustomerWrite, PermCustomerMerge, PermCustomerErase, PermCustomerDisclose, PermCustomerExport, PermCatalogRead, PermCatalogWrite, PermOrderRead, PermOrderWrite, PermPointsRead, PermPointsWrite, PermAuditRead, PermAdmin},
-	RoleMarketer:   {PermCustomerRead, PermCustomerExport, PermCatalogRead, PermCatalogWrite, PermOrderRead, PermPointsRead},
-	RoleStoreStaff: {PermCustomerRead, PermPersonalReveal, PermCustomerWrite, PermCatalogRead, PermOrderRead, PermOrderWrite, PermPointsRead, PermPointsWrite},
-	RoleSupport:    {PermCustomerRead, PermPersonalData, PermPersonalReveal, PermCustomerWrite, PermCustomerMerge, PermCatalogRead, PermOrderRead, PermOrderWrite, PermPointsRead, PermPointsWrite},
+	RoleAdmin:      {PermCustomerRead, PermPersonalData, PermPersonalReveal, PermCustomerWrite, PermCustomerMerge, PermCustomerErase, PermCustomerDisclose, PermCustomerExport, PermCatalogRead, PermCatalogWrite, PermOrderRead, PermOrderWrite, PermPointsRead, PermPointsWrite, PermEventRead, PermAuditRead, PermAdmin},
+	RoleMarketer:   {PermCustomerRead, PermCustomerExport, PermCatalogRead, PermCatalogWrite, PermOrderRead, PermPointsRead, PermEventRead},
+	RoleStoreStaff: {PermCustomerRead, PermPersonalReveal, PermCustomerWrite, PermCatalogRead, PermOrderRead, PermOrderWrite, PermPointsRead, PermPointsWrite, PermEventRead},
+	RoleSupport:    {PermCustomerRead, PermPersonalData, PermPersonalReveal, PermCustomerWrite, PermCustomerMerge, PermCatalogRead, PermOrderRead, PermOrderWrite, PermPointsRead, PermPointsWrite, PermEventRead},
 	RoleAuditor:    {PermCustomerRead, PermCatalogRead, PermAuditRead},
 }
 
@@ -73,16 +76,20 @@ const (
 	ScopeRead  = "read"  // GET endpoints, personal data included (an integration needs it)
 	ScopeWrite = "write" // ingest, create, edit
 	ScopeAdmin = "admin" // merge, unmerge, erasure, disclosure, channels, audit
+	// ScopeCollect is for the tracking script: its key is published in web
+	// pages, so it may only send anonymous events.
+	ScopeCollect = "collect"
 )
 
 // Scopes lists the valid scopes.
-var Scopes = []string{ScopeRead, ScopeWrite, ScopeAdmin}
+var Scopes = []string{ScopeRead, ScopeWrite, ScopeAdmin, ScopeCollect}
 
 // scopePerms maps API key scopes to the permissions they grant.
 var scopePerms = map[string][]string{
-	ScopeRead:  {PermCustomerRead, PermPersonalData, PermCatalogRead, PermOrderRead, PermPointsRead},
-	ScopeWrite: {PermCustomerWrite, PermCatalogWrite, PermOrderWrite, PermPointsWrite},
-	ScopeAdmin: {PermCustomerMerge, PermCustomerErase, PermCustomerDisclose, PermCustomerExport, PermAuditRead, PermAdmin},
+	ScopeRead:    {PermCustomerRead, PermPersonalData, PermCatalogRead, PermOrderRead, PermPointsRead, PermEventRead},
+	ScopeWrite:   {PermCustomerWrite, PermCatalogWrite, PermOrderWrite, PermPointsWrite, PermEventWrite},
+	ScopeAdmin:   {PermCustomerMerge, PermCustomerErase, PermCustomerDisclose, PermCustomerExport, PermAuditRead, PermAdmin},
+	ScopeCollect: {PermEventCollect},
 }
 
 // User is a staff member who signs in to the console.

@@ -14,6 +14,7 @@ import (
 	"github.com/kizuna-oss/kizuna/commerce"
 	"github.com/kizuna-oss/kizuna/config"
 	"github.com/kizuna-oss/kizuna/console"
+	"github.com/kizuna-oss/kizuna/event"
 	"github.com/kizuna-oss/kizuna/httpapi"
 	"github.com/kizuna-oss/kizuna/idempotency"
 	"github.com/kizuna-oss/kizuna/identity"
@@ -45,6 +46,8 @@ func runServe(ctx context.Context, e *Env, args []string) error {
 	orders := commerce.NewOrders(db)
 	attachGuestOrders(ids, orders, logger)
 	points := loyalty.New(db)
+	events := event.NewService(db)
+	events.RequireConsent = cfg.TrackingConsent
 	settle := make(chan struct{}, 1)
 	orders.OnChanged(func() {
 		select {
@@ -63,7 +66,7 @@ func runServe(ctx context.Context, e *Env, args []string) error {
 	defer con.Close()
 	api := httpapi.New(httpapi.Deps{
 		Customers: db, Identity: ids, Auth: db, Audit: db, Idempotency: db.Idempotency(), Console: con, Imports: imports, ImportJobs: db,
-		Catalog: commerce.NewCatalog(db), Inventory: commerce.NewInventory(db), Orders: orders, Points: points,
+		Catalog: commerce.NewCatalog(db), Inventory: commerce.NewInventory(db), Orders: orders, Points: points, Events: events,
 		Ready: func(ctx context.Context) error {
 			if err := db.Ping(ctx); err != nil {
 				return err

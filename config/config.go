@@ -27,6 +27,7 @@ type Config struct {
 	SessionIdle     time.Duration // KIZUNA_SESSION_IDLE: console sign-out after this long without a request
 	SessionMax      time.Duration // KIZUNA_SESSION_MAX: console sign-out after this long regardless
 	SecureCookies   bool          // KIZUNA_SECURE_COOKIES: mark cookies Secure (behind a TLS proxy)
+	TrackingConsent bool          // KIZUNA_TRACKING_CONSENT: tie behaviour events to customers only with their tracking consent
 }
 
 // DefaultDB is where `make run` keeps its database.
@@ -76,6 +77,9 @@ func (c *Config) BindServe(fs *flag.FlagSet, env Getenv) error {
 	sec, err := envBool(env, "KIZUNA_SECURE_COOKIES", c.SecureCookies)
 	errs = append(errs, err)
 	fs.BoolVar(&c.SecureCookies, "secure-cookies", sec, "mark console cookies Secure; set it behind a TLS-terminating proxy (env KIZUNA_SECURE_COOKIES)")
+	consent, err := envBool(env, "KIZUNA_TRACKING_CONSENT", c.TrackingConsent)
+	errs = append(errs, err)
+	fs.BoolVar(&c.TrackingConsent, "tracking-consent", consent, "tie web and app behaviour to a customer only when they consented to tracking; other events stay anonymous (env KIZUNA_TRACKING_CONSENT)")
 	return errors.Join(errs...)
 }
 

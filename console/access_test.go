@@ -153,7 +153,7 @@ func TestAccessDocument(t *testing.T) {
 		}
 		b.WriteString("\n")
 	}
-	b.WriteString("\nAPI keys have scopes instead of roles: `read`, `write`, `admin` (see `auth/auth.go`); each REST operation declares the permission it needs next to its route in `httpapi`.\n")
+	b.WriteString("\nAPI keys have scopes instead of roles: `read`, `write`, `admin`, and `collect` for the tracking script's key, which a web page publishes and which may only send anonymous events (see `auth/auth.go`); each REST operation declares the permission it needs next to its route in `httpapi`.\n")
 	const file = "../docs/access.md"
 	if *update {
 		if err := os.WriteFile(file, []byte(b.String()), 0o644); err != nil {

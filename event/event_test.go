@@ -46,7 +46,7 @@ func newService(db *sqlstore.DB) *event.Service {
 	return s
 }
 
-func ingest(t *testing.T, s *event.Service, src event.Source, evs ...event.Event) *event.Result {
+func ingest(t *testing.T, s *event.Service, src event.Source, evs ...event.Event) *event.IngestResult {
 	t.Helper()
 	res, err := s.Ingest(context.Background(), src, evs)
 	if err != nil {
@@ -126,7 +126,7 @@ func TestRetriedEventsNeverDouble(t *testing.T) {
 		// Four senders retry the same batch at once, and one sends an event
 		// twice in its batch.
 		var wg sync.WaitGroup
-		results := make([]*event.Result, 4)
+		results := make([]*event.IngestResult, 4)
 		errs := make([]error, 4)
 		for i := range 4 {
 			wg.Go(func() {

@@ -120,8 +120,8 @@ type Rejection struct {
 	Reason string `json:"reason"`
 }
 
-// Result is what an ingest did.
-type Result struct {
+// IngestResult is what an ingest did.
+type IngestResult struct {
 	Received   int         `json:"received" doc:"Events in the batch"`
 	Stored     int         `json:"stored" doc:"New events stored"`
 	Duplicates int         `json:"duplicates" doc:"Events already stored under their ID (a retry): nothing changed"`
@@ -135,12 +135,12 @@ type Result struct {
 // already is counted as a duplicate and changes nothing, so a batch may be
 // sent again after a lost answer. Only a storage failure fails the batch,
 // and then nothing of it is stored.
-func (s *Service) Ingest(ctx context.Context, source Source, events []Event) (*Result, error) {
+func (s *Service) Ingest(ctx context.Context, source Source, events []Event) (*IngestResult, error) {
 	if len(events) > MaxBatch {
 		return nil, kizuna.Errorf(kizuna.EINVALID, "a batch holds at most %d events, got %d", MaxBatch, len(events))
 	}
 	now := s.now().UTC().Truncate(time.Microsecond)
-	res := &Result{Received: len(events), Rejected: []Rejection{}}
+	res := &IngestResult{Received: len(events), Rejected: []Rejection{}}
 	reject := func(i int, err error) {
 		r := Rejection{Index: i, ID: events[i].ID, Reason: err.Error()}
 		var ke *kizuna.Error

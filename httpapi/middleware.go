@@ -9,6 +9,7 @@ import (
 	"io"
 	"net/http"
 	"runtime/debug"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -131,7 +132,23 @@ func (s *Server) authenticate(next http.Handler) http.Handler {
 			next.ServeHTTP(w, r)
 			return
 		}
+		collect := r.URL.Path == collectPath
+		if collect {
+			// The tracking script posts from shops' pages, cross-origin.
+			w.Header().Set("Access-Control-Allow-Origin", "*")
+			if r.Method == http.MethodOptions {
+				w.Header().Set("Access-Control-Allow-Methods", "POST")
+				w.Header().Set("Access-Control-Allow-Headers", "Content-Type")
+				w.Header().Set("Access-Control-Max-Age", "86400")
+				w.WriteHeader(http.StatusNoContent)
+				return
+			}
+		}
 		presented := r.Header.Get("X-API-Key")
+		inURL := false
+		if k := r.URL.Query().Get("key"); collect && presented == "" && k != "" {
+			presented, inURL = k, true
+		}
 		if a := r.Header.Get("Authorization"); presented == "" && a != "" {
 			scheme, token, _ := strings.Cut(a, " ")
 			if strings.EqualFold(scheme, "Bearer") {
@@ -150,6 +167,11 @@ func (s *Server) authenticate(next http.Handler) http.Handler {
 				w.Header().Set("WWW-Authenticate", `Bearer realm="kizuna", error="invalid_token"`)
 			}
 			writeProblem(w, r, p)
+			return
+		}
+		if inURL && !slices.Equal(key.Scopes, []string{auth.ScopeCollect}) {
+			// A key in a page is public: it must not open anything else.
+			writeProblem(w, r, &Problem{Status: http.StatusForbidden, Detail: fmt.Sprintf("API key %s has the scopes %s: a key in a web page is public, so it may have only the collect scope", key.Prefix, strings.Join(key.Scopes, ", "))})
 			return
 		}
 		if !s.limiter(key.ID).Allow() {

@@ -49,6 +49,8 @@ var routes = []string{
 	"GET /api/v1/survivorship",
 	"PUT /api/v1/survivorship",
 	"GET /api/v1/duplicates",
+	"GET /api/v1/events",
+	"GET /api/v1/events/schemas",
 	"POST /api/v1/imports",
 	"GET /api/v1/imports",
 	"GET /api/v1/imports/{id}",
@@ -80,6 +82,8 @@ var routes = []string{
 	"POST /api/v1/duplicates/{id}/accept",
 	"POST /api/v1/duplicates/accept",
 	"POST /api/v1/duplicates/{id}/dismiss",
+	"POST /api/v1/events",
+	"POST /api/v1/events/collect",
 	"GET /api/v1/audit",
 	"GET /api/v1/audit/verify",
 }

@@ -20,6 +20,7 @@ func (s *Server) routes() {
 	s.registerProducts()
 	s.registerOrders()
 	s.registerPoints()
+	s.registerEvents()
 	s.documentRawBodies()
 	s.documentOtherSuccess()
 }

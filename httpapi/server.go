@@ -22,6 +22,7 @@ import (
 	"github.com/kizuna-oss/kizuna/auth"
 	"github.com/kizuna-oss/kizuna/commerce"
 	"github.com/kizuna-oss/kizuna/customer"
+	"github.com/kizuna-oss/kizuna/event"
 	"github.com/kizuna-oss/kizuna/idempotency"
 	"github.com/kizuna-oss/kizuna/identity"
 	"github.com/kizuna-oss/kizuna/importjob"
@@ -59,6 +60,8 @@ type Deps struct {
 	Orders *commerce.Orders
 	// Points keeps the points ledger (nil: the points endpoints answer 503).
 	Points *loyalty.Service
+	// Events keeps behaviour events (nil: the event endpoints answer 503).
+	Events *event.Service
 }
 
 // Server is the HTTP API.
@@ -96,7 +99,8 @@ func New(d Deps) *Server {
 	cfg.CreateHooks = nil // no "$schema" links in bodies: clients should not have to ignore fields
 	cfg.Formats = map[string]huma.Format{"application/json": strictJSON(), "json": strictJSON()}
 	cfg.Components.SecuritySchemes = map[string]*huma.SecurityScheme{
-		"apiKey": {Type: "http", Scheme: "bearer", Description: "An API key from `kizuna apikey create`, as `Authorization: Bearer kz_…` (or the X-API-Key header)."},
+		"apiKey":     {Type: "http", Scheme: "bearer", Description: "An API key from `kizuna apikey create`, as `Authorization: Bearer kz_…` (or the X-API-Key header)."},
+		"collectKey": {Type: "apiKey", In: "query", Name: "key", Description: "A key with only the collect scope, for the tracking script's events."},
 	}
 	cfg.Security = []map[string][]string{{"apiKey": {}}}
 	s.api = humago.New(s.mux, cfg)
@@ -165,6 +169,7 @@ type metrics struct {
 	reg      *prometheus.Registry
 	requests *prometheus.HistogramVec
 	ingested *prometheus.CounterVec
+	events   *prometheus.CounterVec
 }
 
 func newMetrics() *metrics {
@@ -177,6 +182,9 @@ func newMetrics() *metrics {
 	m.ingested = prometheus.NewCounterVec(prometheus.CounterOpts{
 		Name: "kizuna_source_profiles_total", Help: "Source profiles received, by outcome.",
 	}, []string{"status"})
-	m.reg.MustRegister(m.requests, m.ingested)
+	m.events = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "kizuna_events_total", Help: "Behaviour events received, by outcome (stored, duplicate, rejected, dropped for want of consent).",
+	}, []string{"outcome"})
+	m.reg.MustRegister(m.requests, m.ingested, m.events)
 	return m
 }
