@@ -21,6 +21,7 @@ import (
 	"github.com/kizuna-oss/kizuna/config"
 	"github.com/kizuna-oss/kizuna/customer"
 	"github.com/kizuna-oss/kizuna/demo"
+	"github.com/kizuna-oss/kizuna/event"
 	"github.com/kizuna-oss/kizuna/httpapi"
 	"github.com/kizuna-oss/kizuna/identity"
 	"github.com/kizuna-oss/kizuna/store/sqlstore"
@@ -34,23 +35,26 @@ func runBench(ctx context.Context, e *Env, args []string) error {
   search  --rounds N                 the console's search box, every kind of query, on the data as it is
   console --rounds N                 answer time of each main console page, on the data as it is
   match   --rounds N                 what incremental matching adds to an upsert (needs a trained model)
+  events  --events N --batch B       behaviour events as NDJSON batches (of anonymous visitors, and of
+                                     customers already in the database)
 Use a scratch database: ingest and match write into it.
 With --url and --key, lookup measures a server already running in another
 process (kizuna serve) instead of one inside the load generator's process,
 so the two do not share a Go runtime and its garbage collector.`
-	fs := flags(e, "bench", "ingest|lookup|search|console|match [flags]", about)
+	fs := flags(e, "bench", "ingest|lookup|search|console|match|events [flags]", about)
 	cfg.BindDB(fs, e.Getenv)
 	people := fs.Int("customers", 20000, "ingest: people to generate")
 	seed := fs.Int64("seed", 42, "ingest: demo data seed")
-	batch := fs.Int("batch", 1000, "ingest: source profiles per request")
-	clients := fs.Int("clients", 2, "ingest: concurrent HTTP clients")
+	batch := fs.Int("batch", 1000, "ingest, events: items per request")
+	clients := fs.Int("clients", 2, "ingest, events: concurrent HTTP clients")
+	events := fs.Int("events", 500000, "events: how many to send")
 	rate := fs.Int("rate", 2000, "lookup: requests per second")
 	dur := fs.Duration("duration", 10*time.Second, "lookup: how long to run")
 	cpuprofile := fs.String("cpuprofile", "", "write a CPU profile of the run to this file")
 	target := fs.String("url", "", "lookup: base URL of a running server to measure (e.g. http://127.0.0.1:8080); needs --key")
 	apiKey := fs.String("key", e.Getenv("KIZUNA_BENCH_KEY"), "lookup: API key (read scope) for --url (env KIZUNA_BENCH_KEY)")
 	rounds := fs.Int("rounds", 200, "search: customers to search for; console: requests per page")
-	sub, err := subcommand(fs, args, "ingest", "lookup", "search", "console", "match")
+	sub, err := subcommand(fs, args, "ingest", "lookup", "search", "console", "match", "events")
 	if err != nil {
 		return err
 	}
@@ -111,7 +115,10 @@ so the two do not share a Go runtime and its garbage collector.`
 		return err
 	}
 	defer stopProfile()
-	if sub == "ingest" {
+	switch sub {
+	case "events":
+		return benchEvents(ctx, e, db, base, key, *events, *batch, *clients)
+	case "ingest":
 		return benchIngest(ctx, e, db, base, key, demo.Options{People: *people, Seed: *seed}, *batch, *clients)
 	}
 	return benchLookup(ctx, e, db, base, key, *rate, *dur)
@@ -124,7 +131,7 @@ func benchServer(ctx context.Context, db *sqlstore.DB) (string, string, func(), 
 		return "", "", nil, err
 	}
 	api := httpapi.New(httpapi.Deps{Customers: db, Identity: identity.New(db, db), Auth: db, Audit: db, Idempotency: db.Idempotency(),
-		Logger: discardLogger(), Version: Version, RatePerKey: 1e9})
+		Events: event.NewService(db), Logger: discardLogger(), Version: Version, RatePerKey: 1e9})
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return "", "", nil, err

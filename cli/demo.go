@@ -17,6 +17,7 @@ import (
 	"github.com/kizuna-oss/kizuna/config"
 	"github.com/kizuna-oss/kizuna/customer"
 	"github.com/kizuna-oss/kizuna/demo"
+	"github.com/kizuna-oss/kizuna/event"
 	"github.com/kizuna-oss/kizuna/identity"
 	"github.com/kizuna-oss/kizuna/loyalty"
 	"github.com/kizuna-oss/kizuna/resolve"
@@ -50,6 +51,7 @@ func runDemo(ctx context.Context, e *Env, args []string) error {
 	resolveAfter := fs.Bool("resolve", true, "run identity resolution (kizuna resolve --apply) after loading")
 	migrate := fs.Bool("migrate", false, "apply pending schema migrations first")
 	withOrders := fs.Bool("orders", true, "load the people's orders in every channel (after identity resolution)")
+	withEvents := fs.Bool("events", true, "load the web and app behaviour of EC and app customers (after identity resolution)")
 	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile to this file (for tuning)")
 	if err := parse(fs, args); err != nil {
 		return err
@@ -122,6 +124,14 @@ func runDemo(ctx context.Context, e *Env, args []string) error {
 		}
 		fmt.Fprintf(e.Stdout, "demo orders: %d orders in %d channels (%d cancelled, %d with a return, %d invoices overdue), %d points held by customers, in %s (GET /api/v1/orders; kizuna loyalty verify)\n",
 			os.Orders, os.Channels, os.Cancelled, os.Returned, os.Overdue, os.Points, os.Elapsed.Round(time.Millisecond))
+	}
+	if *withEvents {
+		es, err := LoadDemoEvents(ctx, db, demo.Options{People: *people, Seed: *seed})
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(e.Stdout, "demo behaviour: %d events (%d of them sign-ins), %d tied to their customer, in %s (GET /api/v1/events)\n",
+			es.Events, es.SignIns, es.Tied, es.Elapsed.Round(time.Millisecond))
 	}
 	fmt.Fprintf(e.Stdout, "demo catalog: %d products (GET /api/v1/products)\n", st.Products)
 	fmt.Fprintf(e.Stdout, "demo staff logins (password %s): ", DemoAdminPassword)
@@ -372,6 +382,60 @@ func LoadDemoOrders(ctx context.Context, db *sqlstore.DB, opts demo.Options) (De
 		st.Points, err = settleDemoPoints(ctx, db)
 	}
 	st.Channels, st.Elapsed = len(channels), time.Since(start)
+	return st, err
+}
+
+// DemoEventStats counts what LoadDemoEvents did.
+type DemoEventStats struct {
+	Events, SignIns, Tied int
+	Elapsed               time.Duration
+}
+
+// LoadDemoEvents records the demo people's behaviour (demo.Events) as a
+// shop's server sends it, in batches of 5,000. Times are checked against
+// the data set's own "now", so the demo loads whenever it is run.
+func LoadDemoEvents(ctx context.Context, db *sqlstore.DB, opts demo.Options) (DemoEventStats, error) {
+	var st DemoEventStats
+	start := time.Now()
+	svc := event.NewService(db)
+	svc.SetClock(func() time.Time { return demo.Now(opts) })
+	var batch []event.Event
+	flush := func() error {
+		if len(batch) == 0 {
+			return nil
+		}
+		res, err := svc.Ingest(ctx, event.FromServer, batch)
+		if err != nil {
+			return fmt.Errorf("demo events: %w", err)
+		}
+		if len(res.Rejected) > 0 {
+			r := res.Rejected[0]
+			return fmt.Errorf("demo event %s: %s: %s", batch[r.Index].ID, r.Field, r.Reason)
+		}
+		for _, e := range batch {
+			if e.CustomerID != "" {
+				st.Tied++
+			}
+		}
+		st.Tied += res.Stitched
+		batch = batch[:0]
+		return nil
+	}
+	err := demo.Events(opts, func(e event.Event) error {
+		st.Events++
+		if e.Type == event.Identify {
+			st.SignIns++
+		}
+		batch = append(batch, e)
+		if len(batch) >= 5000 {
+			return flush()
+		}
+		return nil
+	})
+	if err == nil {
+		err = flush()
+	}
+	st.Elapsed = time.Since(start)
 	return st, err
 }
 

@@ -40,28 +40,11 @@ import (
 	"github.com/kizuna-oss/kizuna/store/sqlstore/sqltest"
 )
 
-// brRun runs one chromedp action that returns a value, through Browser.Do so
-// that a failure saves a screenshot of the page.
-func brRun[T any](b *browsertest.Browser, a chromedp.Action[T]) T {
-	var out T
-	b.Do(func(ctx context.Context, tg *chromedp.Target) (chromedp.Void, error) {
-		var err error
-		out, err = a(ctx, tg)
-		return chromedp.Void{}, err
-	})
-	return out
-}
+// brRun runs one chromedp action that returns a value.
+func brRun[T any](b *browsertest.Browser, a chromedp.Action[T]) T { return browsertest.Run(b, a) }
 
 // brEval evaluates a JavaScript expression in the page (awaiting a promise).
-func brEval[T any](b *browsertest.Browser, expr string) T {
-	return brRun(b, func(ctx context.Context, tg *chromedp.Target) (T, error) {
-		v, err := chromedp.Evaluate[T](expr, chromedp.EvalAwaitPromise)(ctx, tg)
-		if err != nil {
-			return v, fmt.Errorf("evaluating %.200s: %w", expr, err)
-		}
-		return v, nil
-	})
-}
+func brEval[T any](b *browsertest.Browser, expr string) T { return browsertest.Eval[T](b, expr) }
 
 // brSubmit clicks an element that causes a navigation (a submit button or a
 // link) and waits for the next page to load. It returns the response of

@@ -29,6 +29,7 @@ import (
 	"github.com/kizuna-oss/kizuna/auth"
 	"github.com/kizuna-oss/kizuna/commerce"
 	"github.com/kizuna-oss/kizuna/customer"
+	"github.com/kizuna-oss/kizuna/event"
 	"github.com/kizuna-oss/kizuna/i18n"
 	"github.com/kizuna-oss/kizuna/identity"
 	"github.com/kizuna-oss/kizuna/importjob"
@@ -47,6 +48,7 @@ type Deps struct {
 	ImportJobs importjob.Store
 	Orders     *commerce.Orders // nil: the 360° view has no order timeline
 	Points     *loyalty.Service // nil: no points panel
+	Events     *event.Service   // nil: no recent events panel
 	Auth       auth.Store
 	Audit      audit.Log
 	Logger     *slog.Logger

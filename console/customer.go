@@ -258,8 +258,9 @@ type customerData struct {
 	Audit      []audit.Entry
 	Orders     *orderTimeline
 	Points     *pointsPanel
-	AdjustKey  string   // a fresh key for the adjustment form (a double submit adjusts once)
-	Panels     []string // templates of the panels, in page order
+	Events     []eventView // the latest maxEventsShown, newest first
+	AdjustKey  string      // a fresh key for the adjustment form (a double submit adjusts once)
+	Panels     []string    // templates of the panels, in page order
 }
 
 // orderTimeline is a customer's purchases across channels, newest first.
@@ -444,7 +445,7 @@ func (s *Server) customerData(ctx context.Context, rq *request, c *customer.Cust
 			return nil, err
 		}
 	}
-	// Later issues add panels (points, events, contacts) here.
+	// Later issues add panels (contacts, complaints) here.
 	d.Panels = []string{"panel-golden", "panel-identifiers", "panel-notes"}
 	if s.Orders != nil && rq.can(auth.PermOrderRead) {
 		if d.Orders, err = s.orderTimeline(ctx, rq, c.ID, chs); err != nil {
@@ -458,6 +459,12 @@ func (s *Server) customerData(ctx context.Context, rq *request, c *customer.Cust
 		}
 		d.AdjustKey = kizuna.NewID("adj")
 		d.Panels = append(d.Panels, "panel-points")
+	}
+	if s.Events != nil && rq.can(auth.PermEventRead) {
+		if d.Events, err = s.recentEvents(ctx, rq, c.ID, chs); err != nil {
+			return nil, err
+		}
+		d.Panels = append(d.Panels, "panel-events")
 	}
 	d.Panels = append(d.Panels, "panel-sources", "panel-duplicates", "panel-merges")
 	if rq.can(auth.PermAuditRead) {

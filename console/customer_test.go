@@ -17,6 +17,7 @@ import (
 	"github.com/kizuna-oss/kizuna/audit"
 	"github.com/kizuna-oss/kizuna/commerce"
 	"github.com/kizuna-oss/kizuna/customer"
+	"github.com/kizuna-oss/kizuna/event"
 	"github.com/kizuna-oss/kizuna/normalize"
 	"github.com/kizuna-oss/kizuna/store/sqlstore"
 	"github.com/kizuna-oss/kizuna/store/sqlstore/sqltest"
@@ -384,6 +385,50 @@ func TestOrderTimelineOnThe360View(t *testing.T) {
 	cl.session("auditor")
 	if p := cl.get("/customers/" + o.CustomerID); p.Code != http.StatusOK || strings.Contains(p.Body, `id="orders"`) {
 		t.Errorf("the auditor's page (%d) shows the order timeline", p.Code)
+	}
+}
+
+func TestRecentEventsOnThe360View(t *testing.T) {
+	s := newSite(t, sqltest.Open(t, sqlstore.SQLite), 60)
+	ctx := context.Background()
+	var who string
+	for cursor := ""; who == ""; {
+		page, err := s.events.List(ctx, event.Query{Types: []event.Type{event.Search}, Limit: 100, After: cursor})
+		if err != nil || len(page) == 0 {
+			t.Fatalf("no demo search tied to a customer: %v", err)
+		}
+		for _, e := range page {
+			if e.CustomerID != "" {
+				who = e.CustomerID
+				break
+			}
+		}
+		cursor = page[len(page)-1].Cursor()
+	}
+	mine, err := s.events.List(ctx, event.Query{CustomerIDs: []string{who}, Limit: 20})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cl := s.client(t)
+	cl.session("staff")
+	p := cl.get("/customers/" + who)
+	want := []string{`id="events"`, "最近の行動", "を検索"}
+	for _, e := range mine {
+		want = append(want, map[event.Type]string{event.Search: "検索", event.ProductView: "商品閲覧", event.Identify: "ログイン", event.PageView: "ページ閲覧",
+			event.AddToCart: "カート追加", event.AppOpen: "アプリ起動", event.Purchase: "購入", event.CheckoutStarted: "購入手続き開始", event.StoreVisit: "来店"}[e.Type])
+		if sku, ok := e.Properties["sku"].(string); ok {
+			want = append(want, sku)
+		}
+	}
+	for _, w := range want {
+		if !strings.Contains(p.Body, w) {
+			t.Errorf("the recent events panel lacks %q", w)
+		}
+	}
+	cl = s.client(t)
+	cl.session("auditor")
+	if p := cl.get("/customers/" + who); strings.Contains(p.Body, `id="events"`) {
+		t.Error("the auditor sees behaviour events")
 	}
 }
 

@@ -21,6 +21,7 @@ import (
 	"github.com/kizuna-oss/kizuna/console"
 	"github.com/kizuna-oss/kizuna/customer"
 	"github.com/kizuna-oss/kizuna/demo"
+	"github.com/kizuna-oss/kizuna/event"
 	"github.com/kizuna-oss/kizuna/httpapi"
 	"github.com/kizuna-oss/kizuna/identity"
 	"github.com/kizuna-oss/kizuna/importjob"
@@ -39,6 +40,7 @@ type site struct {
 
 	orders *commerce.Orders
 	points *loyalty.Service
+	events *event.Service
 
 	imports *importjob.Manager
 
@@ -55,16 +57,19 @@ func newSite(t testing.TB, db *sqlstore.DB, people int) *site {
 	if _, err := cli.LoadDemoOrders(ctx, db, demo.Options{People: people, Seed: 7}); err != nil {
 		t.Fatalf("demo orders: %v", err)
 	}
-	s := &site{db: db, ids: identity.New(db, db), orders: commerce.NewOrders(db), points: loyalty.New(db)}
+	if _, err := cli.LoadDemoEvents(ctx, db, demo.Options{People: people, Seed: 7}); err != nil {
+		t.Fatalf("demo events: %v", err)
+	}
+	s := &site{db: db, ids: identity.New(db, db), orders: commerce.NewOrders(db), points: loyalty.New(db), events: event.NewService(db)}
 	s.imports = importjob.NewManager(db, s.ids, slog.New(slog.DiscardHandler))
 	s.imports.Start()
 	t.Cleanup(s.imports.Close)
-	con, err := console.New(console.Deps{Customers: db, Identity: s.ids, Imports: s.imports, ImportJobs: db, Orders: s.orders, Points: s.points, Auth: db, Audit: db, Version: "test", Now: s.clock})
+	con, err := console.New(console.Deps{Customers: db, Identity: s.ids, Imports: s.imports, ImportJobs: db, Orders: s.orders, Points: s.points, Events: s.events, Auth: db, Audit: db, Version: "test", Now: s.clock})
 	if err != nil {
 		t.Fatal(err)
 	}
 	api := httpapi.New(httpapi.Deps{Customers: db, Identity: s.ids, Auth: db, Audit: db, Idempotency: db.Idempotency(), Version: "test", Console: con,
-		Imports: s.imports, ImportJobs: db, Orders: s.orders})
+		Imports: s.imports, ImportJobs: db, Orders: s.orders, Events: s.events})
 	s.con = con
 	s.srv = httptest.NewServer(api)
 	t.Cleanup(func() {

@@ -109,6 +109,14 @@ var jst = time.FixedZone("JST", 9*60*60)
 // defaultStart is the "now" of the data set when Options.Start is zero.
 var defaultStart = time.Date(2026, 11, 1, 0, 0, 0, 0, jst)
 
+// Now is the data set's "now": Options.Start, or its default.
+func Now(opts Options) time.Time {
+	if opts.Start.IsZero() {
+		return defaultStart
+	}
+	return opts.Start
+}
+
 // Generate streams records person by person (a person's records in order of
 // ObservedAt) to emit. It holds only the person being generated, never the
 // data set. It stops and returns emit's error if emit fails.

@@ -215,16 +215,7 @@ func (f Field) check(v any) error {
 			return fmt.Errorf("%q is not one of %s", s, strings.Join(f.Enum, ", "))
 		}
 	case KindInteger:
-		n, ok := v.(float64)
-		if !ok {
-			if num, isNum := v.(json.Number); isNum {
-				i, err := num.Int64()
-				if err != nil {
-					return fmt.Errorf("must be a whole number, not %s", num)
-				}
-				n, ok = float64(i), true
-			}
-		}
+		n, ok := number(v)
 		if !ok {
 			return fmt.Errorf("must be a whole number, not %s", jsonKind(v))
 		}
@@ -232,7 +223,7 @@ func (f Field) check(v any) error {
 			return fmt.Errorf("must be a whole number, not %v", n)
 		}
 	case KindNumber:
-		if _, ok := v.(float64); !ok {
+		if _, ok := number(v); !ok {
 			return fmt.Errorf("must be a number, not %s", jsonKind(v))
 		}
 	case KindBool:
@@ -243,12 +234,32 @@ func (f Field) check(v any) error {
 	return nil
 }
 
+// number reads a numeric property: a float64 or json.Number as decoded
+// from JSON, or a Go integer when a caller in Go built the event.
+func number(v any) (float64, bool) {
+	switch n := v.(type) {
+	case float64:
+		return n, true
+	case json.Number:
+		f, err := n.Float64()
+		return f, err == nil
+	case int:
+		return float64(n), true
+	case int64:
+		return float64(n), true
+	case int32:
+		return float64(n), true
+	}
+	return 0, false
+}
+
 func jsonKind(v any) string {
+	if _, ok := number(v); ok {
+		return "a number"
+	}
 	switch v.(type) {
 	case string:
 		return "a string"
-	case float64, json.Number:
-		return "a number"
 	case bool:
 		return "true or false"
 	case []any:

@@ -26,7 +26,7 @@
   var channel = me.getAttribute('data-channel') || '';
   var needConsent = me.hasAttribute('data-require-consent');
   var autoPage = me.getAttribute('data-page-view') !== 'off';
-  var url = base + '/collect?key=' + encodeURIComponent(key);
+  var url = base + '/api/v1/events/collect?key=' + encodeURIComponent(key);
   var QUEUE = 'kizuna_queue', AID = 'kizuna_aid', CONSENT = 'kizuna_consent', MAX = 500, BATCH = 100;
 
   function get(k) { try { return w.localStorage.getItem(k); } catch (e) { return null; } }

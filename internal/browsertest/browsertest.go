@@ -133,6 +133,29 @@ func New(t testing.TB) *Browser {
 	return b
 }
 
+// Run runs one chromedp action that returns a value, through Do so that a
+// failure saves a screenshot of the page.
+func Run[T any](b *Browser, a chromedp.Action[T]) T {
+	var out T
+	b.Do(func(ctx context.Context, tg *chromedp.Target) (chromedp.Void, error) {
+		var err error
+		out, err = a(ctx, tg)
+		return chromedp.Void{}, err
+	})
+	return out
+}
+
+// Eval evaluates a JavaScript expression in the page, awaiting a promise.
+func Eval[T any](b *Browser, expr string) T {
+	return Run(b, func(ctx context.Context, tg *chromedp.Target) (T, error) {
+		v, err := chromedp.Evaluate[T](expr, chromedp.EvalAwaitPromise)(ctx, tg)
+		if err != nil {
+			return v, fmt.Errorf("evaluating %.200s: %w", expr, err)
+		}
+		return v, nil
+	})
+}
+
 // Context is the chromedp context of the browser's tab, for chromedp actions
 // that the helpers here do not cover. It is done when Timeout expires.
 func (b *Browser) Context() context.Context { return b.ctx }
