@@ -78,6 +78,7 @@ func runDemo(ctx context.Context, e *Env, args []string) error {
 		return err
 	}
 	defer db.Close()
+	db.SetBulk(true) // a load: nothing waits on single commits
 	if v, ok, err := db.Setting(ctx, "demo_loaded"); err != nil {
 		return err
 	} else if ok && !*force {
@@ -443,6 +444,13 @@ func LoadDemoEvents(ctx context.Context, db *sqlstore.DB, opts demo.Options) (De
 // would have done over the years, and expires what has run out.
 func settleDemoPoints(ctx context.Context, db *sqlstore.DB) (int64, error) {
 	points := loyalty.New(db)
+	prog, err := points.Program(ctx)
+	if err != nil {
+		return 0, err
+	}
+	if _, err := points.SetProgram(ctx, kizuna.System("demo"), prog.WithRanks()); err != nil {
+		return 0, fmt.Errorf("demo ranks: %w", err)
+	}
 	if _, err := points.EarnAll(ctx, 2000); err != nil {
 		return 0, fmt.Errorf("demo points: %w", err)
 	}
@@ -455,6 +463,10 @@ func settleDemoPoints(ctx context.Context, db *sqlstore.DB) (int64, error) {
 	}
 	if len(rep.Problems) > 0 {
 		return 0, fmt.Errorf("demo points: the ledger does not verify: %s", rep.Problems[0])
+	}
+	// Ranks as the nightly evaluation would leave them.
+	if _, _, err := points.EvaluateAllRanks(ctx, 2000); err != nil {
+		return 0, fmt.Errorf("demo ranks: %w", err)
 	}
 	return rep.Points, nil
 }

@@ -105,6 +105,7 @@ func runImport(ctx context.Context, e *Env, args []string) error {
 		return err
 	}
 	defer db.Close()
+	db.SetBulk(true) // nothing else waits on this process's commits
 	known, err := db.Channels(ctx)
 	if err != nil {
 		return err

@@ -185,14 +185,23 @@ func sweepGuestOrders(ctx context.Context, orders *commerce.Orders, logger *slog
 	}
 }
 
+// rankDay names the night a time belongs to: the day in Japan, counted
+// from 03:00.
+func rankDay(t time.Time) string {
+	return t.In(kizuna.Tokyo).Add(-3 * time.Hour).Format(time.DateOnly)
+}
+
 // keepPoints settles order points as orders change (and every minute, in
-// case a signal was missed or a run failed), moves points along merges
-// and unmerges, and expires points and releases timed-out holds every few
-// minutes.
+// case a signal was missed or a run failed), which also evaluates the
+// ranks of the customers concerned; moves points along merges and
+// unmerges; expires points and releases timed-out holds every few
+// minutes; and evaluates every customer's rank once a night (after 03:00
+// Japan time), as purchases leave the rank window.
 func keepPoints(ctx context.Context, points *loyalty.Service, settle <-chan struct{}, logger *slog.Logger) {
 	tick := time.NewTicker(time.Minute)
 	defer tick.Stop()
 	lastExpiry := time.Time{}
+	ranksDone := rankDay(time.Now()) // a restart does not re-run tonight's evaluation at once
 	for {
 		if _, err := points.EarnAll(ctx, 1000); err != nil && ctx.Err() == nil {
 			logger.Error("settling order points failed", "err", err)
@@ -209,6 +218,15 @@ func keepPoints(ctx context.Context, points *loyalty.Service, settle <-chan stru
 				logger.Error("expiring points failed", "err", err)
 			} else if pts > 0 {
 				logger.Info("points expired", "points", pts, "customers", n)
+			}
+		}
+		if day := rankDay(time.Now()); day != ranksDone {
+			ranksDone = day
+			n, changed, err := points.EvaluateAllRanks(ctx, 1000)
+			if err != nil && ctx.Err() == nil {
+				logger.Error("nightly rank evaluation failed", "err", err)
+			} else {
+				logger.Info("ranks evaluated", "customers", n, "changed", changed)
 			}
 		}
 		select {

@@ -20,6 +20,7 @@ type pointsPanel struct {
 	Recent  []loyalty.LedgerEntry // newest first
 	Total   int64                 // entries in the ledger
 	Limit   int64                 // the viewer's adjustment limit (0: none)
+	Rank    *loyalty.RankStatus   // nil when the program has no ranks
 }
 
 // maxPointsShown is how many ledger entries the panel shows.
@@ -38,6 +39,11 @@ func (s *Server) pointsPanel(ctx context.Context, rq *request, id string) (*poin
 	}
 	for i := len(latest) - 1; i >= 0; i-- {
 		p.Recent = append(p.Recent, latest[i])
+	}
+	if prog, err := s.Points.Program(ctx); err == nil && len(prog.Ranks) > 0 {
+		if p.Rank, err = s.Points.RankOf(ctx, id); err != nil {
+			return nil, err
+		}
 	}
 	if rq.can(auth.PermPointsWrite) {
 		if prog, err := s.Points.Program(ctx); err == nil {

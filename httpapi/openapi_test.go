@@ -72,6 +72,7 @@ var routes = []string{
 	"PUT /api/v1/orders/{id}/billing",
 	"GET /api/v1/customers/{id}/points",
 	"GET /api/v1/customers/{id}/points/entries",
+	"GET /api/v1/customers/{id}/rank",
 	"POST /api/v1/customers/{id}/points/adjustments",
 	"POST /api/v1/points/holds",
 	"POST /api/v1/points/holds/{id}/commit",

@@ -55,6 +55,25 @@ func (s *Server) registerPoints() {
 			b, err := ps.Balance(ctx, in.ID)
 			return &struct{ Body *loyalty.Balance }{Body: b}, s.handlerError(err)
 		})
+	huma.Register(s.api, huma.Operation{OperationID: "get-rank", Method: http.MethodGet, Path: "/api/v1/customers/{id}/rank", Tags: tags,
+		Summary: "A customer's membership rank",
+		Description: "The rank (by the program's ranks: spend and visits over a rolling window), the spend and visits it rests on, what the next " +
+			"rank needs, a pending rank-down (kept until the grace period ends), and the history of changes. Ranks are evaluated as orders " +
+			"come in and every night; a customer never evaluated is evaluated now. 404 when the program has no ranks.",
+		Metadata: perm(auth.PermPointsRead)},
+		func(ctx context.Context, in *struct {
+			ID string `path:"id"`
+		}) (*struct{ Body *loyalty.RankStatus }, error) {
+			ps, err := points()
+			if err != nil {
+				return nil, s.handlerError(err)
+			}
+			if _, err := s.Customers.GetCustomer(ctx, in.ID); err != nil {
+				return nil, s.handlerError(err)
+			}
+			st, err := ps.RankOf(ctx, in.ID)
+			return &struct{ Body *loyalty.RankStatus }{Body: st}, s.handlerError(err)
+		})
 	huma.Register(s.api, huma.Operation{OperationID: "get-points-statement", Method: http.MethodGet, Path: "/api/v1/customers/{id}/points/entries", Tags: tags,
 		Summary: "A customer's points statement",
 		Description: "The ledger, oldest first: every earn, hold, commit, release, expiry, adjustment, reversal and merge move, with its " +

@@ -47,6 +47,13 @@ type Program struct {
 	// AdjustLimits caps a staff adjustment by role (points, either way);
 	// a role without a limit may not adjust.
 	AdjustLimits map[string]int64 `json:"adjust_limits,omitempty" doc:"Largest staff adjustment per role, in points" example:"{\"store_staff\":500,\"support\":3000,\"admin\":100000}"`
+	// Ranks, lowest first; none means the program has no ranks. A
+	// customer's rank multiplies what their orders earn from the time
+	// they reached it.
+	Ranks         []Rank `json:"ranks,omitempty" doc:"Membership ranks, lowest first; the first is where everyone starts"`
+	RankMonths    int    `json:"rank_months,omitempty" doc:"The rolling window of spend and visits, in months" example:"12"`
+	RankRule      string `json:"rank_rule,omitempty" enum:"either,both" doc:"Whether either threshold (spend or visits) reaches a rank, or both are needed"`
+	RankGraceDays int    `json:"rank_grace_days,omitempty" doc:"Days a customer keeps a rank after falling below it, before the rank-down" example:"60"`
 }
 
 // Campaign is a period with a points multiplier (ポイント○倍).
@@ -109,15 +116,16 @@ func (p *Program) Validate() error {
 			return kizuna.FieldError("adjust_limits."+role, "cannot be negative")
 		}
 	}
-	return nil
+	return p.validateRanks()
 }
 
 // Earned is the points an order earns as it stands now: its lines net of
 // returns, less the order's discount and (unless the program says so) the
 // points spent on it, at the channel's rate, times the categories' and
-// the period's multipliers. A cancelled order earns nothing. categories
-// gives a SKU's category path ("" when unknown).
-func (p *Program) Earned(o *commerce.Order, categories map[string]string) int64 {
+// the period's multipliers, times the customer's rank multiplier when the
+// order was placed. A cancelled order earns nothing. categories gives a
+// SKU's category path ("" when unknown).
+func (p *Program) Earned(o *commerce.Order, categories map[string]string, rank float64) int64 {
 	if o.Status == commerce.OrderCancelled {
 		return 0
 	}
@@ -149,7 +157,7 @@ func (p *Program) Earned(o *commerce.Order, categories map[string]string) int64 
 	if lines > 0 {
 		weighted *= max(0, 1-float64(less)/float64(lines))
 	}
-	points := weighted * rate / 100 * p.campaignMultiplier(o.Channel, o.PlacedAt)
+	points := weighted * rate / 100 * p.campaignMultiplier(o.Channel, o.PlacedAt) * rank
 	// Settle the fraction by the program's rule on a value rounded to a
 	// millionth, so that float error never turns 100.0 into 99.
 	micro := int64(math.Round(points * 1e6))

@@ -63,6 +63,8 @@ type Tx interface {
 	SetOrderEarned(ctx context.Context, orderID string, version int) error
 	// SetProgram stores the program's rules.
 	SetProgram(ctx context.Context, p Program) error
+	// RankChanges is a customer's rank history, newest first.
+	RankChanges(ctx context.Context, customerID string) ([]RankChange, error)
 	// Categories maps SKUs to their category paths.
 	Categories(ctx context.Context, skus []string) (map[string]string, error)
 	Audit(ctx context.Context, entries ...audit.Entry) error
@@ -403,16 +405,26 @@ func (s *Service) EarnForOrder(ctx context.Context, orderID string) error {
 		return err
 	}
 	now := s.clock()
-	return s.store.LoyaltyTx(ctx, func(tx Tx) error { return s.earnTx(ctx, tx, &prog, now, orderID) })
-}
-
-func (s *Service) earnTx(ctx context.Context, tx Tx, prog *Program, now time.Time, orderID string) error {
-	o, sofar, err := tx.OrderForPoints(ctx, orderID)
-	if err != nil {
+	var who string
+	err = s.store.LoyaltyTx(ctx, func(tx Tx) (err error) {
+		who, err = s.earnTx(ctx, tx, &prog, now, orderID)
+		return err
+	})
+	if err != nil || who == "" {
 		return err
 	}
+	_, err = s.EvaluateRanks(ctx, []string{who})
+	return err
+}
+
+// earnTx settles an order's points and returns its customer.
+func (s *Service) earnTx(ctx context.Context, tx Tx, prog *Program, now time.Time, orderID string) (string, error) {
+	o, sofar, err := tx.OrderForPoints(ctx, orderID)
+	if err != nil {
+		return "", err
+	}
 	if o.CustomerID == "" {
-		return nil // a guest order earns once it is attached
+		return "", nil // a guest order earns once it is attached
 	}
 	skus := make([]string, len(o.Lines))
 	for i, l := range o.Lines {
@@ -420,9 +432,17 @@ func (s *Service) earnTx(ctx context.Context, tx Tx, prog *Program, now time.Tim
 	}
 	cats, err := tx.Categories(ctx, skus)
 	if err != nil {
-		return err
+		return "", err
 	}
-	diff := prog.Earned(o, cats) - sofar
+	rank := 1.0
+	if len(prog.Ranks) > 0 {
+		history, err := tx.RankChanges(ctx, o.CustomerID)
+		if err != nil {
+			return "", err
+		}
+		rank = prog.rankMultiplier(history, o.PlacedAt)
+	}
+	diff := prog.Earned(o, cats, rank) - sofar
 	if diff != 0 {
 		err := s.change(ctx, tx, o.CustomerID, func(st *state, add func(*LedgerEntry) error) error {
 			e := LedgerEntry{Kind: KindEarn, Points: diff, OrderID: o.ID, Reason: "order", ActorID: "loyalty", At: now}
@@ -441,10 +461,10 @@ func (s *Service) earnTx(ctx context.Context, tx Tx, prog *Program, now time.Tim
 			return add(&e)
 		})
 		if err != nil {
-			return err
+			return "", err
 		}
 	}
-	return tx.SetOrderEarned(ctx, o.ID, o.Version)
+	return o.CustomerID, tx.SetOrderEarned(ctx, o.ID, o.Version)
 }
 
 // EarnPending settles the orders changed since their points were last
@@ -462,16 +482,25 @@ func (s *Service) EarnPending(ctx context.Context, limit int) (int, error) {
 		return 0, err
 	}
 	now := s.clock()
+	var who []string
 	err = s.store.LoyaltyTx(ctx, func(tx Tx) error {
+		who = who[:0]
 		for _, id := range ids {
-			if err := s.earnTx(ctx, tx, &prog, now, id); err != nil {
+			c, err := s.earnTx(ctx, tx, &prog, now, id)
+			if err != nil {
 				return err
+			}
+			if c != "" {
+				who = append(who, c)
 			}
 		}
 		return nil
 	})
 	if err == nil {
-		return len(ids), nil
+		// Ranks follow the orders: evaluated after the points they earned
+		// at the rank held when each was placed.
+		_, err = s.EvaluateRanks(ctx, who)
+		return len(ids), err
 	}
 	done := 0
 	var first error

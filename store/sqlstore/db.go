@@ -21,6 +21,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" database/sql driver
@@ -55,8 +56,20 @@ type DB struct {
 	writeStmts *stmtCache
 	// stopCheckpoints stops SQLite's background checkpointer.
 	stopCheckpoints func() error
-	dsn             string
+	// bulk makes the checkpointer wait bulkCheckpointEvery between runs.
+	bulk atomic.Bool
+	dsn  string
 }
+
+// SetBulk tells the store that one process loads a large volume and
+// nothing waits on single commits (kizuna import, kizuna demo): SQLite then
+// checkpoints every bulkCheckpointEvery instead of every half second, so
+// that an index page written by many transactions in a row is copied into
+// the database file once rather than each time (a 1M-row import wrote 23
+// GB instead of 30 and took 3:05 instead of 3:14, docs/benchmarks.md). The
+// writer still checkpoints itself past 50,000 WAL pages. A server keeps
+// the default: its tills want short commits and a small WAL.
+func (db *DB) SetBulk(on bool) { db.bulk.Store(on) }
 
 // Dialect returns SQLite or Postgres.
 func (db *DB) Dialect() string { return db.dialect }
@@ -156,7 +169,7 @@ func Open(ctx context.Context, dsn string) (*DB, error) {
 	}
 	ck.SetMaxOpenConns(1)
 	db := &DB{dialect: SQLite, write: w, read: r, hot: &stmtCache{db: r}, writeStmts: &stmtCache{db: w}, dsn: dsn}
-	db.stopCheckpoints = startCheckpointer(ck)
+	db.stopCheckpoints = startCheckpointer(ck, &db.bulk)
 	return db, nil
 }
 
@@ -164,22 +177,30 @@ func Open(ctx context.Context, dsn string) (*DB, error) {
 // gathered into the database file.
 const checkpointEvery = 500 * time.Millisecond
 
+// bulkCheckpointEvery is the checkpointer's pace under SetBulk.
+const bulkCheckpointEvery = 10 * time.Second
+
 // startCheckpointer copies the WAL into the database file in the
 // background (PASSIVE: it never blocks the writer or readers) and returns
 // the function that stops it and closes its connection.
-func startCheckpointer(ck *sql.DB) func() error {
+func startCheckpointer(ck *sql.DB, bulk *atomic.Bool) func() error {
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
 		t := time.NewTicker(checkpointEvery)
 		defer t.Stop()
+		var last time.Time
 		for {
 			select {
 			case <-ctx.Done():
 				return
 			case <-t.C:
 			}
+			if bulk.Load() && time.Since(last) < bulkCheckpointEvery {
+				continue
+			}
+			last = time.Now()
 			// A run with nothing to copy costs next to nothing; one that
 			// fails (busy, closing) is tried again at the next tick.
 			var busy, frames, copied int

@@ -1,0 +1,94 @@
+package loyalty_test
+
+import (
+	"context"
+	"testing"
+
+	"github.com/kizuna-oss/kizuna"
+	"github.com/kizuna-oss/kizuna/loyalty"
+	"github.com/kizuna-oss/kizuna/store/sqlstore"
+	"github.com/kizuna-oss/kizuna/store/sqlstore/sqltest"
+)
+
+func TestRanksRiseAtOnceFallAfterGraceAndMultiplyEarnings(t *testing.T) {
+	sqltest.Each(t, func(t *testing.T, db *sqlstore.DB) {
+		f := setup(t, db)
+		ctx := context.Background()
+		prog, err := f.points.Program(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		prog = prog.WithRanks()
+		prog.RankGraceDays = 30
+		if _, err := f.points.SetProgram(ctx, kizuna.System("test"), prog); err != nil {
+			t.Fatal(err)
+		}
+		rank := func() *loyalty.RankStatus {
+			t.Helper()
+			st, err := f.points.RankOf(ctx, f.cust)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return st
+		}
+		if st := rank(); st.Rank != "regular" || st.Next == nil || st.Next.Code != "silver" || st.SpendToNext != 30000 {
+			t.Fatalf("before any purchase: %+v", st)
+		}
+		// ¥20,000 then ¥15,000: silver after the second, on spend.
+		f.buy(t, "R-1", line("TEA", 1, 20000))
+		f.clock.add(day)
+		f.buy(t, "R-2", line("TEA", 1, 15000))
+		st := rank()
+		if st.Rank != "silver" || st.Spend != 35000 || st.Visits != 2 || st.Multiplier != 1.5 || len(st.History) != 2 || st.History[0].Reason != "up" {
+			t.Fatalf("after ¥35,000: %+v", st)
+		}
+		// The next order earns at silver's ×1.5: ¥10,000 → 150 points,
+		// where the first two earned at the base rate (200 + 150).
+		f.clock.add(day)
+		f.buy(t, "R-3", line("TEA", 1, 10000))
+		if b := f.balance(t); b.Pending != 200+150+150 {
+			t.Fatalf("pending %d, want 500 (the third order at ×1.5)", b.Pending)
+		}
+		// A return later re-settles R-3 at the rank it was placed at.
+		// A year on, the purchases leave the window: below silver, the rank
+		// is kept through the grace period, then falls.
+		f.clock.add(370 * day)
+		if _, _, err := f.points.EvaluateAllRanks(ctx, 100); err != nil {
+			t.Fatal(err)
+		}
+		if st := rank(); st.Rank != "silver" || st.DownFrom == nil || st.Spend != 0 {
+			t.Fatalf("just below: %+v", st)
+		}
+		f.clock.add(29 * day)
+		f.points.EvaluateAllRanks(ctx, 100)
+		if st := rank(); st.Rank != "silver" {
+			t.Fatalf("within the grace period: %+v", st)
+		}
+		f.clock.add(2 * day)
+		if _, changed, err := f.points.EvaluateAllRanks(ctx, 100); err != nil || changed != 1 {
+			t.Fatalf("after the grace period: %d changed, %v", changed, err)
+		}
+		st = rank()
+		if st.Rank != "regular" || st.DownFrom != nil || st.History[0].Reason != "down" || st.History[0].From != "silver" {
+			t.Fatalf("after the grace period: %+v", st)
+		}
+		// Six purchase days reach silver as well (spend or visits).
+		for i := range 6 {
+			f.clock.add(day)
+			f.buy(t, "V-"+string(rune('a'+i)), line("TEA", 1, 500))
+		}
+		if st := rank(); st.Rank != "silver" || st.Visits != 6 {
+			t.Fatalf("after six visits: %+v", st)
+		}
+		if rep := f.verify(t); len(rep.Problems) > 0 {
+			t.Fatalf("ledger: %v", rep.Problems)
+		}
+		// Bad ranks are refused with the field at fault.
+		bad := prog
+		bad.Ranks = append([]loyalty.Rank(nil), prog.Ranks...)
+		bad.Ranks[2].MinSpend = 1000
+		if _, err := f.points.SetProgram(ctx, kizuna.System("test"), bad); kizuna.ErrorField(err) != "ranks[2].min_spend" {
+			t.Fatalf("falling thresholds: %v", err)
+		}
+	})
+}
