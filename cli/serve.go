@@ -47,6 +47,7 @@ func runServe(ctx context.Context, e *Env, args []string) error {
 	attachGuestOrders(ids, orders, logger)
 	points := loyalty.New(db)
 	events := event.NewService(db)
+	inventory := commerce.NewInventory(db)
 	events.RequireConsent = cfg.TrackingConsent
 	settle := make(chan struct{}, 1)
 	orders.OnChanged(func() {
@@ -66,7 +67,7 @@ func runServe(ctx context.Context, e *Env, args []string) error {
 	defer con.Close()
 	api := httpapi.New(httpapi.Deps{
 		Customers: db, Identity: ids, Auth: db, Audit: db, Idempotency: db.Idempotency(), Console: con, Imports: imports, ImportJobs: db,
-		Catalog: commerce.NewCatalog(db), Inventory: commerce.NewInventory(db), Orders: orders, Points: points, Events: events,
+		Catalog: commerce.NewCatalog(db), Inventory: inventory, Orders: orders, Points: points, Events: events,
 		Ready: func(ctx context.Context) error {
 			if err := db.Ping(ctx); err != nil {
 				return err
@@ -93,6 +94,7 @@ func runServe(ctx context.Context, e *Env, args []string) error {
 	go func() { errc <- srv.Serve(ln) }()
 	go pruneIdempotencyKeys(ctx, db, logger)
 	go sweepGuestOrders(ctx, orders, logger)
+	go expireReservations(ctx, inventory, logger)
 	go keepPoints(ctx, points, settle, logger)
 	select {
 	case err := <-errc:
@@ -181,6 +183,31 @@ func sweepGuestOrders(ctx context.Context, orders *commerce.Orders, logger *slog
 			logger.Error("attaching guest orders failed", "err", err)
 		} else if n > 0 {
 			logger.Info("guest orders attached to their customers", "count", n)
+		}
+	}
+}
+
+// expireReservations gives back, every minute, the stock of reservations
+// that were neither fulfilled nor released in time.
+func expireReservations(ctx context.Context, inv *commerce.Inventory, logger *slog.Logger) {
+	t := time.NewTicker(time.Minute)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		for {
+			n, err := inv.ExpireReservations(ctx, 500)
+			if err != nil && ctx.Err() == nil {
+				logger.Error("expiring stock reservations failed", "err", err)
+			} else if n > 0 {
+				logger.Info("stock reservations expired", "count", n)
+			}
+			if err != nil || n < 500 {
+				break
+			}
 		}
 	}
 }

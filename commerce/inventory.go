@@ -13,6 +13,8 @@ type StockLevel struct {
 	SKU       string    `json:"sku"`
 	Location  string    `json:"location" doc:"Store or warehouse code (GET /api/v1/stores)"`
 	OnHand    int64     `json:"on_hand" doc:"May be negative when sales were recorded before the goods"`
+	Reserved  int64     `json:"reserved" doc:"Set aside for EC orders (active reservations)"`
+	Available int64     `json:"available" doc:"On hand less reserved"`
 	UpdatedAt time.Time `json:"updated_at"`
 }
 
@@ -128,8 +130,22 @@ func (inv *Inventory) Apply(ctx context.Context, actor kizuna.Actor, changes []S
 				continue
 			}
 			r.Status = StockApplied
+			rt, reserving := tx.(ReservationTx)
+			var before, reserved int64
+			if reserving {
+				if before, reserved, err = rt.LockLevel(ctx, c.SKU, c.Location); err != nil {
+					return err
+				}
+			}
 			if r.OnHand, err = tx.Move(ctx, c, now); err != nil {
 				return err
+			}
+			if reserving && before-reserved <= 0 && r.OnHand-reserved > 0 {
+				// Back in stock: those waiting for it hear of it, in this
+				// transaction, so that a crash cannot lose the notice.
+				if _, err := rt.NotifyRestock(ctx, c.SKU, c.Location, r.OnHand-reserved, now); err != nil {
+					return err
+				}
 			}
 		}
 		return nil

@@ -56,7 +56,7 @@ func eventDetail(rq *request, e *event.Event) string {
 			return t
 		}
 		return p("url")
-	case event.ProductView, event.RemoveFromCart:
+	case event.ProductView, event.RemoveFromCart, event.BackInStock:
 		return p("sku")
 	case event.AddToCart:
 		if q := p("quantity"); q != "" && q != "1" {

@@ -37,6 +37,9 @@ const (
 	EmailClick      Type = "email_click"
 	PushOpen        Type = "push_open"
 	CouponRedeemed  Type = "coupon_redeemed"
+	// BackInStock is Kizuna's own: a product a customer waited for is
+	// available again (a back-in-stock subscription).
+	BackInStock Type = "back_in_stock"
 	// Identify ties an anonymous ID to a customer: the site's server sends
 	// it when the visitor signs in, and the visitor's earlier anonymous
 	// events become the customer's.
@@ -91,6 +94,7 @@ var Schemas = []Schema{
 	{EmailClick, "A link in an email was followed", []Field{must(str("message_id", "The message")), must(str("url", "The link followed")), str("campaign_id", "The campaign")}},
 	{PushOpen, "A push notification was opened", []Field{must(str("message_id", "The notification")), str("campaign_id", "The campaign")}},
 	{CouponRedeemed, "A coupon was used", []Field{must(str("coupon", "The coupon's code")), str("order_id", "The order it was used on"), integer("discount", "The discount it gave, in yen")}},
+	{BackInStock, "A product the customer asked about is available again (written by Kizuna when stock returns)", []Field{must(str("sku", "The product's SKU")), str("location", "Where it is available"), integer("available", "How many")}},
 	{Identify, "The visitor signed in or registered: anonymous_id is now the customer named by customer_id or identity", nil},
 }
 

@@ -1,6 +1,8 @@
 package httpapi_test
 
 import (
+	"time"
+
 	"fmt"
 	"strings"
 	"testing"
@@ -125,5 +127,35 @@ func TestProducts(t *testing.T) {
 		}
 		wantProblem(t, h.do(t, "GET", "/api/v1/products/NOPE/stock", reader, nil), 404)
 		wantProblem(t, h.do(t, "POST", "/api/v1/stock/changes", reader, changes), 403)
+
+		// Reservations: 201, the same ID 200, too many 409; fulfil takes the goods out.
+		res := map[string]any{"id": "ec-1", "sku": "TEA-100", "location": "S001", "quantity": 4, "order_ref": "EC-1001"}
+		var r commerce.Reservation
+		h.must(t, 201, "POST", "/api/v1/stock/reservations", writer, res).json(t, &r)
+		if r.Status != "active" || r.ExpiresAt.Sub(r.CreatedAt) != 30*time.Minute {
+			t.Errorf("reservation %+v", r)
+		}
+		h.must(t, 200, "POST", "/api/v1/stock/reservations", writer, res)
+		wantProblem(t, h.do(t, "POST", "/api/v1/stock/reservations", writer, map[string]any{"id": "ec-2", "sku": "TEA-100", "location": "S001", "quantity": 7}), 409)
+		h.must(t, 200, "POST", "/api/v1/stock/reservations/ec-1/fulfil", writer, nil).json(t, &r)
+		if p := wantProblem(t, h.do(t, "POST", "/api/v1/stock/reservations/ec-1/release", writer, nil), 409); p.Current != "fulfilled" {
+			t.Errorf("release of a fulfilled reservation: %+v", p)
+		}
+		h.must(t, 200, "GET", "/api/v1/products/TEA-100/stock", reader, nil).json(t, &levels)
+		if levels[0].OnHand != 6 || levels[0].Reserved != 0 || levels[0].Available != 6 {
+			t.Errorf("after fulfilment: %+v", levels)
+		}
+		var near []commerce.StockPlace
+		h.must(t, 200, "GET", "/api/v1/products/TEA-100/nearest?prefecture=%E6%9D%B1%E4%BA%AC%E9%83%BD&quantity=2", reader, nil).json(t, &near)
+		if len(near) != 1 || near[0].Location != "S001" || near[0].Available != 6 {
+			t.Errorf("nearest: %+v", near)
+		}
+		var src struct {
+			CustomerID string `json:"customer_id"`
+		}
+		h.must(t, 201, "POST", "/api/v1/source-profiles", writer, map[string]any{"channel": "ec", "external_id": "E-9",
+			"profile": map[string]any{"family_name": "森"}}).json(t, &src)
+		h.must(t, 204, "POST", "/api/v1/products/TEA-100/subscriptions", writer, map[string]any{"customer_id": src.CustomerID})
+		wantProblem(t, h.do(t, "POST", "/api/v1/products/NOPE/subscriptions", writer, map[string]any{"customer_id": src.CustomerID}), 404)
 	})
 }

@@ -18,6 +18,7 @@ func (s *Server) routes() {
 	s.registerAdmin()
 	s.registerImports()
 	s.registerProducts()
+	s.registerStock()
 	s.registerOrders()
 	s.registerPoints()
 	s.registerEvents()

@@ -15,7 +15,7 @@ var _ commerce.InventoryStore = (*DB)(nil)
 
 // Stock lists a product's levels by location.
 func (db *DB) Stock(ctx context.Context, sku string) ([]commerce.StockLevel, error) {
-	rows, err := db.read.QueryContext(ctx, db.rebind(`SELECT sku, location, on_hand, updated_at FROM stock WHERE sku = ? ORDER BY location`), sku)
+	rows, err := db.read.QueryContext(ctx, db.rebind(`SELECT sku, location, on_hand, reserved, updated_at FROM stock WHERE sku = ? ORDER BY location`), sku)
 	if err != nil {
 		return nil, fmt.Errorf("read stock of %s: %w", sku, err)
 	}
@@ -23,9 +23,10 @@ func (db *DB) Stock(ctx context.Context, sku string) ([]commerce.StockLevel, err
 	var out []commerce.StockLevel
 	for rows.Next() {
 		var l commerce.StockLevel
-		if err := rows.Scan(&l.SKU, &l.Location, &l.OnHand, &l.UpdatedAt); err != nil {
+		if err := rows.Scan(&l.SKU, &l.Location, &l.OnHand, &l.Reserved, &l.UpdatedAt); err != nil {
 			return nil, err
 		}
+		l.Available = l.OnHand - l.Reserved
 		l.UpdatedAt = l.UpdatedAt.UTC()
 		out = append(out, l)
 	}
