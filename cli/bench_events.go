@@ -28,11 +28,11 @@ func benchEvents(ctx context.Context, e *Env, db *sqlstore.DB, base, key string,
 			ID string `json:"id"`
 		} `json:"items"`
 	}
-	if err := doJSON(ctx, http.MethodGet, base+"/api/v1/customers?limit=1000", key, nil, &known); err != nil {
+	if err := doJSON(ctx, http.MethodGet, base+"/api/v1/customers?limit=500", key, nil, &known); err != nil {
 		return err
 	}
 	rng := rand.New(rand.NewPCG(7, uint64(time.Now().UnixNano())))
-	run := fmt.Sprintf("%x", rng.Uint64())
+	run := fmt.Sprintf("%x", rng.Uint64()) // this run's visitors and sessions
 	now := time.Now().UTC()
 	skus := []string{"TEA-100", "TEA-200", "CUP-1", "MUG-3", "SNACK-12", "GIFT-SET-5"}
 	var bodies [][]byte
@@ -40,7 +40,9 @@ func benchEvents(ctx context.Context, e *Env, db *sqlstore.DB, base, key string,
 	enc := json.NewEncoder(&buf)
 	for i := range n {
 		visitor := rng.IntN(50000)
-		ev := event.Event{ID: fmt.Sprintf("%s-%d", run, i), At: now.Add(-time.Duration(rng.IntN(3600)) * time.Second), Channel: "ec",
+		// Random IDs, as the tracking script's UUIDs are: they land all
+		// over the unique index, where sequential ones would append.
+		ev := event.Event{ID: fmt.Sprintf("%016x%016x", rng.Uint64(), rng.Uint64()), At: now.Add(-time.Duration(rng.IntN(3600)) * time.Second), Channel: "ec",
 			AnonymousID: fmt.Sprintf("%s-v%d", run, visitor), SessionID: fmt.Sprintf("%s-s%d", run, visitor)}
 		var who string
 		if len(known.Items) > 0 && visitor%5 == 0 {
@@ -96,7 +98,10 @@ func benchEvents(ctx context.Context, e *Env, db *sqlstore.DB, base, key string,
 				mu.Unlock()
 				if res != nil {
 					stored.Add(int64(res.Stored))
-					rejected.Add(int64(len(res.Rejected)))
+					if rejected.Add(int64(len(res.Rejected))) == int64(len(res.Rejected)) && len(res.Rejected) > 0 {
+						r := res.Rejected[0]
+						fmt.Fprintf(e.Stderr, "  first rejection: event %d (%s): %s: %s\n", r.Index, r.ID, r.Field, r.Reason)
+					}
 				}
 			}
 		})

@@ -326,6 +326,9 @@ func (s *Service) Ingest(ctx context.Context, source Source, events []Event) (*I
 			if s.RequireConsent && !consented[newLinks[a]] {
 				continue
 			}
+			if survivors[links[a]] == newLinks[a] {
+				continue // known already: its events were given the customer as they came
+			}
 			k, err := tx.Link(ctx, a, newLinks[a], now)
 			if err != nil {
 				return err

@@ -99,6 +99,17 @@ func TestEventsAPI(t *testing.T) {
 			t.Fatalf("schemas %+v", schemas)
 		}
 
+		// A large body (well past any reader's buffer) is read whole: every
+		// line its own event, none garbled.
+		var large strings.Builder
+		for i := range 2000 {
+			fmt.Fprintf(&large, `{"id":"big-%04d","type":"page_view","anonymous_id":"aid-big","properties":{"url":"https://shop.example.jp/c/%d","title":"%s"}}`+"\n", i, i, strings.Repeat("緑茶", 20))
+		}
+		h.must(t, 200, "POST", "/api/v1/events", writer, large.String(), "Content-Type", "application/x-ndjson").json(t, &res)
+		if res.Received != 2000 || res.Stored != 2000 || len(res.Rejected) != 0 {
+			t.Fatalf("large batch: stored %d of %d, rejected %+v", res.Stored, res.Received, res.Rejected[:min(3, len(res.Rejected))])
+		}
+
 		// A batch too big is refused whole.
 		var big strings.Builder
 		for i := range event.MaxBatch + 1 {
