@@ -178,7 +178,7 @@ func TestEverySubcommandHelp(t *testing.T) {
 		"audit":    {"-db", "verify"},
 		"postal":   {"-db", "import", "lookup", "KEN_ALL.CSV"},
 		"products": {"-db", "import", "-map", "-encoding", "-sheet", "-dry-run", "商品コード"},
-		"loyalty":  {"-db", "verify", "settle", "expire"},
+		"loyalty":  {"-db", "verify", "settle", "expire", "ranks"},
 		"import":   {"-db", "-channel", "-map", "-encoding", "-sheet", "-dry-run"},
 		"resolve":  {"-db", "-eval", "-json"},
 		"bench":    {"-db", "-customers", "-seed", "-batch", "-clients", "-rate", "-duration", "-rounds", "ingest", "lookup", "search", "console"},
@@ -219,7 +219,7 @@ func TestUsageErrors(t *testing.T) {
 		t.Errorf("a usage error created the database: %v", err)
 	}
 	k.fails(2, []string{"say verify"}, "audit")
-	k.fails(2, []string{"say ingest, lookup, search, console or match"}, "bench")
+	k.fails(2, []string{"say ingest, lookup, search, console, match or events"}, "bench")
 	k.fails(2, []string{"--customers must be ≥1"}, "demo", "--customers", "0")
 	k.fails(2, []string{"flag provided but not defined: -verbose"}, "version", "--verbose")
 	if got := k.ok("version"); got != "kizuna "+cli.Version+"\n" {

@@ -596,3 +596,16 @@ func (s *Service) ExpireDue(ctx context.Context, limit int) (customers int, expi
 	}
 	return len(ids), expired, first
 }
+
+// HoldByID is a hold as it is now (ENOTFOUND when there is none).
+func (s *Service) HoldByID(ctx context.Context, id string) (*Hold, error) {
+	var h *Hold
+	err := s.store.LoyaltyTx(ctx, func(tx Tx) (err error) {
+		h, err = tx.HoldByID(ctx, id)
+		return err
+	})
+	if err == nil && h == nil {
+		err = kizuna.Errorf(kizuna.ENOTFOUND, "hold %s not found", id)
+	}
+	return h, err
+}
