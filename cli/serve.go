@@ -59,7 +59,7 @@ func runServe(ctx context.Context, e *Env, args []string) error {
 	imports := importjob.NewManager(db, ids, logger)
 	imports.Start() // resumes imports a restart interrupted
 	defer imports.Close()
-	con, err := console.New(console.Deps{Customers: db, Identity: ids, Imports: imports, ImportJobs: db, Orders: orders, Points: points, Events: events, Auth: db, Audit: db, Logger: logger, Version: Version,
+	con, err := console.New(console.Deps{Customers: db, Identity: ids, Imports: imports, ImportJobs: db, Orders: orders, Points: points, Events: events, Catalog: commerce.NewCatalog(db), Inventory: inventory, Auth: db, Audit: db, Logger: logger, Version: Version,
 		TrustProxy: cfg.TrustProxy, IdleTimeout: cfg.SessionIdle, MaxSessionAge: cfg.SessionMax, SecureCookies: cfg.SecureCookies})
 	if err != nil {
 		return err

@@ -49,6 +49,8 @@ type Deps struct {
 	Orders     *commerce.Orders // nil: the 360° view has no order timeline
 	Points     *loyalty.Service // nil: no points panel
 	Events     *event.Service   // nil: no recent events panel
+	Catalog    *commerce.Catalog
+	Inventory  *commerce.Inventory // with Catalog: the product and stock pages
 	Auth       auth.Store
 	Audit      audit.Log
 	Logger     *slog.Logger

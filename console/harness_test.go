@@ -64,7 +64,7 @@ func newSite(t testing.TB, db *sqlstore.DB, people int) *site {
 	s.imports = importjob.NewManager(db, s.ids, slog.New(slog.DiscardHandler))
 	s.imports.Start()
 	t.Cleanup(s.imports.Close)
-	con, err := console.New(console.Deps{Customers: db, Identity: s.ids, Imports: s.imports, ImportJobs: db, Orders: s.orders, Points: s.points, Events: s.events, Auth: db, Audit: db, Version: "test", Now: s.clock})
+	con, err := console.New(console.Deps{Customers: db, Identity: s.ids, Imports: s.imports, ImportJobs: db, Orders: s.orders, Points: s.points, Events: s.events, Catalog: commerce.NewCatalog(db), Inventory: commerce.NewInventory(db), Auth: db, Audit: db, Version: "test", Now: s.clock})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -61,6 +61,8 @@ func (s *Server) routes() []Route {
 		{"POST /customers/{id}/reveal", auth.PermPersonalReveal, "reveal a masked field, with a reason (audited)", s.reveal},
 		{"POST /customers/{id}/notes", auth.PermCustomerWrite, "add a staff note", s.addNote},
 		{"POST /customers/{id}/points/adjust", auth.PermPointsWrite, "adjust points by hand within the role's limit, with a reason (audited)", s.adjustPoints},
+		{"GET /products", auth.PermCatalogRead, "products: list by SKU, by JAN (barcode) or category", s.products},
+		{"GET /products/{sku}", auth.PermCatalogRead, "a product with its stock at every store and warehouse", s.product},
 		{"GET /till", auth.PermPointsWrite, "till: find a member by card scan or phone", s.till},
 		{"GET /till/{id}", auth.PermPointsWrite, "till: a member's points and rank, purchase and redemption forms", s.tillMember},
 		{"POST /till/{id}/sale", auth.PermPointsWrite, "till: record a purchase by receipt number and award its points (idempotent by receipt)", s.tillSaleAction},
