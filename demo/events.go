@@ -23,32 +23,8 @@ const eventDays = 120
 // shop's site would send it. App users open the app, and those who shop in
 // a store are seen there by its geofence now and then.
 func Events(opts Options, emit func(event.Event) error) error {
-	start := opts.Start
-	if start.IsZero() {
-		start = defaultStart
-	}
-	var person []Record
-	flush := func() error {
-		if len(person) == 0 {
-			return nil
-		}
-		err := personEvents(opts.Seed, start, person, emit)
-		person = person[:0]
-		return err
-	}
-	err := Generate(opts, func(r Record) error {
-		if len(person) > 0 && person[0].PersonID != r.PersonID {
-			if err := flush(); err != nil {
-				return err
-			}
-		}
-		person = append(person, r)
-		return nil
-	})
-	if err != nil {
-		return err
-	}
-	return flush()
+	now := Now(opts)
+	return eachPerson(opts, func(person []Record) error { return personEvents(opts.Seed, now, person, emit) })
 }
 
 func personEvents(seed int64, now time.Time, records []Record, emit func(event.Event) error) error {

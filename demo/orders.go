@@ -27,16 +27,19 @@ type DemoOrder struct {
 // more, and gift sets then. Each purchase goes through one of the
 // person's channels and names the person by that channel's member ID.
 func Orders(opts Options, emit func(DemoOrder) error) error {
-	start := opts.Start
-	if start.IsZero() {
-		start = defaultStart
-	}
+	now := Now(opts)
+	return eachPerson(opts, func(person []Record) error { return personOrders(opts.Seed, now, person, emit) })
+}
+
+// eachPerson streams the people Generate makes, each with all their
+// records, to fn.
+func eachPerson(opts Options, fn func(person []Record) error) error {
 	var person []Record
 	flush := func() error {
 		if len(person) == 0 {
 			return nil
 		}
-		err := personOrders(opts.Seed, start, person, emit)
+		err := fn(person)
 		person = person[:0]
 		return err
 	}
