@@ -21,6 +21,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/cdp"
+	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/cdproto/network"
 	cdppage "github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
@@ -448,6 +450,37 @@ func TestBrowserStoreClerk(t *testing.T) {
 		}
 	}
 	browsertest.Screenshot(t, b.Context(), "customer-masked")
+
+	// The till, at a tablet's size: the clerk finds the member by phone
+	// (one match opens them; several are listed), records a purchase, and
+	// sees it confirmed.
+	if _, err := chromedp.Call(b.Context(), emulation.SetDeviceMetricsOverride, emulation.SetDeviceMetricsOverrideParams{Width: 1024, Height: 768, DeviceScaleFactor: 1}); err != nil {
+		t.Fatal(err)
+	}
+	brOpen(b, s, "/till")
+	b.Do(chromedp.SendKeys(chromedp.CSS(`.till-find input[name="q"]`), phone))
+	brSubmit(t, b, `.till-find button[type="submit"]`)
+	if u := brHere(t, b); u.Path == "/till" { // the number names several: pick from the list
+		brSubmit(t, b, fmt.Sprintf(`ul.till-results a[href="/till/%s"]`, c.ID))
+	}
+	if u := brHere(t, b); u.Path != "/till/"+c.ID {
+		t.Fatalf("the till's phone lookup went to %s, want /till/%s", u, c.ID)
+	}
+	b.Do(
+		chromedp.SendKeys(chromedp.CSS(`#sale-form input[name="receipt"]`), "7001"),
+		chromedp.SendKeys(chromedp.CSS(`#sale-form input[name="amount"]`), "3240"),
+	)
+	brSubmit(t, b, `#sale-form button[type="submit"]`)
+	if flash := b.Text("p.flash"); !strings.Contains(flash, "7001") || !strings.Contains(flash, "¥3,240") {
+		t.Errorf("after the till's sale the page says %q", flash)
+	}
+	if w := brEval[int](b, `document.querySelector('#sale-form button').getBoundingClientRect().height`); w < 44 {
+		t.Errorf("the till's buttons are %dpx high: too small to tap", w)
+	}
+	browsertest.Screenshot(t, b.Context(), "till")
+	if _, err := chromedp.Call(b.Context(), emulation.ClearDeviceMetricsOverride, cdp.Empty{}); err != nil {
+		t.Fatal(err)
+	}
 
 	res := brOpen(b, s, "/admin")
 	if res.Status != 403 {

@@ -51,7 +51,12 @@ func (s *Server) tillBase(ctx context.Context, rq *request, r *http.Request) (*t
 	}
 	chs := s.channelMap(ctx)
 	for _, l := range locs {
-		if k := chs[l.Channel].Kind; k == customer.KindStore || k == customer.KindDeptCounter {
+		if k := chs[l.Channel].Kind; k == customer.KindStore {
+			d.Stores = append(d.Stores, l)
+		}
+	}
+	for _, l := range locs { // department-store counters after the own stores
+		if chs[l.Channel].Kind == customer.KindDeptCounter {
 			d.Stores = append(d.Stores, l)
 		}
 	}
@@ -189,7 +194,21 @@ func (s *Server) tillSaleAction(w http.ResponseWriter, r *http.Request, rq *requ
 		s.domainError(w, r, rq, kizuna.FieldError("amount", "%s", i18n.T(rq.Locale, "till.bad_amount")))
 		return
 	}
-	o := commerce.Order{Channel: "store", ExternalID: store + "-" + receipt, Store: store, Status: commerce.OrderDelivered, PlacedAt: s.now(),
+	// The sale belongs to the location's channel: an own store's, or a
+	// department-store counter's.
+	channel := ""
+	if locs, err := s.Customers.Locations(ctx); err == nil {
+		for _, l := range locs {
+			if l.Code == store {
+				channel = l.Channel
+			}
+		}
+	}
+	if channel == "" {
+		s.domainError(w, r, rq, kizuna.FieldError("store", "no store with code %s", store))
+		return
+	}
+	o := commerce.Order{Channel: channel, ExternalID: store + "-" + receipt, Store: store, Status: commerce.OrderDelivered, PlacedAt: s.now(),
 		Customer: commerce.OrderCustomer{ID: id},
 		Lines:    []commerce.OrderLine{{SKU: "POS", Name: i18n.T(rq.Locale, "till.sale_line"), Quantity: 1, UnitPrice: amount, TaxRate: commerce.TaxStandard}}}
 	res, err := s.Orders.Upsert(ctx, rq.Actor, nil, []commerce.Order{o})
