@@ -156,9 +156,12 @@ func (s *Server) tillMember(w http.ResponseWriter, r *http.Request, rq *request)
 		if o, err := s.Orders.Order(ctx, id); err == nil && o.CustomerID == c.ID {
 			d.Sale = &tillSale{Order: o}
 			if prog, err := s.Points.Program(ctx); err == nil {
-				rank := 1.0 // placed just now: at the rank held now
+				// As the ledger settled it: at the rank held when the sale
+				// was placed (the sale may have just raised it); a till
+				// sale's one line has no category.
+				rank := 1.0
 				if d.C.Rank != nil {
-					rank = d.C.Rank.Multiplier
+					rank = prog.RankMultiplierAt(d.C.Rank.History, o.PlacedAt)
 				}
 				d.Sale.Points = prog.Earned(o, nil, rank)
 			}

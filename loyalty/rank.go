@@ -167,9 +167,10 @@ func (p *Program) rankIndex(code string) int {
 	return slices.IndexFunc(p.Ranks, func(r Rank) bool { return r.Code == code })
 }
 
-// rankMultiplier is the multiplier of the rank the customer held at t,
-// from their history (the first rank when they had none then).
-func (p *Program) rankMultiplier(history []RankChange, t time.Time) float64 {
+// RankMultiplierAt is the multiplier of the rank the customer held at t,
+// from their history, newest first (the first rank when they had none
+// then).
+func (p *Program) RankMultiplierAt(history []RankChange, t time.Time) float64 {
 	if len(p.Ranks) == 0 {
 		return 1
 	}

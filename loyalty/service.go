@@ -440,7 +440,7 @@ func (s *Service) earnTx(ctx context.Context, tx Tx, prog *Program, now time.Tim
 		if err != nil {
 			return "", err
 		}
-		rank = prog.rankMultiplier(history, o.PlacedAt)
+		rank = prog.RankMultiplierAt(history, o.PlacedAt)
 	}
 	diff := prog.Earned(o, cats, rank) - sofar
 	if diff != 0 {
