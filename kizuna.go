@@ -139,3 +139,17 @@ type Actor struct {
 
 // System is the actor for CLI commands and background jobs.
 func System(name string) Actor { return Actor{Type: "system", ID: name, Name: name} }
+
+// TimeCursor is the position after an item in a newest-first listing
+// ordered by a time and then an ID.
+func TimeCursor(at time.Time, id string) string { return at.UTC().Format(time.RFC3339Nano) + "|" + id }
+
+// ParseTimeCursor reads a position TimeCursor made.
+func ParseTimeCursor(c string) (time.Time, string, error) {
+	at, id, ok := strings.Cut(c, "|")
+	t, err := time.Parse(time.RFC3339Nano, at)
+	if !ok || err != nil || id == "" {
+		return time.Time{}, "", FieldError("query.cursor", "is not a cursor this server gave")
+	}
+	return t, id, nil
+}

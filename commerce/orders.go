@@ -71,17 +71,7 @@ type OrderQuery struct {
 }
 
 // Cursor is the position after o in the newest-first order listing.
-func (o *Order) Cursor() string { return o.PlacedAt.UTC().Format(time.RFC3339Nano) + "|" + o.ID }
-
-// ParseOrderCursor reads a position Cursor made.
-func ParseOrderCursor(c string) (time.Time, string, error) {
-	at, id, ok := strings.Cut(c, "|")
-	t, err := time.Parse(time.RFC3339Nano, at)
-	if !ok || err != nil || id == "" {
-		return time.Time{}, "", kizuna.FieldError("query.cursor", "is not a cursor this server gave")
-	}
-	return t, id, nil
-}
+func (o *Order) Cursor() string { return kizuna.TimeCursor(o.PlacedAt, o.ID) }
 
 // MaxOrderBatch is the most orders one call may send.
 const MaxOrderBatch = 10000

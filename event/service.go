@@ -5,8 +5,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
-	"strings"
 	"time"
 
 	"github.com/kizuna-oss/kizuna"
@@ -63,17 +63,7 @@ type Query struct {
 }
 
 // Cursor is the position after e in the newest-first listing.
-func (e *Event) Cursor() string { return e.At.UTC().Format(time.RFC3339Nano) + "|" + e.ID }
-
-// ParseCursor reads a position Cursor made.
-func ParseCursor(c string) (time.Time, string, error) {
-	at, id, ok := strings.Cut(c, "|")
-	t, err := time.Parse(time.RFC3339Nano, at)
-	if !ok || err != nil || id == "" {
-		return time.Time{}, "", kizuna.FieldError("cursor", "is not a cursor this listing gave")
-	}
-	return t, id, nil
-}
+func (e *Event) Cursor() string { return kizuna.TimeCursor(e.At, e.ID) }
 
 // ConsentPurpose is the consent purpose that lets Kizuna tie behaviour to a
 // person when consent is required.
@@ -186,7 +176,7 @@ func (s *Service) Ingest(ctx context.Context, source Source, events []Event) (*I
 		good = append(good, pending{i, props})
 	}
 	if len(good) == 0 {
-		sortRejections(res.Rejected)
+		SortRejections(res.Rejected)
 		return res, nil
 	}
 	err := s.store.EventTx(ctx, func(tx Tx) error {
@@ -322,7 +312,7 @@ func (s *Service) Ingest(ctx context.Context, source Source, events []Event) (*I
 		}
 		res.Stored = n
 		res.Duplicates += len(rows) - n
-		for _, a := range slices.Sorted(mapKeys(newLinks)) {
+		for _, a := range slices.Sorted(maps.Keys(newLinks)) {
 			if s.RequireConsent && !consented[newLinks[a]] {
 				continue
 			}
@@ -340,7 +330,7 @@ func (s *Service) Ingest(ctx context.Context, source Source, events []Event) (*I
 	if err != nil {
 		return nil, fmt.Errorf("store events: %w", err)
 	}
-	sortRejections(res.Rejected)
+	SortRejections(res.Rejected)
 	return res, nil
 }
 
@@ -362,29 +352,15 @@ func (s *Service) List(ctx context.Context, q Query) ([]Event, error) {
 			return nil, kizuna.FieldError("type", "unknown event type %q", t)
 		}
 	}
-	if q.After != "" {
-		if _, _, err := ParseCursor(q.After); err != nil {
-			return nil, err
-		}
-	}
 	return s.store.Events(ctx, q)
 }
 
-func sortRejections(r []Rejection) {
+// SortRejections orders rejections by their place in the batch.
+func SortRejections(r []Rejection) {
 	slices.SortFunc(r, func(a, b Rejection) int { return a.Index - b.Index })
 }
 
 func uniq(s []string) []string { return slices.Compact(slices.Sorted(slices.Values(s))) }
-
-func mapKeys(m map[string]string) func(func(string) bool) {
-	return func(yield func(string) bool) {
-		for k := range m {
-			if !yield(k) {
-				return
-			}
-		}
-	}
-}
 
 // ConsentedTo reports whether the customer's latest word on purpose, on
 // any channel, is yes.

@@ -5,11 +5,7 @@ import (
 	"context"
 	_ "embed"
 	"encoding/json"
-	"errors"
-	"fmt"
-	"mime"
 	"net/http"
-	"slices"
 	"strings"
 
 	"github.com/danielgtaylor/huma/v2"
@@ -74,7 +70,7 @@ func (s *Server) registerEvents() {
 		}
 		res.Received = len(batch)
 		if len(bad) > 0 {
-			sortRejected(res.Rejected)
+			event.SortRejections(res.Rejected)
 		}
 		s.metrics.events.WithLabelValues("stored").Add(float64(res.Stored))
 		s.metrics.events.WithLabelValues("duplicate").Add(float64(res.Duplicates))
@@ -121,7 +117,11 @@ func (s *Server) registerEvents() {
 			if err != nil {
 				return nil, s.handlerError(err)
 			}
-			q := event.Query{AnonymousID: in.AnonymousID, After: in.Cursor, Limit: in.Limit + 1}
+			after, err := decodeCursor(in.Cursor)
+			if err != nil {
+				return nil, err
+			}
+			q := event.Query{AnonymousID: in.AnonymousID, After: after, Limit: in.Limit + 1}
 			if in.CustomerID != "" {
 				if _, err := s.Customers.GetCustomer(ctx, in.CustomerID); err != nil {
 					return nil, s.handlerError(err)
@@ -142,7 +142,7 @@ func (s *Server) registerEvents() {
 			out := &struct{ Body EventPage }{}
 			if len(l) > in.Limit {
 				l = l[:in.Limit]
-				out.Body.NextCursor = l[len(l)-1].Cursor()
+				out.Body.NextCursor = encodeCursor(l[len(l)-1].Cursor())
 			}
 			out.Body.Items = nonNil(l)
 			if in.CustomerID != "" {
@@ -171,32 +171,9 @@ func (s *Server) registerEvents() {
 // into items fails as a whole. lenient accepts unknown fields at the top
 // level (a newer script sending to an older server).
 func decodeEvents(contentType string, body []byte, lenient bool) ([]event.Event, map[int]event.Rejection, error) {
-	mt, _, _ := mime.ParseMediaType(contentType)
-	var raws [][]byte
-	switch mt {
-	case "application/x-ndjson", "application/ndjson", "application/jsonl", "application/jsonlines":
-		// The body is in memory: its lines are slices of it. Blank lines
-		// keep their number, so indexes are line numbers from 0.
-		for line := range bytes.SplitSeq(body, []byte("\n")) {
-			raws = append(raws, bytes.TrimSpace(line))
-		}
-		for len(raws) > 0 && len(raws[len(raws)-1]) == 0 {
-			raws = raws[:len(raws)-1]
-		}
-	case "application/json", "":
-		var items []json.RawMessage
-		if err := json.Unmarshal(body, &items); err != nil {
-			var se *json.SyntaxError
-			if errors.As(err, &se) {
-				return nil, nil, kizuna.FieldError("body", "malformed JSON at byte offset %d: %v", se.Offset, err)
-			}
-			return nil, nil, kizuna.FieldError("body", "must be a JSON array of events (or NDJSON with Content-Type: application/x-ndjson): %v", err)
-		}
-		for _, it := range items {
-			raws = append(raws, it)
-		}
-	default:
-		return nil, nil, &kizuna.Error{Code: kizuna.EINVALID, Field: "header.Content-Type", Message: fmt.Sprintf("unsupported content type %q: use application/x-ndjson or application/json (an array)", contentType)}
+	raws, err := splitBatch(contentType, body, "events")
+	if err != nil {
+		return nil, nil, err
 	}
 	if len(raws) > event.MaxBatch {
 		return nil, nil, kizuna.Errorf(kizuna.ETOOLARGE, "a batch holds at most %d events, got %d", event.MaxBatch, len(raws))
@@ -213,23 +190,9 @@ func decodeEvents(contentType string, body []byte, lenient bool) ([]event.Event,
 			dec.DisallowUnknownFields()
 		}
 		if err := dec.Decode(&out[i]); err != nil {
-			r := event.Rejection{Reason: err.Error()}
-			var se *json.SyntaxError
-			var te *json.UnmarshalTypeError
-			switch {
-			case errors.As(err, &se):
-				r.Reason = fmt.Sprintf("malformed JSON at byte offset %d of the event: %v", se.Offset, err)
-			case errors.As(err, &te):
-				r.Field, r.Reason = te.Field, fmt.Sprintf("expected %s, got JSON %s", te.Type, te.Value)
-			case strings.HasPrefix(r.Reason, "json: unknown field "):
-				r.Field, r.Reason = strings.Trim(strings.TrimPrefix(r.Reason, "json: unknown field "), `"`), "unknown field"
-			}
-			bad[i] = r
+			field, reason := itemError(err, "event")
+			bad[i] = event.Rejection{Field: field, Reason: reason}
 		}
 	}
 	return out, bad, nil
-}
-
-func sortRejected(r []event.Rejection) {
-	slices.SortFunc(r, func(a, b event.Rejection) int { return a.Index - b.Index })
 }

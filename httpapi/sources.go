@@ -1,7 +1,6 @@
 package httpapi
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"encoding/json"
@@ -175,33 +174,17 @@ func summarize(res []identity.Result) BatchSummary {
 // decodeBatch reads a JSON array or NDJSON. An item that is not a valid
 // object gets a per-item error (and an empty placeholder that the service
 // rejects); only a body that cannot be split into items fails as a whole.
+// Blank NDJSON lines are skipped.
 func decodeBatch(contentType string, body []byte) ([]customer.SourceProfileInput, []*identity.ItemError, error) {
-	mt, _, _ := mime.ParseMediaType(contentType)
-	var raws []json.RawMessage
-	switch mt {
-	case "application/x-ndjson", "application/ndjson", "application/jsonl", "application/jsonlines":
-		sc := bufio.NewScanner(bytes.NewReader(body))
-		sc.Buffer(make([]byte, 1<<20), maxBatchBody)
-		for sc.Scan() {
-			line := bytes.TrimSpace(sc.Bytes())
-			if len(line) == 0 {
-				continue
-			}
-			raws = append(raws, append(json.RawMessage(nil), line...))
+	all, err := splitBatch(contentType, body, "source profiles")
+	if err != nil {
+		return nil, nil, err
+	}
+	raws := all[:0:0]
+	for _, r := range all {
+		if len(r) > 0 {
+			raws = append(raws, r)
 		}
-		if err := sc.Err(); err != nil {
-			return nil, nil, kizuna.FieldError("body", "cannot read NDJSON: %v", err)
-		}
-	case "application/json", "":
-		if err := json.Unmarshal(body, &raws); err != nil {
-			var se *json.SyntaxError
-			if errors.As(err, &se) {
-				return nil, nil, kizuna.FieldError("body", "malformed JSON at byte offset %d: %v", se.Offset, err)
-			}
-			return nil, nil, kizuna.FieldError("body", "must be a JSON array of source profiles (or NDJSON with Content-Type: application/x-ndjson): %v", err)
-		}
-	default:
-		return nil, nil, &kizuna.Error{Code: kizuna.EINVALID, Field: "header.Content-Type", Message: fmt.Sprintf("unsupported content type %q: use application/json (an array) or application/x-ndjson", contentType)}
 	}
 	if len(raws) > identity.MaxBatch {
 		return nil, nil, kizuna.Errorf(kizuna.ETOOLARGE, "a batch holds at most %d source profiles, got %d", identity.MaxBatch, len(raws))
@@ -212,21 +195,60 @@ func decodeBatch(contentType string, body []byte) ([]customer.SourceProfileInput
 		dec := json.NewDecoder(bytes.NewReader(raw))
 		dec.DisallowUnknownFields()
 		if err := dec.Decode(&items[i]); err != nil {
-			field, reason := "", err.Error()
-			var se *json.SyntaxError
-			var te *json.UnmarshalTypeError
-			switch {
-			case errors.As(err, &se):
-				reason = fmt.Sprintf("malformed JSON at byte offset %d of the item: %v", se.Offset, err)
-			case errors.As(err, &te):
-				field, reason = te.Field, fmt.Sprintf("expected %s, got JSON %s", te.Type, te.Value)
-			case strings.HasPrefix(reason, "json: unknown field "):
-				field = strings.Trim(strings.TrimPrefix(reason, "json: unknown field "), `"`)
-				reason = "unknown field"
-			}
+			field, reason := itemError(err, "item")
 			errs[i] = &identity.ItemError{Field: field, Reason: reason}
 			items[i] = customer.SourceProfileInput{}
 		}
 	}
 	return items, errs, nil
+}
+
+// splitBatch splits a batch body into its items: the lines of NDJSON
+// (slices of the body; a blank line is an empty item, so that indexes are
+// line numbers from 0; trailing blank lines are dropped) or the elements
+// of a JSON array. what names the items in errors.
+func splitBatch(contentType string, body []byte, what string) ([][]byte, error) {
+	mt, _, _ := mime.ParseMediaType(contentType)
+	var raws [][]byte
+	switch mt {
+	case "application/x-ndjson", "application/ndjson", "application/jsonl", "application/jsonlines":
+		for line := range bytes.SplitSeq(body, []byte("\n")) {
+			raws = append(raws, bytes.TrimSpace(line))
+		}
+		for len(raws) > 0 && len(raws[len(raws)-1]) == 0 {
+			raws = raws[:len(raws)-1]
+		}
+	case "application/json", "":
+		var items []json.RawMessage
+		if err := json.Unmarshal(body, &items); err != nil {
+			var se *json.SyntaxError
+			if errors.As(err, &se) {
+				return nil, kizuna.FieldError("body", "malformed JSON at byte offset %d: %v", se.Offset, err)
+			}
+			return nil, kizuna.FieldError("body", "must be a JSON array of %s (or NDJSON with Content-Type: application/x-ndjson): %v", what, err)
+		}
+		for _, it := range items {
+			raws = append(raws, it)
+		}
+	default:
+		return nil, &kizuna.Error{Code: kizuna.EINVALID, Field: "header.Content-Type", Message: fmt.Sprintf("unsupported content type %q: use application/json (an array) or application/x-ndjson", contentType)}
+	}
+	return raws, nil
+}
+
+// itemError says which field of one batch item did not decode, and why;
+// what names the item ("item", "event") in the reason.
+func itemError(err error, what string) (field, reason string) {
+	reason = err.Error()
+	var se *json.SyntaxError
+	var te *json.UnmarshalTypeError
+	switch {
+	case errors.As(err, &se):
+		reason = fmt.Sprintf("malformed JSON at byte offset %d of the %s: %v", se.Offset, what, err)
+	case errors.As(err, &te):
+		field, reason = te.Field, fmt.Sprintf("expected %s, got JSON %s", te.Type, te.Value)
+	case strings.HasPrefix(reason, "json: unknown field "):
+		field, reason = strings.Trim(strings.TrimPrefix(reason, "json: unknown field "), `"`), "unknown field"
+	}
+	return field, reason
 }

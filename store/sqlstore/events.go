@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/kizuna-oss/kizuna"
 	"github.com/kizuna-oss/kizuna/event"
 )
 
@@ -175,7 +176,7 @@ func (db *DB) Events(ctx context.Context, q event.Query) ([]event.Event, error) 
 		conds, args = append(conds, `type `+in), append(args, a...)
 	}
 	if q.After != "" {
-		t, id, err := event.ParseCursor(q.After)
+		t, id, err := kizuna.ParseTimeCursor(q.After)
 		if err != nil {
 			return nil, err
 		}
@@ -219,16 +220,7 @@ func (db *DB) Absorbed(ctx context.Context, id string) ([]string, error) {
 		if err != nil {
 			return nil, fmt.Errorf("customers merged into %s: %w", id, err)
 		}
-		next = next[:0:0]
-		for rows.Next() {
-			var s string
-			if err := rows.Scan(&s); err != nil {
-				rows.Close()
-				return nil, err
-			}
-			next = append(next, s)
-		}
-		if err := errors.Join(rows.Err(), rows.Close()); err != nil {
+		if next, err = scanStrings(rows); err != nil {
 			return nil, fmt.Errorf("customers merged into %s: %w", id, err)
 		}
 		out = append(out, next...)

@@ -153,7 +153,7 @@ func (db *DB) Orders(ctx context.Context, q commerce.OrderQuery) ([]commerce.Ord
 		conds, args = append(conds, `status = ?`), append(args, string(q.Status))
 	}
 	if q.After != "" {
-		t, id, err := commerce.ParseOrderCursor(q.After)
+		t, id, err := kizuna.ParseTimeCursor(q.After)
 		if err != nil {
 			return nil, err
 		}

@@ -184,14 +184,5 @@ func (db *DB) RankCandidates(ctx context.Context, after string, limit int) ([]st
 	if err != nil {
 		return nil, fmt.Errorf("customers to rank: %w", err)
 	}
-	defer rows.Close()
-	var out []string
-	for rows.Next() {
-		var id string
-		if err := rows.Scan(&id); err != nil {
-			return nil, err
-		}
-		out = append(out, id)
-	}
-	return out, rows.Err()
+	return scanStrings(rows)
 }

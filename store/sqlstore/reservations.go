@@ -89,16 +89,7 @@ func (t *inventoryTx) DueReservations(ctx context.Context, now time.Time, limit 
 	if err != nil {
 		return nil, fmt.Errorf("due reservations: %w", err)
 	}
-	defer rows.Close()
-	var out []string
-	for rows.Next() {
-		var id string
-		if err := rows.Scan(&id); err != nil {
-			return nil, err
-		}
-		out = append(out, id)
-	}
-	return out, rows.Err()
+	return scanStrings(rows)
 }
 
 func (t *inventoryTx) NotifyRestock(ctx context.Context, sku, location string, available int64, at time.Time) (int, error) {
