@@ -51,6 +51,11 @@ type StockResult struct {
 type InventoryStore interface {
 	InventoryTx(ctx context.Context, fn func(InventoryTx) error) error
 	Stock(ctx context.Context, sku string) ([]StockLevel, error)
+	// StoresWithStock lists the stores (own stores and department-store
+	// counters) with at least quantity of sku available.
+	StoresWithStock(ctx context.Context, sku string, quantity int64) ([]StockPlace, error)
+	// SubscribeStock records a back-in-stock subscription.
+	SubscribeStock(ctx context.Context, customerID, sku, location string, at time.Time) error
 }
 
 // InventoryTx applies movements inside one transaction.
@@ -66,6 +71,7 @@ type InventoryTx interface {
 	Move(ctx context.Context, c StockChange, at time.Time) (int64, error)
 	// Level is a level as it is now (zero when none is recorded).
 	Level(ctx context.Context, sku, location string) (int64, error)
+	ReservationTx
 }
 
 // MaxStockBatch is the most changes one call may apply.
@@ -130,20 +136,17 @@ func (inv *Inventory) Apply(ctx context.Context, actor kizuna.Actor, changes []S
 				continue
 			}
 			r.Status = StockApplied
-			rt, reserving := tx.(ReservationTx)
-			var before, reserved int64
-			if reserving {
-				if before, reserved, err = rt.LockLevel(ctx, c.SKU, c.Location); err != nil {
-					return err
-				}
+			before, reserved, err := tx.LockLevel(ctx, c.SKU, c.Location)
+			if err != nil {
+				return err
 			}
 			if r.OnHand, err = tx.Move(ctx, c, now); err != nil {
 				return err
 			}
-			if reserving && before-reserved <= 0 && r.OnHand-reserved > 0 {
+			if before-reserved <= 0 && r.OnHand-reserved > 0 {
 				// Back in stock: those waiting for it hear of it, in this
 				// transaction, so that a crash cannot lose the notice.
-				if _, err := rt.NotifyRestock(ctx, c.SKU, c.Location, r.OnHand-reserved, now); err != nil {
+				if _, err := tx.NotifyRestock(ctx, c.SKU, c.Location, r.OnHand-reserved, now); err != nil {
 					return err
 				}
 			}

@@ -35,7 +35,8 @@ const (
 	ReservationExpired   = "expired"
 )
 
-// ReservationTx is what reservations do inside the inventory transaction.
+// ReservationTx is what reservations do inside the inventory transaction
+// (part of InventoryTx).
 type ReservationTx interface {
 	// LockLevel reads a level for update (zeros when none is recorded).
 	LockLevel(ctx context.Context, sku, location string) (onHand, reserved int64, err error)
@@ -74,8 +75,7 @@ func (inv *Inventory) Reserve(ctx context.Context, actor kizuna.Actor, r Reserva
 	}
 	now := inv.now().UTC().Truncate(time.Microsecond)
 	err = inv.store.InventoryTx(ctx, func(tx InventoryTx) error {
-		rt := tx.(ReservationTx)
-		prev, err := rt.Reservation(ctx, r.ID)
+		prev, err := tx.Reservation(ctx, r.ID)
 		if err != nil {
 			return err
 		}
@@ -96,7 +96,7 @@ func (inv *Inventory) Reserve(ctx context.Context, actor kizuna.Actor, r Reserva
 		if !places[r.Location] {
 			return kizuna.FieldError("location", "no store or warehouse with code %s", r.Location)
 		}
-		onHand, reserved, err := rt.LockLevel(ctx, r.SKU, r.Location)
+		onHand, reserved, err := tx.LockLevel(ctx, r.SKU, r.Location)
 		if err != nil {
 			return err
 		}
@@ -104,11 +104,11 @@ func (inv *Inventory) Reserve(ctx context.Context, actor kizuna.Actor, r Reserva
 			return kizuna.Errorf(kizuna.ECONFLICT, "only %d of %s available at %s (on hand %d, reserved %d)", max(0, avail), r.SKU, r.Location, onHand, reserved)
 		}
 		r.Status, r.CreatedAt, r.ExpiresAt = ReservationActive, now, now.Add(time.Duration(r.Minutes)*time.Minute)
-		if err := rt.InsertReservation(ctx, &r, actor.ID); err != nil {
+		if err := tx.InsertReservation(ctx, &r, actor.ID); err != nil {
 			return err
 		}
 		out = &r
-		return rt.AddReserved(ctx, r.SKU, r.Location, r.Quantity, now)
+		return tx.AddReserved(ctx, r.SKU, r.Location, r.Quantity, now)
 	})
 	return out, repeated, err
 }
@@ -137,8 +137,7 @@ func (inv *Inventory) end(ctx context.Context, actor kizuna.Actor, id, status st
 }
 
 func (inv *Inventory) endTx(ctx context.Context, tx InventoryTx, actor kizuna.Actor, id, status string, now time.Time) (*Reservation, error) {
-	rt := tx.(ReservationTx)
-	r, err := rt.Reservation(ctx, id)
+	r, err := tx.Reservation(ctx, id)
 	if err != nil {
 		return nil, err
 	}
@@ -153,11 +152,11 @@ func (inv *Inventory) endTx(ctx context.Context, tx InventoryTx, actor kizuna.Ac
 		e.Current = r.Status
 		return nil, e
 	}
-	onHand, reserved, err := rt.LockLevel(ctx, r.SKU, r.Location)
+	onHand, reserved, err := tx.LockLevel(ctx, r.SKU, r.Location)
 	if err != nil {
 		return nil, err
 	}
-	if err := rt.AddReserved(ctx, r.SKU, r.Location, -r.Quantity, now); err != nil {
+	if err := tx.AddReserved(ctx, r.SKU, r.Location, -r.Quantity, now); err != nil {
 		return nil, err
 	}
 	if status == ReservationFulfilled {
@@ -171,11 +170,11 @@ func (inv *Inventory) endTx(ctx context.Context, tx InventoryTx, actor kizuna.Ac
 		}
 	} else if onHand-reserved <= 0 && onHand-(reserved-r.Quantity) > 0 {
 		// The goods came back to a level that had none available.
-		if _, err := rt.NotifyRestock(ctx, r.SKU, r.Location, onHand-(reserved-r.Quantity), now); err != nil {
+		if _, err := tx.NotifyRestock(ctx, r.SKU, r.Location, onHand-(reserved-r.Quantity), now); err != nil {
 			return nil, err
 		}
 	}
-	if err := rt.EndReservation(ctx, id, status, now); err != nil {
+	if err := tx.EndReservation(ctx, id, status, now); err != nil {
 		return nil, err
 	}
 	r.Status, r.EndedAt = status, &now
@@ -188,7 +187,7 @@ func (inv *Inventory) ExpireReservations(ctx context.Context, limit int) (int, e
 	now := inv.now().UTC().Truncate(time.Microsecond)
 	n := 0
 	err := inv.store.InventoryTx(ctx, func(tx InventoryTx) error {
-		ids, err := tx.(ReservationTx).DueReservations(ctx, now, limit)
+		ids, err := tx.DueReservations(ctx, now, limit)
 		if err != nil {
 			return err
 		}
@@ -257,9 +256,7 @@ func (inv *Inventory) Nearest(ctx context.Context, q NearestQuery) ([]StockPlace
 			from = &p
 		}
 	}
-	places, err := inv.store.(interface {
-		StoresWithStock(ctx context.Context, sku string, quantity int64) ([]StockPlace, error)
-	}).StoresWithStock(ctx, q.SKU, q.Quantity)
+	places, err := inv.store.StoresWithStock(ctx, q.SKU, q.Quantity)
 	if err != nil {
 		return nil, err
 	}
@@ -296,13 +293,7 @@ func (inv *Inventory) Nearest(ctx context.Context, q NearestQuery) ([]StockPlace
 // location, or anywhere when location is empty). Asking again changes
 // nothing. The notice is a back_in_stock event of the customer.
 func (inv *Inventory) Subscribe(ctx context.Context, customerID, sku, location string) error {
-	sub, ok := inv.store.(interface {
-		SubscribeStock(ctx context.Context, customerID, sku, location string, at time.Time) error
-	})
-	if !ok {
-		return kizuna.Errorf(kizuna.EUNSUPPORTED, "this store keeps no stock subscriptions")
-	}
-	return sub.SubscribeStock(ctx, customerID, strings.TrimSpace(sku), strings.TrimSpace(location), inv.now().UTC().Truncate(time.Microsecond))
+	return inv.store.SubscribeStock(ctx, customerID, strings.TrimSpace(sku), strings.TrimSpace(location), inv.now().UTC().Truncate(time.Microsecond))
 }
 
 // PrefectureOffices are the prefectural government offices, the position

@@ -54,7 +54,7 @@ type RankChange struct {
 	RankFacts
 }
 
-// RankStore is the storage ranks need.
+// RankStore is the storage ranks need (part of Store).
 type RankStore interface {
 	// RankTx runs fn in one write transaction.
 	RankTx(ctx context.Context, fn func(RankTx) error) error
@@ -197,15 +197,11 @@ func (s *Service) EvaluateRanks(ctx context.Context, ids []string) (int, error) 
 	if err != nil || len(prog.Ranks) == 0 || len(ids) == 0 {
 		return 0, err
 	}
-	rs, ok := s.store.(RankStore)
-	if !ok {
-		return 0, kizuna.Errorf(kizuna.EUNSUPPORTED, "this store keeps no ranks")
-	}
 	now := s.clock()
 	since := now.In(kizuna.Tokyo).AddDate(0, -prog.RankMonths, 0)
 	ids = slices.Compact(slices.Sorted(slices.Values(ids)))
 	changed := 0
-	err = rs.RankTx(ctx, func(tx RankTx) error {
+	err = s.store.RankTx(ctx, func(tx RankTx) error {
 		changed = 0
 		facts, err := tx.RankFacts(ctx, ids, since, now)
 		if err != nil {
@@ -275,12 +271,8 @@ func (s *Service) EvaluateAllRanks(ctx context.Context, batch int) (evaluated, c
 	if err != nil || len(prog.Ranks) == 0 {
 		return 0, 0, err
 	}
-	rs, ok := s.store.(RankStore)
-	if !ok {
-		return 0, 0, kizuna.Errorf(kizuna.EUNSUPPORTED, "this store keeps no ranks")
-	}
 	for after := ""; ; {
-		ids, err := rs.RankCandidates(ctx, after, batch)
+		ids, err := s.store.RankCandidates(ctx, after, batch)
 		if err != nil || len(ids) == 0 {
 			return evaluated, changed, err
 		}
@@ -314,11 +306,7 @@ func (s *Service) RankOf(ctx context.Context, customerID string) (*RankStatus, e
 	if len(prog.Ranks) == 0 {
 		return nil, kizuna.Errorf(kizuna.ENOTFOUND, "the points program has no ranks")
 	}
-	rs, ok := s.store.(RankStore)
-	if !ok {
-		return nil, kizuna.Errorf(kizuna.EUNSUPPORTED, "this store keeps no ranks")
-	}
-	c, err := rs.CustomerRank(ctx, customerID)
+	c, err := s.store.CustomerRank(ctx, customerID)
 	if err != nil {
 		return nil, err
 	}
@@ -326,7 +314,7 @@ func (s *Service) RankOf(ctx context.Context, customerID string) (*RankStatus, e
 		if _, err := s.EvaluateRanks(ctx, []string{customerID}); err != nil {
 			return nil, err
 		}
-		if c, err = rs.CustomerRank(ctx, customerID); err != nil {
+		if c, err = s.store.CustomerRank(ctx, customerID); err != nil {
 			return nil, err
 		}
 		if c == nil { // never bought: the first rank, kept without a row
@@ -343,7 +331,7 @@ func (s *Service) RankOf(ctx context.Context, customerID string) (*RankStatus, e
 			st.VisitsToGo = max(0, n.MinVisits-c.Visits)
 		}
 	}
-	if st.History, err = rs.RankHistory(ctx, customerID, 20); err != nil {
+	if st.History, err = s.store.RankHistory(ctx, customerID, 20); err != nil {
 		return nil, err
 	}
 	return st, nil

@@ -40,6 +40,7 @@ type Store interface {
 	// for Verify: once per customer, one call at a time, in no particular
 	// order.
 	EachLedger(ctx context.Context, fn func(entries []LedgerEntry, acct Account, lots []Lot, holds []Hold) error) error
+	RankStore
 }
 
 // Tx is what a ledger change does inside its transaction.
