@@ -10,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -112,18 +113,42 @@ var idEncoding = base32.NewEncoding("0123456789abcdefghjkmnpqrstvwxyz").WithPadd
 // Clients must not parse IDs. Inside, the first 48 bits are the creation
 // time in milliseconds and the other 72 are random: IDs made later sort
 // later, so new rows land at the end of B-tree indexes instead of all over
-// them, which keeps bulk inserts fast as tables grow.
+// them, which keeps bulk inserts fast as tables grow. Within one process
+// the order is strict: an ID made in the same millisecond as the one before
+// it (or while the clock stepped back) continues from it, as ULIDs do, so
+// "older" is "smaller ID" even for two customers made in one millisecond.
 func NewID(prefix string) string {
 	var b [15]byte
-	ms := uint64(time.Now().UnixMilli())
-	for i := 5; i >= 0; i-- {
-		b[i] = byte(ms)
-		ms >>= 8
-	}
 	if _, err := rand.Read(b[6:]); err != nil {
 		panic(fmt.Sprintf("kizuna: crypto/rand failed: %v", err)) // the OS is broken; nothing sane to do
 	}
+	ms := uint64(time.Now().UnixMilli())
+	lastID.Lock()
+	if ms <= lastID.ms {
+		ms, b = lastID.ms, lastID.b
+		for i := 14; i >= 6; i-- { // the previous random part plus one
+			if b[i]++; b[i] != 0 {
+				break
+			}
+			if i == 6 { // 2^72 IDs in one millisecond: borrow the next one
+				ms++
+			}
+		}
+	}
+	for i, m := 5, ms; i >= 0; i-- {
+		b[i] = byte(m)
+		m >>= 8
+	}
+	lastID.ms, lastID.b = ms, b
+	lastID.Unlock()
 	return prefix + "_" + idEncoding.EncodeToString(b[:])
+}
+
+// lastID is the latest ID NewID made, which the next one follows.
+var lastID struct {
+	sync.Mutex
+	ms uint64
+	b  [15]byte
 }
 
 // Actor is who performs an action: a staff user, an API key or the system

@@ -32,3 +32,14 @@ func TestErrorHelpers(t *testing.T) {
 		t.Fatal("non-domain errors must be internal and not leak their text")
 	}
 }
+
+func TestNewIDsSortInTheOrderTheyWereMade(t *testing.T) {
+	prev := NewID("cus")
+	for range 100000 { // many share a millisecond
+		id := NewID("cus")
+		if id <= prev {
+			t.Fatalf("%s made after %s sorts before it", id, prev)
+		}
+		prev = id
+	}
+}
