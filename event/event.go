@@ -109,7 +109,7 @@ func SchemaOf(t Type) (Schema, bool) {
 
 // Event is one thing a customer or visitor did.
 type Event struct {
-	ID          string                  `json:"id" doc:"The sender's unique ID for the event, such as a UUID: an event sent again with the same ID is stored once" example:"0f8e5a52-3c1b-4d7e-9a61-2b7c7d1f4e10"`
+	ID          string                  `json:"id" doc:"The sender's unique ID for the event, such as a UUID: an event sent again with the same ID from the same device (anonymous_id, or customer_id when there is none) is stored once" example:"0f8e5a52-3c1b-4d7e-9a61-2b7c7d1f4e10"`
 	Type        Type                    `json:"type" doc:"page_view, product_view, search, add_to_cart, remove_from_cart, checkout_started, purchase, app_open, store_visit, email_open, email_click, push_open, coupon_redeemed or identify" example:"product_view"`
 	At          time.Time               `json:"at" required:"false" doc:"When it happened; the time it arrived when omitted"`
 	Channel     string                  `json:"channel,omitempty" doc:"The channel it happened in (ec, app, store, …)"`

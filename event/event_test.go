@@ -159,6 +159,18 @@ func TestRetriedEventsNeverDouble(t *testing.T) {
 		if len(page)+len(more) != 43 || page[0].ID != "ev-003" || more[0].ID != "ev-073" {
 			t.Fatalf("pages %s | %s", ids(page), ids(more))
 		}
+		// IDs are the sender's, unique per device: another browser that
+		// happens to use ev-000 sends a new event, and so does a server
+		// naming a customer; each of them sent again is a duplicate.
+		c := people(t, identity.New(db, db), [3]string{"ec", "M1", `{"family_name":"佐藤","emails":["sato@example.jp"]}`})[0]
+		other := view("ev-000", "anon-other", "TEA-100", now)
+		server := event.Event{ID: "ev-000", Type: event.AppOpen, At: now, Channel: "app", CustomerID: c}
+		for round, want := range []int{2, 0} {
+			r := ingest(t, s, event.FromServer, other, server, batch()[0])
+			if r.Stored != want || r.Duplicates != 3-want {
+				t.Fatalf("round %d: stored %d, duplicates %d; want %d stored", round, r.Stored, r.Duplicates, want)
+			}
+		}
 	})
 }
 

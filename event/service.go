@@ -38,8 +38,8 @@ type Tx interface {
 	// Consented reports, of ids, the customers whose latest word on the
 	// purpose is yes.
 	Consented(ctx context.Context, ids []string, purpose string) (map[string]bool, error)
-	// InsertEvents stores the rows whose IDs are new and reports how many
-	// it stored; an ID already stored is skipped.
+	// InsertEvents stores the rows whose IDs are new on their device and
+	// reports how many it stored; an event already stored is skipped.
 	InsertEvents(ctx context.Context, rows []Row) (int, error)
 	// Link records that anonymousID is customerID from now on and gives the
 	// customer the anonymous ID's events that have none; it returns how
@@ -51,6 +51,20 @@ type Tx interface {
 type Row struct {
 	*Event
 	Props []byte
+	// Device is the event's Device as it was sent, before its customer
+	// was replaced by the one it was merged into.
+	Device string
+}
+
+// Device names what an event's ID is unique within: the browser or app
+// install (its anonymous ID), or, for a server that names only the
+// customer, that customer. An ID sent again from the same device is the
+// same event, stored once; two devices may use the same ID.
+func (e *Event) Device() string {
+	if e.AnonymousID != "" {
+		return "a:" + e.AnonymousID
+	}
+	return "c:" + e.CustomerID
 }
 
 // Query selects events, newest first.
@@ -114,7 +128,7 @@ type Rejection struct {
 type IngestResult struct {
 	Received   int         `json:"received" doc:"Events in the batch"`
 	Stored     int         `json:"stored" doc:"New events stored"`
-	Duplicates int         `json:"duplicates" doc:"Events already stored under their ID (a retry): nothing changed"`
+	Duplicates int         `json:"duplicates" doc:"Events already stored under their ID from the same device (a retry): nothing changed"`
 	Dropped    int         `json:"dropped" doc:"Events of customers who have not consented to tracking, when consent is required: not stored"`
 	Stitched   int         `json:"stitched" doc:"Earlier anonymous events that sign-ins in this batch gave their customer"`
 	Rejected   []Rejection `json:"rejected" doc:"Events refused, with the reason; the others are stored"`
@@ -122,7 +136,7 @@ type IngestResult struct {
 
 // Ingest checks and stores a batch. A bad event is rejected with its
 // index and reason and the others are stored; an event whose ID is stored
-// already is counted as a duplicate and changes nothing, so a batch may be
+// already from the same device (Event.Device) is counted as a duplicate and changes nothing, so a batch may be
 // sent again after a lost answer. Only a storage failure fails the batch,
 // and then nothing of it is stored.
 func (s *Service) Ingest(ctx context.Context, source Source, events []Event) (*IngestResult, error) {
@@ -140,8 +154,9 @@ func (s *Service) Ingest(ctx context.Context, source Source, events []Event) (*I
 		res.Rejected = append(res.Rejected, r)
 	}
 	type pending struct {
-		i     int
-		props []byte
+		i      int
+		props  []byte
+		device string
 	}
 	var good []pending
 	seen := make(map[string]bool, len(events))
@@ -155,11 +170,12 @@ func (s *Service) Ingest(ctx context.Context, source Source, events []Event) (*I
 			reject(i, err)
 			continue
 		}
-		if seen[e.ID] {
+		device := e.Device()
+		if seen[device+"\x00"+e.ID] {
 			res.Duplicates++
 			continue
 		}
-		seen[e.ID] = true
+		seen[device+"\x00"+e.ID] = true
 		var props []byte
 		if len(e.Properties) > 0 {
 			props, err = json.Marshal(e.Properties)
@@ -173,7 +189,7 @@ func (s *Service) Ingest(ctx context.Context, source Source, events []Event) (*I
 			}
 		}
 		e.ReceivedAt = now
-		good = append(good, pending{i, props})
+		good = append(good, pending{i, props, device})
 	}
 	if len(good) == 0 {
 		SortRejections(res.Rejected)
@@ -304,7 +320,7 @@ func (s *Service) Ingest(ctx context.Context, source Source, events []Event) (*I
 					continue
 				}
 			}
-			rows = append(rows, Row{Event: e, Props: p.props})
+			rows = append(rows, Row{Event: e, Props: p.props, Device: p.device})
 		}
 		n, err := tx.InsertEvents(ctx, rows)
 		if err != nil {

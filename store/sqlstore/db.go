@@ -361,6 +361,11 @@ func (db *DB) SchemaVersion(ctx context.Context) (int, error) {
 // Migrate applies every pending migration, each in its own transaction, and
 // returns the ones it applied.
 func (db *DB) Migrate(ctx context.Context) ([]Migration, error) {
+	return db.migrateTo(ctx, db.LatestVersion())
+}
+
+// migrateTo applies the pending migrations up to version to.
+func (db *DB) migrateTo(ctx context.Context, to int) ([]Migration, error) {
 	cur, err := db.SchemaVersion(ctx)
 	if err != nil {
 		return nil, err
@@ -374,7 +379,7 @@ func (db *DB) Migrate(ctx context.Context) ([]Migration, error) {
 	}
 	var applied []Migration
 	for _, m := range ms {
-		if m.Version <= cur {
+		if m.Version <= cur || m.Version > to {
 			continue
 		}
 		err := db.tx(ctx, func(tx *sql.Tx) error {
@@ -396,6 +401,11 @@ func (db *DB) Migrate(ctx context.Context) ([]Migration, error) {
 			}
 			if m.Version == 3 {
 				if err := db.backfillSearch(ctx, tx); err != nil {
+					return fmt.Errorf("migration %s: %w", m.Name, err)
+				}
+			}
+			if m.Version == 14 {
+				if err := db.backfillEventKeys(ctx, tx); err != nil {
 					return fmt.Errorf("migration %s: %w", m.Name, err)
 				}
 			}

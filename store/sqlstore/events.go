@@ -1,11 +1,13 @@
 package sqlstore
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"hash/fnv"
 	"slices"
 	"strings"
 	"time"
@@ -80,44 +82,78 @@ func (t *eventTx) InsertEvents(ctx context.Context, rows []event.Row) (int, erro
 	if len(rows) == 0 {
 		return 0, nil
 	}
-	// In one order of IDs, two batches sharing events cannot wait on each
-	// other's unique keys (PostgreSQL).
-	rows = slices.Clone(rows)
-	slices.SortFunc(rows, func(a, b event.Row) int { return strings.Compare(a.ID, b.ID) })
+	keyed := make([]keyedRow, len(rows))
+	for i, r := range rows {
+		device := r.Device
+		if device == "" {
+			device = r.Event.Device()
+		}
+		keyed[i] = keyedRow{r, eventKey(device), eventKey(r.ID)}
+	}
+	// In one order of keys, two batches sharing events cannot wait on each
+	// other's unique keys (PostgreSQL), and a device's events go into the
+	// same index page one after the other.
+	slices.SortFunc(keyed, func(a, b keyedRow) int {
+		return cmp.Or(cmp.Compare(a.device, b.device), cmp.Compare(a.id, b.id))
+	})
 	if t.db.dialect == Postgres {
-		return t.insertEventsUnnest(ctx, rows)
+		return t.insertEventsUnnest(ctx, keyed)
 	}
 	// One prepared single-row INSERT per event: a multi-row INSERT … ON
 	// CONFLICT makes SQLite keep a statement journal of every page it
 	// touches (in case the statement fails half-way), and that copying
 	// was two thirds of an ingest (docs/benchmarks.md).
-	st, err := t.tx.PrepareContext(ctx, `INSERT INTO events (`+eventCols+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING`)
+	st, err := t.tx.PrepareContext(ctx, `INSERT INTO events (`+eventKeyCols+eventCols+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+		ON CONFLICT (device_key, id_key) DO NOTHING`)
 	if err != nil {
 		return 0, fmt.Errorf("insert events: %w", err)
 	}
 	defer st.Close()
 	stored := 0
-	for _, r := range rows {
-		res, err := st.ExecContext(ctx, r.ID, string(r.Type), r.At, r.ReceivedAt, r.Channel, r.CustomerID, r.AnonymousID, r.SessionID, nullJSON(r.Props))
+	for _, k := range keyed {
+		r := k.Row
+		res, err := st.ExecContext(ctx, k.device, k.id, r.ID, string(r.Type), r.At, r.ReceivedAt, r.Channel, r.CustomerID, r.AnonymousID, r.SessionID, nullJSON(r.Props))
 		if err != nil {
 			return 0, fmt.Errorf("insert event %s: %w", r.ID, err)
 		}
-		k, err := res.RowsAffected()
+		n, err := res.RowsAffected()
 		if err != nil {
 			return 0, err
 		}
-		stored += int(k)
+		stored += int(n)
 	}
 	return stored, nil
 }
 
-// insertEventsUnnest sends a batch as nine arrays: one statement with nine
+// keyedRow is an event with its device and ID keys.
+type keyedRow struct {
+	event.Row
+	device, id int64
+}
+
+// eventKeyCols are the two keys that tell events apart (schema 14).
+const eventKeyCols = `device_key, id_key, `
+
+// eventKey is the 64-bit key of a device or an event ID: FNV-1a, which is
+// the same in every process and version (the keys are stored), as a signed
+// integer because both databases' integers are. Two different events of
+// one device collide only if their IDs' keys do, about once in 10¹⁹ pairs,
+// and the text ID is kept beside the keys.
+func eventKey(s string) int64 {
+	h := fnv.New64a()
+	h.Write([]byte(s))
+	return int64(h.Sum64())
+}
+
+// insertEventsUnnest sends a batch as arrays: one statement with eleven
 // parameters, where a VALUES list would carry thousands.
-func (t *eventTx) insertEventsUnnest(ctx context.Context, rows []event.Row) (int, error) {
+func (t *eventTx) insertEventsUnnest(ctx context.Context, rows []keyedRow) (int, error) {
+	devices, idKeys := make([]int64, len(rows)), make([]int64, len(rows))
 	ids, types, chans, custs, anons, sess := make([]string, len(rows)), make([]string, len(rows)), make([]string, len(rows)), make([]string, len(rows)), make([]string, len(rows)), make([]string, len(rows))
 	at, recv := make([]time.Time, len(rows)), make([]time.Time, len(rows))
 	props := make([]*string, len(rows))
 	for i, r := range rows {
+		devices[i], idKeys[i] = r.device, r.id
 		ids[i], types[i], chans[i], custs[i], anons[i], sess[i] = r.ID, string(r.Type), r.Channel, r.CustomerID, r.AnonymousID, r.SessionID
 		at[i], recv[i] = r.At, r.ReceivedAt
 		if r.Props != nil {
@@ -125,14 +161,14 @@ func (t *eventTx) insertEventsUnnest(ctx context.Context, rows []event.Row) (int
 			props[i] = &s
 		}
 	}
-	res, err := t.tx.ExecContext(ctx, `INSERT INTO events (`+eventCols+`)
-		SELECT * FROM unnest($1::text[], $2::text[], $3::timestamptz[], $4::timestamptz[], $5::text[], $6::text[], $7::text[], $8::text[], $9::jsonb[])
-		ON CONFLICT (id) DO NOTHING`, ids, types, at, recv, chans, custs, anons, sess, props)
+	res, err := t.tx.ExecContext(ctx, `INSERT INTO events (`+eventKeyCols+eventCols+`)
+		SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::text[], $4::text[], $5::timestamptz[], $6::timestamptz[], $7::text[], $8::text[], $9::text[], $10::text[], $11::jsonb[])
+		ON CONFLICT (device_key, id_key) DO NOTHING`, devices, idKeys, ids, types, at, recv, chans, custs, anons, sess, props)
 	if err != nil {
 		return 0, fmt.Errorf("insert events: %w", err)
 	}
-	k, err := res.RowsAffected()
-	return int(k), err
+	n, err := res.RowsAffected()
+	return int(n), err
 }
 
 func nullJSON(b []byte) any {
@@ -147,7 +183,8 @@ func (t *eventTx) Link(ctx context.Context, anonymousID, customerID string, at t
 		ON CONFLICT (anonymous_id) DO UPDATE SET customer_id = excluded.customer_id, linked_at = excluded.linked_at`), anonymousID, customerID, at); err != nil {
 		return 0, fmt.Errorf("record sign-in: %w", err)
 	}
-	res, err := t.tx.ExecContext(ctx, t.db.rebind(`UPDATE events SET customer_id = ? WHERE anonymous_id = ? AND anonymous_id <> '' AND customer_id = ''`), customerID, anonymousID)
+	res, err := t.tx.ExecContext(ctx, t.db.rebind(`UPDATE events SET customer_id = ? WHERE device_key = ? AND anonymous_id = ? AND customer_id = ''`),
+		customerID, eventKey("a:"+anonymousID), anonymousID)
 	if err != nil {
 		return 0, fmt.Errorf("stitch anonymous events: %w", err)
 	}
@@ -165,7 +202,7 @@ func (db *DB) Events(ctx context.Context, q event.Query) ([]event.Event, error) 
 		conds, args = append(conds, `customer_id `+in, `customer_id <> ''`), append(args, a...)
 	}
 	if q.AnonymousID != "" {
-		conds, args = append(conds, `anonymous_id = ?`, `anonymous_id <> ''`), append(args, q.AnonymousID)
+		conds, args = append(conds, `device_key = ?`, `anonymous_id = ?`), append(args, eventKey("a:"+q.AnonymousID), q.AnonymousID)
 	}
 	if len(q.Types) > 0 {
 		ts := make([]string, len(q.Types))
@@ -233,12 +270,73 @@ func (t *tx) EraseEvents(ctx context.Context, customerID string) error {
 	if err := t.flush(ctx); err != nil {
 		return err
 	}
-	for _, q := range []string{`DELETE FROM events WHERE customer_id = ? AND customer_id <> ''`,
-		`DELETE FROM events WHERE anonymous_id IN (SELECT anonymous_id FROM event_links WHERE customer_id = ?) AND anonymous_id <> ''`,
-		`DELETE FROM event_links WHERE customer_id = ?`} {
-		if err := t.exec(ctx, q, customerID); err != nil {
+	if err := t.exec(ctx, `DELETE FROM events WHERE customer_id = ? AND customer_id <> ''`, customerID); err != nil {
+		return fmt.Errorf("erase events: %w", err)
+	}
+	rows, err := t.query(ctx, `SELECT anonymous_id FROM event_links WHERE customer_id = ? ORDER BY anonymous_id`, customerID)
+	if err != nil {
+		return fmt.Errorf("erase events: %w", err)
+	}
+	devices, err := scanStrings(rows)
+	if err != nil {
+		return fmt.Errorf("erase events: %w", err)
+	}
+	for _, a := range devices {
+		if err := t.exec(ctx, `DELETE FROM events WHERE device_key = ? AND anonymous_id = ?`, eventKey("a:"+a), a); err != nil {
 			return fmt.Errorf("erase events: %w", err)
 		}
+	}
+	if err := t.exec(ctx, `DELETE FROM event_links WHERE customer_id = ?`, customerID); err != nil {
+		return fmt.Errorf("erase events: %w", err)
+	}
+	return nil
+}
+
+// backfillEventKeys gives the events stored before schema 14 their keys
+// (the device: the anonymous ID, else the customer), then creates the
+// unique index on them.
+func (db *DB) backfillEventKeys(ctx context.Context, tx *sql.Tx) error {
+	type keys struct{ seq, device, id int64 }
+	var after int64
+	for {
+		rows, err := tx.QueryContext(ctx, db.rebind(`SELECT seq, id, anonymous_id, customer_id FROM events WHERE seq > ? ORDER BY seq LIMIT 10000`), after)
+		if err != nil {
+			return fmt.Errorf("read events: %w", err)
+		}
+		var page []keys
+		for rows.Next() {
+			var k keys
+			var e event.Event
+			if err := rows.Scan(&k.seq, &e.ID, &e.AnonymousID, &e.CustomerID); err != nil {
+				rows.Close()
+				return fmt.Errorf("read events: %w", err)
+			}
+			k.device, k.id = eventKey(e.Device()), eventKey(e.ID)
+			page = append(page, k)
+		}
+		if err := errors.Join(rows.Err(), rows.Close()); err != nil {
+			return fmt.Errorf("read events: %w", err)
+		}
+		if len(page) == 0 {
+			break
+		}
+		st, err := tx.PrepareContext(ctx, db.rebind(`UPDATE events SET device_key = ?, id_key = ? WHERE seq = ?`))
+		if err != nil {
+			return err
+		}
+		for _, k := range page {
+			if _, err := st.ExecContext(ctx, k.device, k.id, k.seq); err != nil {
+				st.Close()
+				return fmt.Errorf("key event %d: %w", k.seq, err)
+			}
+		}
+		st.Close()
+		after = page[len(page)-1].seq
+	}
+	// Before schema 14 an ID was unique across devices, so no two events
+	// can share both keys unless their IDs' keys collide.
+	if _, err := tx.ExecContext(ctx, `CREATE UNIQUE INDEX events_device ON events(device_key, id_key)`); err != nil {
+		return fmt.Errorf("index events by device: %w", err)
 	}
 	return nil
 }

@@ -7,9 +7,11 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/kizuna-oss/kizuna"
 	"github.com/kizuna-oss/kizuna/customer"
+	"github.com/kizuna-oss/kizuna/event"
 	"github.com/kizuna-oss/kizuna/identity"
 	"github.com/kizuna-oss/kizuna/store/sqlstore"
 	"github.com/kizuna-oss/kizuna/store/sqlstore/sqltest"
@@ -100,6 +102,70 @@ func TestMigration2FromSchema1Data(t *testing.T) {
 			}
 			if l, err := svc.Lookup(ctx, customer.KeyExternal, "ec:E1"); err != nil || len(l) != 1 || l[0].ID != cust.ID {
 				t.Fatalf("lookup by channel ID after migration: %v %+v", err, l)
+			}
+		})
+	}
+}
+
+// Migration 14 keys the events stored before it by device and ID: resent
+// afterwards they are still duplicates, an ID from another device is a new
+// event, and a sign-in still finds the device's events.
+func TestMigration14KeysEarlierEvents(t *testing.T) {
+	for _, dialect := range []string{sqlstore.SQLite, sqlstore.Postgres} {
+		t.Run(dialect, func(t *testing.T) {
+			ctx := context.Background()
+			dsn := sqltest.DSN(t, dialect)
+			db, err := sqlstore.Open(ctx, dsn)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer db.Close()
+			if _, err := db.MigrateTo(ctx, 13); err != nil {
+				t.Fatal(err)
+			}
+			driver, insert := "sqlite", `INSERT INTO events (id, type, at, received_at, customer_id, anonymous_id) VALUES (?, ?, ?, ?, ?, ?)`
+			if dialect == sqlstore.Postgres {
+				driver, insert = "pgx", `INSERT INTO events (id, type, at, received_at, customer_id, anonymous_id) VALUES ($1, $2, $3, $4, $5, $6)`
+			}
+			rdb, err := sql.Open(driver, dsn)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer rdb.Close()
+			at := time.Date(2026, 11, 1, 9, 0, 0, 0, time.UTC)
+			old := []event.Event{
+				{ID: "e1", Type: event.PageView, At: at, ReceivedAt: at, AnonymousID: "A1"},
+				{ID: "e2", Type: event.AppOpen, At: at, ReceivedAt: at, CustomerID: "C1"},
+				{ID: "e3", Type: event.PageView, At: at, ReceivedAt: at, AnonymousID: "A2"},
+			}
+			for _, e := range old {
+				if _, err := rdb.ExecContext(ctx, insert, e.ID, string(e.Type), e.At, e.ReceivedAt, e.CustomerID, e.AnonymousID); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if _, err := db.Migrate(ctx); err != nil {
+				t.Fatal(err)
+			}
+			again := []event.Row{{Event: &old[0]}, {Event: &old[1]}, {Event: &event.Event{ID: "e1", Type: event.PageView, At: at, ReceivedAt: at, AnonymousID: "A9"}}}
+			var stored, stitched int
+			if err := db.EventTx(ctx, func(tx event.Tx) error {
+				if stored, err = tx.InsertEvents(ctx, again); err != nil {
+					return err
+				}
+				stitched, err = tx.Link(ctx, "A2", "C1", at)
+				return err
+			}); err != nil {
+				t.Fatal(err)
+			}
+			if stored != 1 || stitched != 1 {
+				t.Fatalf("after migration: stored %d (want 1: e1 from another device), stitched %d (want 1)", stored, stitched)
+			}
+			l, err := db.Events(ctx, event.Query{CustomerIDs: []string{"C1"}, Limit: 10})
+			if err != nil || len(l) != 2 {
+				t.Fatalf("C1's events: %v %+v", err, l)
+			}
+			if l, err := db.Events(ctx, event.Query{AnonymousID: "A1", Limit: 10}); err != nil || len(l) != 1 || l[0].ID != "e1" {
+				t.Fatalf("A1's events: %v %+v", err, l)
 			}
 		})
 	}
