@@ -16,7 +16,10 @@ import (
 
 // Store is the storage events need.
 type Store interface {
-	// EventTx runs fn in one write transaction.
+	// EventTx runs fn in one write transaction. The store may run fn with
+	// other callers' functions in the same transaction, and again on its
+	// own if the group failed, so fn must start from the same state each
+	// time it runs.
 	EventTx(ctx context.Context, fn func(Tx) error) error
 	// Events lists events, newest first.
 	Events(ctx context.Context, q Query) ([]Event, error)
@@ -195,7 +198,19 @@ func (s *Service) Ingest(ctx context.Context, source Source, events []Event) (*I
 		SortRejections(res.Rejected)
 		return res, nil
 	}
+	// The transaction may run more than once (Store.EventTx): each run
+	// starts from the batch as it was checked.
+	sent := make([]string, len(good))
+	for k, p := range good {
+		sent[k] = events[p.i].CustomerID
+	}
+	checked, dups := len(res.Rejected), res.Duplicates
 	err := s.store.EventTx(ctx, func(tx Tx) error {
+		for k, p := range good {
+			events[p.i].CustomerID = sent[k]
+		}
+		res.Rejected, res.Duplicates = res.Rejected[:checked], dups
+		res.Stored, res.Dropped, res.Stitched = 0, 0, 0
 		var channels, stores, ids, anon []string
 		var keys []string
 		for _, p := range good {

@@ -58,7 +58,9 @@ type DB struct {
 	stopCheckpoints func() error
 	// bulk makes the checkpointer wait bulkCheckpointEvery between runs.
 	bulk atomic.Bool
-	dsn  string
+	// events groups concurrent event ingests into one SQLite transaction.
+	events groupCommit
+	dsn    string
 }
 
 // SetBulk tells the store that one process loads a large volume and

@@ -20,11 +20,16 @@ var _ event.Store = (*DB)(nil)
 
 const eventCols = `id, type, at, received_at, channel, customer_id, anonymous_id, session_id, props`
 
-// EventTx runs fn in one write transaction.
+// EventTx runs fn in one write transaction. On SQLite, ingests that
+// arrive together share one (groupCommit), and fn may run more than once.
 func (db *DB) EventTx(ctx context.Context, fn func(event.Tx) error) error {
-	return db.connTx(ctx, func(conn *sql.Conn, tx *sql.Tx) error {
+	run := func(conn *sql.Conn, tx *sql.Tx) error {
 		return fn(&eventTx{orderTx{db: db, conn: conn, tx: tx}})
-	})
+	}
+	if db.dialect == SQLite {
+		return db.events.run(ctx, db, run)
+	}
+	return db.connTx(ctx, run)
 }
 
 // eventTx shares the customer and location lookups of orders.
