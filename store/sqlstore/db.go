@@ -467,6 +467,12 @@ func (db *DB) connTx(ctx context.Context, fn func(*sql.Conn, *sql.Tx) error) (er
 		return fmt.Errorf("begin: %w", err)
 	}
 	defer conn.Close()
+	// Waiting for the writer can be given up; once a transaction has it,
+	// it runs to its end. A cancellable context costs a goroutine per
+	// statement in the drivers (and one per transaction in database/sql)
+	// to watch it, which an ingest of thousands of statements paid in
+	// full, and a transaction cut short only wastes the work done.
+	ctx = context.WithoutCancel(ctx)
 	tx, err := conn.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("begin: %w", err)
