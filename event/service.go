@@ -139,8 +139,8 @@ type IngestResult struct {
 
 // Ingest checks and stores a batch. A bad event is rejected with its
 // index and reason and the others are stored; an event whose ID is stored
-// already from the same device (Event.Device) is counted as a duplicate and changes nothing, so a batch may be
-// sent again after a lost answer. Only a storage failure fails the batch,
+// already from the same device (Event.Device) is counted as a duplicate
+// and changes nothing, so a batch may be sent again after a lost answer. Only a storage failure fails the batch,
 // and then nothing of it is stored.
 func (s *Service) Ingest(ctx context.Context, source Source, events []Event) (*IngestResult, error) {
 	if len(events) > MaxBatch {

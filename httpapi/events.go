@@ -82,7 +82,7 @@ func (s *Server) registerEvents() {
 		Summary: "Send behaviour events",
 		Description: "Up to 10,000 events as NDJSON (Content-Type: application/x-ndjson, one event a line) or a JSON array. " +
 			"Each event is checked against its type's schema (GET /api/v1/events/schemas); a bad one is rejected with its index, field and reason, and the others are stored. " +
-			"An event is stored once under its id, so a batch can be sent again after a lost answer. " +
+			"An event is stored once under its id and device (its anonymous_id, or its customer_id when it has none), so a batch can be sent again after a lost answer. " +
 			"identify (or any event naming both anonymous_id and customer_id) ties a browser or device to the customer, and its earlier anonymous events become the customer's. " +
 			"When the answer arrives, every stored event is durable.",
 		MaxBodyBytes: maxBatchBody, Metadata: perm(auth.PermEventWrite)},
