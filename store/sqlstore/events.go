@@ -150,6 +150,11 @@ func eventKey(s string) int64 {
 	return int64(h.Sum64())
 }
 
+// deviceKey is the device key of a browser's or app's anonymous ID.
+func deviceKey(anonymousID string) int64 {
+	return eventKey((&event.Event{AnonymousID: anonymousID}).Device())
+}
+
 // insertEventsUnnest sends a batch as arrays: one statement with eleven
 // parameters, where a VALUES list would carry thousands.
 func (t *eventTx) insertEventsUnnest(ctx context.Context, rows []keyedRow) (int, error) {
@@ -189,7 +194,7 @@ func (t *eventTx) Link(ctx context.Context, anonymousID, customerID string, at t
 		return 0, fmt.Errorf("record sign-in: %w", err)
 	}
 	res, err := t.tx.ExecContext(ctx, t.db.rebind(`UPDATE events SET customer_id = ? WHERE device_key = ? AND anonymous_id = ? AND customer_id = ''`),
-		customerID, eventKey("a:"+anonymousID), anonymousID)
+		customerID, deviceKey(anonymousID), anonymousID)
 	if err != nil {
 		return 0, fmt.Errorf("stitch anonymous events: %w", err)
 	}
@@ -207,7 +212,7 @@ func (db *DB) Events(ctx context.Context, q event.Query) ([]event.Event, error) 
 		conds, args = append(conds, `customer_id `+in, `customer_id <> ''`), append(args, a...)
 	}
 	if q.AnonymousID != "" {
-		conds, args = append(conds, `device_key = ?`, `anonymous_id = ?`), append(args, eventKey("a:"+q.AnonymousID), q.AnonymousID)
+		conds, args = append(conds, `device_key = ?`, `anonymous_id = ?`), append(args, deviceKey(q.AnonymousID), q.AnonymousID)
 	}
 	if len(q.Types) > 0 {
 		ts := make([]string, len(q.Types))
@@ -287,7 +292,7 @@ func (t *tx) EraseEvents(ctx context.Context, customerID string) error {
 		return fmt.Errorf("erase events: %w", err)
 	}
 	for _, a := range devices {
-		if err := t.exec(ctx, `DELETE FROM events WHERE device_key = ? AND anonymous_id = ?`, eventKey("a:"+a), a); err != nil {
+		if err := t.exec(ctx, `DELETE FROM events WHERE device_key = ? AND anonymous_id = ?`, deviceKey(a), a); err != nil {
 			return fmt.Errorf("erase events: %w", err)
 		}
 	}
