@@ -3,6 +3,7 @@ package sqlstore
 import (
 	"context"
 	"database/sql"
+	"fmt"
 	"sync"
 )
 
@@ -63,6 +64,20 @@ func (g *groupCommit) run(ctx context.Context, db *DB, fn func(*sql.Conn, *sql.T
 }
 
 func (g *groupCommit) apply(ctx context.Context, db *DB, group []*groupJob) {
+	// A panic in one function must not leave the group's callers waiting
+	// for ever, nor the next group without a leader: it fails the jobs
+	// not yet answered (done holds one answer; the first stays).
+	defer func() {
+		if p := recover(); p != nil {
+			err := fmt.Errorf("event transaction: panic: %v", p)
+			for _, j := range group {
+				select {
+				case j.done <- err:
+				default:
+				}
+			}
+		}
+	}()
 	if len(group) == 1 {
 		group[0].done <- db.connTx(ctx, group[0].fn)
 		return

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -91,5 +92,35 @@ func TestGroupCommit(t *testing.T) {
 		if runs[v] < 1 || runs[v] > 2 {
 			t.Fatalf("runs %v", runs)
 		}
+	}
+}
+
+// A function that panics fails its group with an error, and the next
+// transaction runs as usual.
+func TestGroupCommitPanic(t *testing.T) {
+	ctx := context.Background()
+	db, err := Open(ctx, filepath.Join(t.TempDir(), "g.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	err = db.events.run(ctx, db, func(*sql.Conn, *sql.Tx) error { panic("boom") })
+	if err == nil || !strings.Contains(err.Error(), "boom") {
+		t.Fatalf("panicking job: %v", err)
+	}
+	done := make(chan error, 1)
+	go func() {
+		done <- db.events.run(ctx, db, func(_ *sql.Conn, tx *sql.Tx) error {
+			_, err := tx.ExecContext(ctx, `CREATE TABLE after_panic (v INTEGER)`)
+			return err
+		})
+	}()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatal(err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("the next transaction waits for a leader that is gone")
 	}
 }
