@@ -15,11 +15,7 @@ import (
 // alone, and what the others wrote is kept, once.
 func TestGroupCommit(t *testing.T) {
 	ctx := context.Background()
-	db, err := Open(ctx, filepath.Join(t.TempDir(), "g.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
+	db := openSQLite(t)
 	if _, err := db.write.ExecContext(ctx, `CREATE TABLE g (v INTEGER PRIMARY KEY)`); err != nil {
 		t.Fatal(err)
 	}
@@ -99,12 +95,8 @@ func TestGroupCommit(t *testing.T) {
 // transaction runs as usual.
 func TestGroupCommitPanic(t *testing.T) {
 	ctx := context.Background()
-	db, err := Open(ctx, filepath.Join(t.TempDir(), "g.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	err = db.events.run(ctx, db, func(*sql.Conn, *sql.Tx) error { panic("boom") })
+	db := openSQLite(t)
+	err := db.events.run(ctx, db, func(*sql.Conn, *sql.Tx) error { panic("boom") })
 	if err == nil || !strings.Contains(err.Error(), "boom") {
 		t.Fatalf("panicking job: %v", err)
 	}
@@ -123,4 +115,14 @@ func TestGroupCommitPanic(t *testing.T) {
 	case <-time.After(10 * time.Second):
 		t.Fatal("the next transaction waits for a leader that is gone")
 	}
+}
+
+func openSQLite(t *testing.T) *DB {
+	t.Helper()
+	db, err := Open(context.Background(), filepath.Join(t.TempDir(), "g.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	return db
 }

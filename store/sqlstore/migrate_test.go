@@ -17,6 +17,37 @@ import (
 	"github.com/kizuna-oss/kizuna/store/sqlstore/sqltest"
 )
 
+// openAt opens a new database migrated to version (0: the latest), with a
+// plain connection beside it for writing rows as an older schema did.
+func openAt(t *testing.T, dialect string, version int) (*sqlstore.DB, *sql.DB) {
+	t.Helper()
+	ctx := context.Background()
+	dsn := sqltest.DSN(t, dialect)
+	db, err := sqlstore.Open(ctx, dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	if version == 0 {
+		_, err = db.Migrate(ctx)
+	} else {
+		_, err = db.MigrateTo(ctx, version)
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	driver := "sqlite"
+	if dialect == sqlstore.Postgres {
+		driver = "pgx"
+	}
+	raw, err := sql.Open(driver, dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { raw.Close() })
+	return db, raw
+}
+
 // Migration 2 turns a database written by schema 1 (current version also in
 // source_profile_versions, ext: keys in customer_keys, lineage as JSON) into
 // what schema 2 expects, losing nothing a reader sees.
@@ -24,15 +55,7 @@ func TestMigration2FromSchema1Data(t *testing.T) {
 	for _, dialect := range []string{sqlstore.SQLite, sqlstore.Postgres} {
 		t.Run(dialect, func(t *testing.T) {
 			ctx := context.Background()
-			dsn := sqltest.DSN(t, dialect)
-			db, err := sqlstore.Open(ctx, dsn)
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer db.Close()
-			if _, err := db.Migrate(ctx); err != nil {
-				t.Fatal(err)
-			}
+			db, rdb := openAt(t, dialect, 0)
 			svc := identity.New(db, db)
 			actor := kizuna.Actor{Type: "system", ID: "test"}
 			for _, body := range []string{`{"family_name":"佐藤","emails":["a@example.jp"]}`, `{"family_name":"佐藤","emails":["b@example.jp"]}`} {
@@ -50,15 +73,6 @@ func TestMigration2FromSchema1Data(t *testing.T) {
 				t.Fatalf("sources: %v", err)
 			}
 			// Put the rows back the way schema 1 wrote them.
-			driver := "sqlite"
-			if dialect == sqlstore.Postgres {
-				driver = "pgx"
-			}
-			rdb, err := sql.Open(driver, dsn)
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer rdb.Close()
 			lin, _ := json.Marshal(cust.Lineage)
 			q := func(s string) string { // "?" → "$1…" on PostgreSQL
 				for i := 1; dialect == sqlstore.Postgres && strings.Contains(s, "?"); i++ {
@@ -114,24 +128,11 @@ func TestMigration14KeysEarlierEvents(t *testing.T) {
 	for _, dialect := range []string{sqlstore.SQLite, sqlstore.Postgres} {
 		t.Run(dialect, func(t *testing.T) {
 			ctx := context.Background()
-			dsn := sqltest.DSN(t, dialect)
-			db, err := sqlstore.Open(ctx, dsn)
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer db.Close()
-			if _, err := db.MigrateTo(ctx, 13); err != nil {
-				t.Fatal(err)
-			}
-			driver, insert := "sqlite", `INSERT INTO events (id, type, at, received_at, customer_id, anonymous_id) VALUES (?, ?, ?, ?, ?, ?)`
+			db, rdb := openAt(t, dialect, 13)
+			insert := `INSERT INTO events (id, type, at, received_at, customer_id, anonymous_id) VALUES (?, ?, ?, ?, ?, ?)`
 			if dialect == sqlstore.Postgres {
-				driver, insert = "pgx", `INSERT INTO events (id, type, at, received_at, customer_id, anonymous_id) VALUES ($1, $2, $3, $4, $5, $6)`
+				insert = `INSERT INTO events (id, type, at, received_at, customer_id, anonymous_id) VALUES ($1, $2, $3, $4, $5, $6)`
 			}
-			rdb, err := sql.Open(driver, dsn)
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer rdb.Close()
 			at := time.Date(2026, 11, 1, 9, 0, 0, 0, time.UTC)
 			old := []event.Event{
 				{ID: "e1", Type: event.PageView, At: at, ReceivedAt: at, AnonymousID: "A1"},
@@ -148,7 +149,7 @@ func TestMigration14KeysEarlierEvents(t *testing.T) {
 			}
 			again := []event.Row{{Event: &old[0]}, {Event: &old[1]}, {Event: &event.Event{ID: "e1", Type: event.PageView, At: at, ReceivedAt: at, AnonymousID: "A9"}}}
 			var stored, stitched int
-			if err := db.EventTx(ctx, func(tx event.Tx) error {
+			if err := db.EventTx(ctx, func(tx event.Tx) (err error) {
 				if stored, err = tx.InsertEvents(ctx, again); err != nil {
 					return err
 				}
