@@ -393,7 +393,8 @@ func TestRecentEventsOnThe360View(t *testing.T) {
 	ctx := context.Background()
 	var who string
 	for cursor := ""; who == ""; {
-		page, err := s.events.List(ctx, event.Query{Types: []event.Type{event.Search}, Limit: 100, After: cursor})
+		q := event.Query{Types: []event.Type{event.Search}, Limit: 100, After: cursor}
+		page, err := s.events.List(ctx, q)
 		if err != nil || len(page) == 0 {
 			t.Fatalf("no demo search tied to a customer: %v", err)
 		}
@@ -403,7 +404,7 @@ func TestRecentEventsOnThe360View(t *testing.T) {
 				break
 			}
 		}
-		cursor = page[len(page)-1].Cursor()
+		cursor = q.Cursor(&page[len(page)-1])
 	}
 	mine, err := s.events.List(ctx, event.Query{CustomerIDs: []string{who}, Limit: 20})
 	if err != nil {

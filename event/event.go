@@ -119,6 +119,7 @@ type Event struct {
 	SessionID   string                  `json:"session_id,omitempty"`
 	Properties  map[string]any          `json:"properties,omitempty" doc:"What the type's schema defines (GET /api/v1/events/schemas), and any other data of the sender's"`
 	ReceivedAt  time.Time               `json:"received_at" readOnly:"true" required:"false"`
+	Seq         int64                   `json:"-"` // the order of arrival, as stored
 }
 
 // Limits on what one event may carry.

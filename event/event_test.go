@@ -155,9 +155,35 @@ func TestRetriedEventsNeverDouble(t *testing.T) {
 		}
 		// Newest first, a page at a time.
 		page := list(t, s, event.Query{AnonymousID: "anon-3", Limit: 10})
-		more := list(t, s, event.Query{AnonymousID: "anon-3", Limit: 100, After: page[9].Cursor()})
+		more := list(t, s, event.Query{AnonymousID: "anon-3", Limit: 100, After: (&event.Query{AnonymousID: "anon-3"}).Cursor(&page[9])})
 		if len(page)+len(more) != 43 || page[0].ID != "ev-003" || more[0].ID != "ev-073" {
 			t.Fatalf("pages %s | %s", ids(page), ids(more))
+		}
+		// Every event as it arrived, latest first, a page at a time: an
+		// app's event queued offline for two days arrives last and leads
+		// the feed, while its device's own listing puts it in its place.
+		late := view("ev-late", "anon-3", "TEA-100", now.Add(-48*time.Hour))
+		if r := ingest(t, s, event.FromServer, late); r.Stored != 1 {
+			t.Fatalf("late event: %+v", r)
+		}
+		feed := event.Query{Limit: 120}
+		first := list(t, s, feed)
+		feed.After, feed.Limit = feed.Cursor(&first[len(first)-1]), 1000
+		rest := list(t, s, feed)
+		if len(first) != 120 || len(rest) != 181 || first[0].ID != "ev-late" {
+			t.Fatalf("feed: %d + %d events, first %s", len(first), len(rest), first[0].ID)
+		}
+		feedAll := append(first, rest...)
+		for i := 1; i < len(feedAll); i++ {
+			if feedAll[i].Seq >= feedAll[i-1].Seq {
+				t.Fatalf("feed: %s (seq %d) after seq %d", feedAll[i].ID, feedAll[i].Seq, feedAll[i-1].Seq)
+			}
+		}
+		if dev := list(t, s, event.Query{AnonymousID: "anon-3", Limit: 100}); dev[len(dev)-1].ID != "ev-late" {
+			t.Fatalf("device listing ends with %s, want the late event", dev[len(dev)-1].ID)
+		}
+		if _, err := s.List(context.Background(), event.Query{After: page[9].At.String()}); kizuna.ErrorCode(err) != kizuna.EINVALID {
+			t.Fatalf("a time cursor for the feed: %v", err)
 		}
 		// IDs are the sender's, unique per device: another browser that
 		// happens to use ev-000 sends a new event, and so does a server

@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"maps"
 	"slices"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/kizuna-oss/kizuna"
@@ -70,17 +72,37 @@ func (e *Event) Device() string {
 	return "c:" + e.CustomerID
 }
 
-// Query selects events, newest first.
+// Query selects events, newest first: a customer's or a device's by when
+// they happened, and all of them (optionally by type) as they arrived, so
+// that the feed of every event reads the newest rows of the table instead
+// of sorting all of it.
 type Query struct {
 	CustomerIDs []string // any of these customers (one customer and those merged into it)
 	AnonymousID string
 	Types       []Type
-	After       string // the last event's Cursor on the previous page
+	After       string // the previous page's last event's Cursor
 	Limit       int
 }
 
-// Cursor is the position after e in the newest-first listing.
-func (e *Event) Cursor() string { return kizuna.TimeCursor(e.At, e.ID) }
+// ByArrival says whether q lists events in the order they arrived.
+func (q *Query) ByArrival() bool { return len(q.CustomerIDs) == 0 && q.AnonymousID == "" }
+
+// Cursor is the position after e in q's listing.
+func (q *Query) Cursor(e *Event) string {
+	if q.ByArrival() {
+		return "#" + strconv.FormatInt(e.Seq, 10)
+	}
+	return kizuna.TimeCursor(e.At, e.ID)
+}
+
+// ParseArrivalCursor reads a Cursor of a ByArrival listing.
+func ParseArrivalCursor(c string) (int64, error) {
+	n, err := strconv.ParseInt(strings.TrimPrefix(c, "#"), 10, 64)
+	if err != nil || !strings.HasPrefix(c, "#") || n < 0 {
+		return 0, kizuna.FieldError("cursor", "is not a cursor of this listing")
+	}
+	return n, nil
+}
 
 // ConsentPurpose is the consent purpose that lets Kizuna tie behaviour to a
 // person when consent is required.

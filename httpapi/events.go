@@ -104,7 +104,8 @@ func (s *Server) registerEvents() {
 		})
 	huma.Register(s.api, huma.Operation{OperationID: "list-events", Method: http.MethodGet, Path: "/api/v1/events", Tags: tags,
 		Summary:     "List behaviour events",
-		Description: "Newest first, with cursor pagination: a customer's (those of customers merged into them included), a browser's or device's, by type.",
+		Description: "Newest first, with cursor pagination. A customer's events (those of customers merged into them included) or a browser's or device's are in the order they happened; " +
+			"without customer_id or anonymous_id, every event (or every event of the types asked for) is listed in the order it arrived, latest first.",
 		Metadata:    perm(auth.PermEventRead)},
 		func(ctx context.Context, in *struct {
 			Cursor      string   `query:"cursor" doc:"next_cursor of the previous page"`
@@ -142,7 +143,7 @@ func (s *Server) registerEvents() {
 			out := &struct{ Body EventPage }{}
 			if len(l) > in.Limit {
 				l = l[:in.Limit]
-				out.Body.NextCursor = encodeCursor(l[len(l)-1].Cursor())
+				out.Body.NextCursor = encodeCursor(q.Cursor(&l[len(l)-1]))
 			}
 			out.Body.Items = nonNil(l)
 			if in.CustomerID != "" {

@@ -222,7 +222,20 @@ func (db *DB) Events(ctx context.Context, q event.Query) ([]event.Event, error) 
 		in, a := db.inList(ts)
 		conds, args = append(conds, `type `+in), append(args, a...)
 	}
-	if q.After != "" {
+	order := `at DESC, id DESC`
+	switch {
+	case q.ByArrival():
+		// The table's own order: the newest rows are read first and the
+		// scan stops at the limit.
+		order = `seq DESC`
+		if q.After != "" {
+			seq, err := event.ParseArrivalCursor(q.After)
+			if err != nil {
+				return nil, err
+			}
+			conds, args = append(conds, `seq < ?`), append(args, seq)
+		}
+	case q.After != "":
 		t, id, err := kizuna.ParseTimeCursor(q.After)
 		if err != nil {
 			return nil, err
@@ -233,7 +246,7 @@ func (db *DB) Events(ctx context.Context, q event.Query) ([]event.Event, error) 
 	if len(conds) > 0 {
 		where = `WHERE ` + strings.Join(conds, ` AND `)
 	}
-	rows, err := db.read.QueryContext(ctx, db.rebind(`SELECT `+eventCols+` FROM events `+where+` ORDER BY at DESC, id DESC LIMIT ?`), append(args, q.Limit)...)
+	rows, err := db.read.QueryContext(ctx, db.rebind(`SELECT seq, `+eventCols+` FROM events `+where+` ORDER BY `+order+` LIMIT ?`), append(args, q.Limit)...)
 	if err != nil {
 		return nil, fmt.Errorf("list events: %w", err)
 	}
@@ -243,7 +256,7 @@ func (db *DB) Events(ctx context.Context, q event.Query) ([]event.Event, error) 
 		var e event.Event
 		var typ string
 		var props sql.NullString
-		if err := rows.Scan(&e.ID, &typ, &e.At, &e.ReceivedAt, &e.Channel, &e.CustomerID, &e.AnonymousID, &e.SessionID, &props); err != nil {
+		if err := rows.Scan(&e.Seq, &e.ID, &typ, &e.At, &e.ReceivedAt, &e.Channel, &e.CustomerID, &e.AnonymousID, &e.SessionID, &props); err != nil {
 			return nil, fmt.Errorf("list events: %w", err)
 		}
 		e.Type = event.Type(typ)
