@@ -103,10 +103,10 @@ func (s *Server) registerEvents() {
 			return ingest(ctx, event.FromBrowser, &batchInput{ContentType: "application/x-ndjson", RawBody: in.RawBody})
 		})
 	huma.Register(s.api, huma.Operation{OperationID: "list-events", Method: http.MethodGet, Path: "/api/v1/events", Tags: tags,
-		Summary:     "List behaviour events",
+		Summary: "List behaviour events",
 		Description: "Newest first, with cursor pagination. A customer's events (those of customers merged into them included) or a browser's or device's are in the order they happened; " +
 			"without customer_id or anonymous_id, every event (or every event of the types asked for) is listed in the order it arrived, latest first.",
-		Metadata:    perm(auth.PermEventRead)},
+		Metadata: perm(auth.PermEventRead)},
 		func(ctx context.Context, in *struct {
 			Cursor      string   `query:"cursor" doc:"next_cursor of the previous page"`
 			Limit       int      `query:"limit" minimum:"1" maximum:"1000" default:"100"`
