@@ -59,7 +59,7 @@ func (s *Server) registerPoints() {
 		Summary: "A customer's membership rank",
 		Description: "The rank (by the program's ranks: spend and visits over a rolling window), the spend and visits it rests on, what the next " +
 			"rank needs, a pending rank-down (kept until the grace period ends), and the history of changes. Ranks are evaluated as orders " +
-			"come in and every night; a customer never evaluated is evaluated now. 404 when the program has no ranks.",
+			"come in and every night; for a customer never evaluated, the rank their orders reach now (recorded by the next evaluation). 404 when the program has no ranks.",
 		Metadata: perm(auth.PermPointsRead)},
 		func(ctx context.Context, in *struct {
 			ID string `path:"id"`

@@ -60,6 +60,9 @@ type RankStore interface {
 	RankTx(ctx context.Context, fn func(RankTx) error) error
 	// CustomerRank is a customer's rank (nil when never evaluated).
 	CustomerRank(ctx context.Context, customerID string) (*CustomerRank, error)
+	// RankFacts sums the customers' orders placed in [since, until],
+	// outside any transaction.
+	RankFacts(ctx context.Context, ids []string, since, until time.Time) (map[string]RankFacts, error)
 	// RankHistory is a customer's rank changes, newest first.
 	RankHistory(ctx context.Context, customerID string, limit int) ([]RankChange, error)
 	// RankCandidates lists active customers by ID after the cursor (the
@@ -163,6 +166,11 @@ func (p *Program) qualifies(f RankFacts) int {
 	return best
 }
 
+// rankWindow is when the spend and visits counted at now begin.
+func (p *Program) rankWindow(now time.Time) time.Time {
+	return now.In(kizuna.Tokyo).AddDate(0, -p.RankMonths, 0)
+}
+
 func (p *Program) rankIndex(code string) int {
 	return slices.IndexFunc(p.Ranks, func(r Rank) bool { return r.Code == code })
 }
@@ -198,7 +206,7 @@ func (s *Service) EvaluateRanks(ctx context.Context, ids []string) (int, error) 
 		return 0, err
 	}
 	now := s.clock()
-	since := now.In(kizuna.Tokyo).AddDate(0, -prog.RankMonths, 0)
+	since := prog.rankWindow(now)
 	ids = slices.Compact(slices.Sorted(slices.Values(ids)))
 	changed := 0
 	err = s.store.RankTx(ctx, func(tx RankTx) error {
@@ -297,7 +305,8 @@ type RankStatus struct {
 	History     []RankChange `json:"history" doc:"Newest first"`
 }
 
-// RankOf is a customer's rank, evaluated now if it never was.
+// RankOf is a customer's rank; one never evaluated is worked out now but
+// not stored (a read does not write).
 func (s *Service) RankOf(ctx context.Context, customerID string) (*RankStatus, error) {
 	prog, err := s.Program(ctx)
 	if err != nil {
@@ -311,15 +320,16 @@ func (s *Service) RankOf(ctx context.Context, customerID string) (*RankStatus, e
 		return nil, err
 	}
 	if c == nil {
-		if _, err := s.EvaluateRanks(ctx, []string{customerID}); err != nil {
+		// Never evaluated (no order since ranks were set up, or never
+		// bought): the rank their orders reach now, worked out without
+		// writing; the next order or the nightly run records it.
+		now := s.clock()
+		facts, err := s.store.RankFacts(ctx, []string{customerID}, prog.rankWindow(now), now)
+		if err != nil {
 			return nil, err
 		}
-		if c, err = s.store.CustomerRank(ctx, customerID); err != nil {
-			return nil, err
-		}
-		if c == nil { // never bought: the first rank, kept without a row
-			c = &CustomerRank{CustomerID: customerID, Rank: prog.Ranks[0].Code, EvaluatedAt: s.clock()}
-		}
+		f := facts[customerID]
+		c = &CustomerRank{CustomerID: customerID, Rank: prog.Ranks[prog.qualifies(f)].Code, RankFacts: f, EvaluatedAt: now}
 	}
 	st := &RankStatus{CustomerRank: *c, Multiplier: 1, Months: prog.RankMonths}
 	if i := prog.rankIndex(c.Rank); i >= 0 {

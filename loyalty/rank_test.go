@@ -92,3 +92,37 @@ func TestRanksRiseAtOnceFallAfterGraceAndMultiplyEarnings(t *testing.T) {
 		}
 	})
 }
+
+// A customer whose orders came before the ranks were set up has never
+// been evaluated: reading their rank shows what their orders reach
+// without writing, and the next evaluation records it.
+func TestReadingAnUnevaluatedRankWritesNothing(t *testing.T) {
+	sqltest.Each(t, func(t *testing.T, db *sqlstore.DB) {
+		f := setup(t, db)
+		ctx := context.Background()
+		f.buy(t, "U-1", line("TEA", 1, 35000))
+		prog, err := f.points.Program(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := f.points.SetProgram(ctx, kizuna.System("test"), prog.WithRanks()); err != nil {
+			t.Fatal(err)
+		}
+		st, err := f.points.RankOf(ctx, f.cust)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if st.Rank != "silver" || st.Spend != 35000 || st.Visits != 1 || len(st.History) != 0 {
+			t.Fatalf("unevaluated: %+v", st)
+		}
+		if stored, err := db.CustomerRank(ctx, f.cust); err != nil || stored != nil {
+			t.Fatalf("a read stored a rank: %+v, %v", stored, err)
+		}
+		if _, _, err := f.points.EvaluateAllRanks(ctx, 100); err != nil {
+			t.Fatal(err)
+		}
+		if st, err = f.points.RankOf(ctx, f.cust); err != nil || st.Rank != "silver" || len(st.History) != 1 || st.History[0].Reason != "first" {
+			t.Fatalf("after the evaluation: %+v, %v", st, err)
+		}
+	})
+}

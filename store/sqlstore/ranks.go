@@ -29,11 +29,21 @@ type rankTx struct {
 }
 
 func (t *rankTx) RankFacts(ctx context.Context, ids []string, since, until time.Time) (map[string]loyalty.RankFacts, error) {
+	return rankFacts(ctx, t.db, t.tx, ids, since, until)
+}
+
+// RankFacts sums the customers' orders placed in [since, until] on the
+// read pool.
+func (db *DB) RankFacts(ctx context.Context, ids []string, since, until time.Time) (map[string]loyalty.RankFacts, error) {
+	return rankFacts(ctx, db, db.read, ids, since, until)
+}
+
+func rankFacts(ctx context.Context, db *DB, q querier, ids []string, since, until time.Time) (map[string]loyalty.RankFacts, error) {
 	out := map[string]loyalty.RankFacts{}
 	days := map[string]map[string]bool{}
-	for start := 0; start < len(ids); start += t.db.lookupChunk() {
-		in, args := t.db.inList(ids[start:min(start+t.db.lookupChunk(), len(ids))])
-		rows, err := t.tx.QueryContext(ctx, t.db.rebind(`SELECT customer_id, placed_at, total - refunded FROM orders
+	for start := 0; start < len(ids); start += db.lookupChunk() {
+		in, args := db.inList(ids[start:min(start+db.lookupChunk(), len(ids))])
+		rows, err := q.QueryContext(ctx, db.rebind(`SELECT customer_id, placed_at, total - refunded FROM orders
 			WHERE customer_id `+in+` AND placed_at >= ? AND placed_at <= ? AND status <> ?`), append(args, since.UTC(), until.UTC(), string(commerce.OrderCancelled))...)
 		if err != nil {
 			return nil, fmt.Errorf("rank facts: %w", err)
