@@ -2,6 +2,7 @@ package commerce
 
 import (
 	"fmt"
+	"math/bits"
 	"slices"
 	"strings"
 	"time"
@@ -153,7 +154,7 @@ type Return struct {
 	Lines  []ReturnLine `json:"lines"`
 	Reason string       `json:"reason,omitempty" example:"サイズ違い"`
 	At     time.Time    `json:"at" required:"false" doc:"Now when omitted"`
-	Refund int64        `json:"refund" readOnly:"true" required:"false" doc:"The part of the lines' amounts the units returned stand for"`
+	Refund int64        `json:"refund" readOnly:"true" required:"false" doc:"What the units returned were paid: their part of their lines' amounts, less their share of the order's discount (spread over the lines in proportion to their amounts). The shipping fee is not refunded."`
 }
 
 // ReturnLine is units of one order line returned.
@@ -485,9 +486,10 @@ func PickCustomer(keys []string, owners func(key string) []string) string {
 }
 
 // applyReturn checks a return against the order and records it, with the
-// refund each line's units stand for: the line's amount in proportion,
-// rounded down, and the remainder on the last unit so that a line
-// returned in full refunds exactly its amount.
+// refund each line's units stand for: what the line cost after its share
+// of the order's discount (netAmounts), in proportion, rounded down, with
+// the remainder on the last unit so that a line returned in full refunds
+// exactly that. The shipping fee is not refunded.
 func (o *Order) applyReturn(r *Return) error {
 	if o.Status != OrderShipped && o.Status != OrderDelivered {
 		e := kizuna.Errorf(kizuna.ECONFLICT, "order %s is %s: only shipped or delivered goods can be returned", o.ID, o.Status)
@@ -512,24 +514,55 @@ func (o *Order) applyReturn(r *Return) error {
 			return kizuna.FieldError(fmt.Sprintf("lines[%d].quantity", i), "line %d has %d units, %d returned already: %d more cannot come back", l.Line, l.Quantity, l.Returned, want[rl.Line])
 		}
 	}
+	net := o.netAmounts()
 	r.Refund = 0
 	for i := range r.Lines {
 		rl := &r.Lines[i]
 		l := lines[rl.Line]
-		before := refundFor(l, l.Returned)
+		before := refundFor(net[l.Line], l, l.Returned)
 		l.Returned += rl.Quantity
-		rl.Refund = refundFor(l, l.Returned) - before
+		rl.Refund = refundFor(net[l.Line], l, l.Returned) - before
 		r.Refund += rl.Refund
 	}
 	o.Returns = append(o.Returns, *r)
 	return nil
 }
 
-// refundFor is what n returned units of a line are worth: the line's
-// amount pro rata, rounded down, so that all units refund the amount.
-func refundFor(l *OrderLine, n int64) int64 {
-	if n >= l.Quantity {
-		return l.Amount
+// netAmounts is what each line's goods cost once the order's discount is
+// spread over the lines in proportion to their amounts. Shares are cut at
+// the rounded-down running total, so that they add up to exactly the
+// discount and none is more than its line's amount.
+func (o *Order) netAmounts() map[int]int64 {
+	var lines int64
+	for _, l := range o.Lines {
+		lines += l.Amount
 	}
-	return l.Amount * n / l.Quantity
+	net := make(map[int]int64, len(o.Lines))
+	var cum, cut int64
+	for _, l := range o.Lines {
+		cum += l.Amount
+		next := int64(0)
+		if lines > 0 {
+			next = mulDiv(o.Discount, cum, lines)
+		}
+		net[l.Line] = l.Amount - (next - cut)
+		cut = next
+	}
+	return net
+}
+
+// mulDiv is a×b/c rounded down, for 0 ≤ a, b ≤ c, without overflow.
+func mulDiv(a, b, c int64) int64 {
+	hi, lo := bits.Mul64(uint64(a), uint64(b))
+	q, _ := bits.Div64(hi, lo, uint64(c))
+	return int64(q)
+}
+
+// refundFor is what n returned units of a line whose goods cost net are
+// worth: pro rata, rounded down, so that all units refund net.
+func refundFor(net int64, l *OrderLine, n int64) int64 {
+	if n >= l.Quantity {
+		return net
+	}
+	return mulDiv(net, n, l.Quantity)
 }
