@@ -19,8 +19,8 @@ const (
 	KindExpire   Kind = "expire"    // − a lot's points that reached their expiry
 	KindAdjust   Kind = "adjust"    // ± a staff adjustment, with its reason
 	KindReverse  Kind = "reverse"   // − points an order no longer earns (a return, a cancellation)
-	KindMergeOut Kind = "merge_out" // − every lot, moved to the customer merged into
-	KindMergeIn  Kind = "merge_in"  // + the lots of a merged customer
+	KindMergeOut Kind = "merge_out" // − every lot (and the debt), moved to the customer merged into
+	KindMergeIn  Kind = "merge_in"  // + the lots (and the debt) of a merged customer
 )
 
 // LedgerEntry is one line of the ledger. Entries are only ever appended.
@@ -42,6 +42,9 @@ type LedgerEntry struct {
 	ExpiresAt   *time.Time `json:"expires_at,omitempty"`
 	// Moved lots (merge_out, merge_in).
 	Moved []Lot `json:"moved,omitempty"`
+	// Debt moved by a merge (merge_out, merge_in): points reversed after
+	// they were spent, recovered from the receiving customer's earnings.
+	Debt int64 `json:"debt,omitempty" doc:"merge_out and merge_in: the point debt moved along with the lots"`
 }
 
 // Lot is points earned together, spent and expired first-in first-out.
@@ -182,6 +185,9 @@ func (s *state) apply(e *LedgerEntry) error {
 	if e.Seq != s.acct.Seq+1 {
 		return fmt.Errorf("entry %s is number %d, after %d", e.ID, e.Seq, s.acct.Seq)
 	}
+	if e.Debt < 0 || (e.Debt != 0 && e.Kind != KindMergeOut && e.Kind != KindMergeIn) {
+		return fmt.Errorf("%s entry %s moves a debt of %d", e.Kind, e.ID, e.Debt)
+	}
 	switch e.Kind {
 	case KindEarn, KindMergeIn:
 		if e.Points < 0 {
@@ -202,6 +208,7 @@ func (s *state) apply(e *LedgerEntry) error {
 			if sum != e.Points {
 				return fmt.Errorf("merge_in entry %s moves lots of %d points, says %d", e.ID, sum, e.Points)
 			}
+			s.acct.Debt += e.Debt
 			break
 		}
 		if e.AvailableAt == nil || e.ExpiresAt == nil {
@@ -297,6 +304,10 @@ func (s *state) apply(e *LedgerEntry) error {
 		if sum != -e.Points {
 			return fmt.Errorf("merge_out entry %s moves lots of %d points, says %d", e.ID, sum, -e.Points)
 		}
+		if e.Debt > s.acct.Debt {
+			return fmt.Errorf("merge_out entry %s moves a debt of %d, the account owes %d", e.ID, e.Debt, s.acct.Debt)
+		}
+		s.acct.Debt -= e.Debt
 	default:
 		return fmt.Errorf("entry %s has unknown kind %q", e.ID, e.Kind)
 	}

@@ -420,3 +420,116 @@ func TestMergeMovesPointsAndUnmergeMovesThemBack(t *testing.T) {
 		}
 	})
 }
+
+// A merged customer's debt goes with their lots, once their till holds
+// are done; an unmerge gives back what is left of it.
+func TestMergeMovesDebtAfterHolds(t *testing.T) {
+	sqltest.Each(t, func(t *testing.T, db *sqlstore.DB) {
+		f := setup(t, db)
+		ctx := context.Background()
+		ids := identity.New(db, db)
+		other, err := ids.Ingest(ctx, kizuna.System("test"), nil, []customer.SourceProfileInput{{Channel: "ec", ExternalID: "E-9",
+			Profile: json.RawMessage(`{"family_name":"渡辺","emails":["watanabe@example.jp"]}`)}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		survivor := other[0].CustomerID
+		pos, staff := kizuna.System("pos"), kizuna.Actor{Type: "user", ID: "usr_support"}
+		// f.cust spends 80 of 100 points, gets 50 more, and is holding 30
+		// at a till (20 of them from the order's points) when three of the
+		// four cups come back: 75 points reversed, none of the order's
+		// left, a debt of 75.
+		o := f.buy(t, "R-1", line("CUP", 4, 2500))
+		f.clock.add(15 * day)
+		h, _, err := f.points.Hold(ctx, pos, f.cust, 80, "pos-1", "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := f.points.Commit(ctx, pos, h.ID, ""); err != nil {
+			t.Fatal(err)
+		}
+		for _, a := range []struct {
+			who    string
+			points int64
+		}{{f.cust, 50}, {survivor, 200}} {
+			if _, err := f.points.Adjust(ctx, staff, "admin", a.who, a.points, "お詫び", ""); err != nil {
+				t.Fatal(err)
+			}
+		}
+		h, _, err = f.points.Hold(ctx, pos, f.cust, 30, "pos-2", "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, _, err := f.orders.AddReturn(ctx, pos, o.ID, commerce.Return{ID: "RT-1", Lines: []commerce.ReturnLine{{Line: 1, Quantity: 3}}}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := f.points.EarnPending(ctx, 100); err != nil {
+			t.Fatal(err)
+		}
+		m, err := ids.Merge(ctx, staff, survivor, f.cust, "same person")
+		if err != nil {
+			t.Fatal(err)
+		}
+		move := func(want int) {
+			t.Helper()
+			if n, err := f.points.MoveMerged(ctx, 100); err != nil || n != want {
+				t.Fatalf("moves: %d, %v; want %d", n, err, want)
+			}
+		}
+		balance := func(id string) *loyalty.Balance {
+			t.Helper()
+			b, err := f.points.Balance(ctx, id)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return b
+		}
+		move(0)
+		if b := balance(f.cust); b.Held != 30 || b.Debt != 75 || b.Available != 40 {
+			t.Fatalf("merged, hold still open: %+v", b)
+		}
+		if _, err := f.points.Commit(ctx, pos, h.ID, ""); err != nil {
+			t.Fatal(err)
+		}
+		move(1)
+		move(0)
+		if b := balance(survivor); b.Available != 240 || b.Debt != 75 {
+			t.Fatalf("the survivor after the move: %+v", b)
+		}
+		if b := balance(f.cust); b.Available != 0 || b.Debt != 0 || b.Held != 0 {
+			t.Fatalf("the merged customer after the move: %+v", b)
+		}
+		// The survivor's next purchase repays 30 of the debt.
+		f.buy(t, "R-2", line("TEA", 1, 3000))
+		if b := balance(survivor); b.Debt != 45 || b.Pending != 0 {
+			t.Fatalf("after the survivor's purchase: %+v", b)
+		}
+		// Undone: the 40 points left of the lot and the 45 left of the debt
+		// go back.
+		if _, err := ids.Unmerge(ctx, staff, m.ID); err != nil {
+			t.Fatal(err)
+		}
+		move(1)
+		move(0)
+		if b := balance(f.cust); b.Available != 40 || b.Debt != 45 {
+			t.Fatalf("restored after the unmerge: %+v", b)
+		}
+		if b := balance(survivor); b.Available != 200 || b.Debt != 0 {
+			t.Fatalf("the survivor after the unmerge: %+v", b)
+		}
+		entries, err := f.points.Statement(ctx, survivor, 0, 100)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got []string
+		for _, e := range entries {
+			got = append(got, fmt.Sprintf("%s%+d/%d", e.Kind, e.Points, e.Debt))
+		}
+		if s := strings.Join(got, " "); s != "adjust+200/0 merge_in+40/75 earn+30/0 merge_out-40/45" {
+			t.Fatalf("the survivor's statement: %s", s)
+		}
+		if rep := f.verify(t); len(rep.Problems) != 0 {
+			t.Fatalf("verify: %+v", rep.Problems)
+		}
+	})
+}

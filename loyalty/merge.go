@@ -2,6 +2,7 @@ package loyalty
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 )
@@ -16,12 +17,14 @@ type PointMove struct {
 
 // MoveMerged moves points along merges, as the ledger's entries say: a
 // merged customer's lots go to the customer it was merged into (merge_out
-// and merge_in, keeping each lot's availability and expiry), and when a
-// merge is undone, whatever is left of the lots it brought goes back. Each
-// move is made once (its entries carry the merge's ID). kizuna serve runs
-// it every minute, so points follow a merge made anywhere (console, API,
-// kizuna resolve) without the merge waiting for the ledger. It says how
-// many moves it made.
+// and merge_in, keeping each lot's availability and expiry), with their
+// debt, and when a merge is undone, whatever is left of the lots and the
+// debt it brought goes back. Each move is made once (its entries carry the
+// merge's ID). A merged customer's move waits while points of theirs are
+// held at a till: the sale completes or its hold times out, and the move
+// follows. kizuna serve runs it every minute, so points follow a merge
+// made anywhere (console, API, kizuna resolve) without the merge waiting
+// for the ledger. It says how many moves it made.
 func (s *Service) MoveMerged(ctx context.Context, limit int) (int, error) {
 	moves, err := s.store.PendingPointMoves(ctx, limit)
 	if err != nil {
@@ -30,13 +33,20 @@ func (s *Service) MoveMerged(ctx context.Context, limit int) (int, error) {
 	now := s.clock()
 	done := 0
 	for _, m := range moves {
-		if err := s.store.LoyaltyTx(ctx, func(tx Tx) error { return s.move(ctx, tx, m, now) }); err != nil {
+		err := s.store.LoyaltyTx(ctx, func(tx Tx) error { return s.move(ctx, tx, m, now) })
+		switch {
+		case errors.Is(err, errHeld):
+			continue // the next run moves them
+		case err != nil:
 			return done, fmt.Errorf("move points of merge %s: %w", m.MergeID, err)
 		}
 		done++
 	}
 	return done, nil
 }
+
+// errHeld stops a move while the merged customer has points on hold.
+var errHeld = errors.New("points are held")
 
 func (s *Service) move(ctx context.Context, tx Tx, m PointMove, now time.Time) error {
 	prefix := "merge:" + m.MergeID
@@ -47,6 +57,7 @@ func (s *Service) move(ctx context.Context, tx Tx, m PointMove, now time.Time) e
 		return err // made already
 	}
 	var only []string // on an unmerge: the lots the merge brought
+	var brought int64 // and its debt
 	if m.Back {
 		in, err := tx.EntryByRef(ctx, "merge:"+m.MergeID+":in")
 		if err != nil || in == nil {
@@ -55,18 +66,29 @@ func (s *Service) move(ctx context.Context, tx Tx, m PointMove, now time.Time) e
 		for _, l := range in.Moved {
 			only = append(only, l.ID)
 		}
+		brought = in.Debt
 	}
 	var moved []Lot
+	var debt int64
 	err := s.change(ctx, tx, m.From, func(st *state, add func(*LedgerEntry) error) error {
+		if !m.Back && st.acct.Held > 0 {
+			return errHeld
+		}
 		moved = st.movedLots(only)
 		if only == nil && moved == nil {
 			moved = []Lot{} // nothing to move, but the move is recorded as made
+		}
+		debt = st.acct.Debt
+		if m.Back {
+			// What the survivor has not yet recovered of the debt the
+			// merge brought.
+			debt = min(brought, st.acct.Debt)
 		}
 		var sum int64
 		for _, l := range moved {
 			sum += l.Remaining
 		}
-		return add(&LedgerEntry{Kind: KindMergeOut, Points: -sum, Moved: moved, Reason: "merge " + m.MergeID, Ref: prefix + ":out", ActorID: "loyalty", At: now})
+		return add(&LedgerEntry{Kind: KindMergeOut, Points: -sum, Moved: moved, Debt: debt, Reason: "merge " + m.MergeID, Ref: prefix + ":out", ActorID: "loyalty", At: now})
 	})
 	if err != nil {
 		return err
@@ -76,6 +98,6 @@ func (s *Service) move(ctx context.Context, tx Tx, m PointMove, now time.Time) e
 		for _, l := range moved {
 			sum += l.Remaining
 		}
-		return add(&LedgerEntry{Kind: KindMergeIn, Points: sum, Moved: moved, Reason: "merge " + m.MergeID, Ref: prefix + ":in", ActorID: "loyalty", At: now})
+		return add(&LedgerEntry{Kind: KindMergeIn, Points: sum, Moved: moved, Debt: debt, Reason: "merge " + m.MergeID, Ref: prefix + ":in", ActorID: "loyalty", At: now})
 	})
 }

@@ -40,7 +40,7 @@ func (db *DB) LoyaltyProgram(ctx context.Context) (loyalty.Program, bool, error)
 
 const (
 	accountCols = `customer_id, seq, points, held, debt, updated_at`
-	entryCols   = `customer_id, seq, id, kind, points, lot, hold_id, order_id, reason, ref, actor_id, at, available_at, expires_at, moved`
+	entryCols   = `customer_id, seq, id, kind, points, lot, hold_id, order_id, reason, ref, actor_id, at, available_at, expires_at, moved, debt`
 	lotCols     = `id, customer_id, order_id, original, remaining, available_at, expires_at`
 	holdCols    = `id, customer_id, points, status, ref, order_ref, expires_at, created_at, alloc`
 )
@@ -70,7 +70,7 @@ func scanEntryCols(sc scanner, full bool) (loyalty.LedgerEntry, error) {
 	if full {
 		dest = append(dest, &e.Reason, &ref, &e.ActorID)
 	}
-	if err := sc.Scan(append(dest, &e.At, &avail, &exp, &moved)...); err != nil {
+	if err := sc.Scan(append(dest, &e.At, &avail, &exp, &moved, &e.Debt)...); err != nil {
 		return e, err
 	}
 	e.Kind, e.Ref, e.At = loyalty.Kind(kind), ref.String, e.At.UTC()
@@ -90,7 +90,7 @@ func scanEntryCols(sc scanner, full bool) (loyalty.LedgerEntry, error) {
 	return e, nil
 }
 
-const replayCols = `customer_id, seq, id, kind, points, lot, hold_id, order_id, at, available_at, expires_at, moved`
+const replayCols = `customer_id, seq, id, kind, points, lot, hold_id, order_id, at, available_at, expires_at, moved, debt`
 
 func scanLot(sc scanner) (loyalty.Lot, error) {
 	var l loyalty.Lot
@@ -243,13 +243,13 @@ func (db *DB) OrdersToEarn(ctx context.Context, limit int) ([]string, error) {
 }
 
 // PendingPointMoves lists merges whose points have yet to move: merged
-// customers (merge not undone) holding points, not moved for that merge
-// yet; and undone merges that moved points in and have not moved them
+// customers (merge not undone) with points or a debt and none on hold,
+// not moved for that merge yet; and undone merges that moved points in and have not moved them
 // back.
 func (db *DB) PendingPointMoves(ctx context.Context, limit int) ([]loyalty.PointMove, error) {
 	rows, err := db.read.QueryContext(ctx, db.rebind(`
 		SELECT m.id, m.merged_id, m.customer_id, 0 FROM merges m JOIN points_accounts a ON a.customer_id = m.merged_id
-		WHERE m.undone_at IS NULL AND a.points > 0
+		WHERE m.undone_at IS NULL AND (a.points > 0 OR a.debt > 0) AND a.held = 0
 		  AND NOT EXISTS (SELECT 1 FROM points_entries e WHERE e.ref = 'merge:' || m.id || ':out')
 		UNION ALL
 		SELECT m.id, m.customer_id, m.merged_id, 1 FROM merges m
@@ -566,8 +566,8 @@ func (t *loyaltyTx) Save(ctx context.Context, a loyalty.Account, entries []loyal
 			}
 			moved = string(b)
 		}
-		if err := t.exec(ctx, `INSERT INTO points_entries (`+entryCols+`) VALUES (`+placeholders(15)+`)`, e.CustomerID, e.Seq, e.ID, string(e.Kind), e.Points,
-			e.Lot, e.HoldID, e.OrderID, e.Reason, ref, e.ActorID, e.At, e.AvailableAt, e.ExpiresAt, moved); err != nil {
+		if err := t.exec(ctx, `INSERT INTO points_entries (`+entryCols+`) VALUES (`+placeholders(16)+`)`, e.CustomerID, e.Seq, e.ID, string(e.Kind), e.Points,
+			e.Lot, e.HoldID, e.OrderID, e.Reason, ref, e.ActorID, e.At, e.AvailableAt, e.ExpiresAt, moved, e.Debt); err != nil {
 			if isUniqueViolation(err) {
 				return kizuna.Errorf(kizuna.ECONFLICT, "points entry %d of customer %s was written by another transaction; try again", e.Seq, e.CustomerID)
 			}
