@@ -471,7 +471,7 @@ func TestPointsOnThe360View(t *testing.T) {
 		t.Errorf("an adjustment over the staff limit answered %d", r.Code)
 	}
 	csvPage := cl.get("/customers/" + id + "/points.csv")
-	if !strings.HasPrefix(csvPage.Body, "\uFEFFseq,at,kind,points,balance_after") || !strings.Contains(csvPage.Body, "お詫び（問合せ 1124-01）") {
+	if !strings.HasPrefix(csvPage.Body, "\uFEFFseq,at,kind,points,balance_after,order_id,hold_id,reason,actor_id,available_at,expires_at,debt_moved\n") || !strings.Contains(csvPage.Body, "お詫び（問合せ 1124-01）") {
 		t.Errorf("statement CSV: %.300s", csvPage.Body)
 	}
 	// A marketer sees the points but may not adjust; the auditor sees none.

@@ -93,7 +93,7 @@ func (s *Server) pointsCSV(w http.ResponseWriter, r *http.Request, rq *request) 
 	w.Header().Set("Cache-Control", "no-store")
 	w.Write([]byte("\uFEFF"))
 	cw := csv.NewWriter(w)
-	cw.Write([]string{"seq", "at", "kind", "points", "balance_after", "order_id", "hold_id", "reason", "actor_id", "available_at", "expires_at"})
+	cw.Write([]string{"seq", "at", "kind", "points", "balance_after", "order_id", "hold_id", "reason", "actor_id", "available_at", "expires_at", "debt_moved"})
 	var after, running int64
 	for {
 		page, err := s.Points.Statement(ctx, id, after, 1000)
@@ -104,7 +104,7 @@ func (s *Server) pointsCSV(w http.ResponseWriter, r *http.Request, rq *request) 
 		for _, e := range page {
 			running += e.Points
 			cw.Write([]string{strconv.FormatInt(e.Seq, 10), e.At.In(i18n.Tokyo).Format(time.RFC3339), string(e.Kind), strconv.FormatInt(e.Points, 10),
-				strconv.FormatInt(running, 10), e.OrderID, e.HoldID, e.Reason, e.ActorID, csvTime(e.AvailableAt), csvTime(e.ExpiresAt)})
+				strconv.FormatInt(running, 10), e.OrderID, e.HoldID, e.Reason, e.ActorID, csvTime(e.AvailableAt), csvTime(e.ExpiresAt), strconv.FormatInt(e.Debt, 10)})
 		}
 		if len(page) < 1000 {
 			break
