@@ -138,6 +138,11 @@ func (s *Server) tillMember(w http.ResponseWriter, r *http.Request, rq *request)
 		s.domainError(w, r, rq, err)
 		return
 	}
+	if c.Status == customer.StatusMerged && c.MergedInto != "" {
+		// A merged customer's points are the survivor's.
+		s.redirect(w, r, "/till/"+c.MergedInto)
+		return
+	}
 	d, err := s.tillBase(ctx, rq, r)
 	if err != nil {
 		s.serverError(w, r, rq, err)
@@ -243,12 +248,17 @@ func (s *Server) tillHold(w http.ResponseWriter, r *http.Request, rq *request) {
 		s.domainError(w, r, rq, kizuna.FieldError("points", "%s", i18n.T(rq.Locale, "points.not_a_number")))
 		return
 	}
-	h, _, err := s.Points.Hold(r.Context(), rq.Actor, id, n, store+"-"+receipt, store+"-"+receipt)
+	c, err := s.Identity.Get(r.Context(), id) // a page opened before a merge holds the survivor's points
 	if err != nil {
 		s.domainError(w, r, rq, err)
 		return
 	}
-	s.redirect(w, r, "/till/"+id+"?hold="+h.ID)
+	h, _, err := s.Points.Hold(r.Context(), rq.Actor, c.ID, n, store+"-"+receipt, store+"-"+receipt)
+	if err != nil {
+		s.domainError(w, r, rq, err)
+		return
+	}
+	s.redirect(w, r, "/till/"+c.ID+"?hold="+h.ID)
 }
 
 // tillSettle commits (the sale went through) or releases (it did not) a

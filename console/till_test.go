@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/kizuna-oss/kizuna"
 	"github.com/kizuna-oss/kizuna/commerce"
 	"github.com/kizuna-oss/kizuna/customer"
 	"github.com/kizuna-oss/kizuna/store/sqlstore"
@@ -84,6 +85,28 @@ func TestTillFindsAwardsAndRedeems(t *testing.T) {
 	}
 	if b, _ := s.points.Balance(ctx, member.ID); b.Available != before.Available-10 || b.Held != 0 {
 		t.Fatalf("available %d → %d (held %d), want −10", before.Available, b.Available, b.Held)
+	}
+	// A customer merged into the member: their till page is the member's,
+	// and a hold from a page opened before the merge takes the member's points.
+	var other string
+	for i := range cs {
+		if cs[i].ID != member.ID {
+			other = cs[i].ID
+			break
+		}
+	}
+	if _, err := s.ids.Merge(ctx, kizuna.Actor{Type: "user", ID: "usr_test"}, member.ID, other, "same person"); err != nil {
+		t.Fatal(err)
+	}
+	if p := cl.get("/till/" + other); p.Code != http.StatusSeeOther || p.Header.Get("Location") != "/till/"+member.ID {
+		t.Fatalf("a merged customer's till page: %d → %q", p.Code, p.Header.Get("Location"))
+	}
+	r = cl.post("/till/"+other+"/hold", url.Values{"store": {"S001"}, "receipt": {"0044"}, "points": {"5"}})
+	if !strings.HasPrefix(r.Header.Get("Location"), "/till/"+member.ID+"?hold=") {
+		t.Fatalf("a hold by a merged customer's page: %d → %q", r.Code, r.Header.Get("Location"))
+	}
+	if b, _ := s.points.Balance(ctx, member.ID); b.Held != 5 {
+		t.Fatalf("the member holds %d points, want 5", b.Held)
 	}
 	if r := cl.post("/till/"+member.ID+"/sale", url.Values{"store": {"S001"}, "receipt": {""}, "amount": {"100"}}); r.Code < 400 {
 		t.Errorf("a sale without receipt number answered %d", r.Code)

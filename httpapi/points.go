@@ -104,7 +104,7 @@ func (s *Server) registerPoints() {
 		Summary: "Hold points at a till",
 		Description: "Sets points aside for a sale until it is committed or released (or times out, per the program). Your ref makes it " +
 			"idempotent: the same ref answers the same hold (200 instead of 201). More than the available points is a conflict (409); " +
-			"concurrent holds on one balance are serialized and never overdraw it.",
+			"concurrent holds on one balance are serialized and never overdraw it. A merged customer's ID holds the points of the customer it was merged into.",
 		Metadata: perm(auth.PermPointsWrite), DefaultStatus: http.StatusCreated},
 		func(ctx context.Context, in *struct {
 			Body struct {
@@ -118,10 +118,12 @@ func (s *Server) registerPoints() {
 			if err != nil {
 				return nil, s.handlerError(err)
 			}
-			if _, err := s.Customers.GetCustomer(ctx, in.Body.CustomerID); err != nil {
+			// A card or ID of a merged customer spends the survivor's points.
+			c, err := s.Identity.Get(ctx, in.Body.CustomerID)
+			if err != nil {
 				return nil, s.handlerError(err)
 			}
-			h, repeated, err := ps.Hold(ctx, s.actor(ctx), in.Body.CustomerID, in.Body.Points, in.Body.Ref, in.Body.OrderRef)
+			h, repeated, err := ps.Hold(ctx, s.actor(ctx), c.ID, in.Body.Points, in.Body.Ref, in.Body.OrderRef)
 			if err != nil {
 				return nil, s.handlerError(err)
 			}

@@ -73,6 +73,20 @@ func TestPointsAPI(t *testing.T) {
 			t.Fatalf("expiring: %+v", exp)
 		}
 
+		// A till that scans the card of a customer since merged into this
+		// one holds this one's points.
+		var other struct {
+			CustomerID string `json:"customer_id"`
+		}
+		h.must(t, 201, "POST", "/api/v1/source-profiles", till, map[string]any{"channel": "ec", "external_id": "E-7",
+			"profile": map[string]any{"family_name": "中村", "emails": []string{"nakamura@example.jp"}}}).json(t, &other)
+		h.must(t, 200, "POST", "/api/v1/customers/"+src.CustomerID+"/merge", admin, map[string]string{"merged_id": other.CustomerID, "reason": "same person"})
+		h.must(t, 201, "POST", "/api/v1/points/holds", till, map[string]any{"customer_id": other.CustomerID, "points": 50, "ref": "S001-POS2-0044"}).json(t, &hd)
+		if hd.CustomerID != src.CustomerID {
+			t.Fatalf("a hold by the merged customer's ID is on %s, want the survivor %s", hd.CustomerID, src.CustomerID)
+		}
+		h.must(t, 200, "POST", "/api/v1/points/holds/"+hd.ID+"/release", till, nil)
+
 		// The program: anyone may read it, only an administrator change it.
 		var p loyalty.Program
 		h.must(t, 200, "GET", "/api/v1/points/program", reader, nil).json(t, &p)
