@@ -555,3 +555,75 @@ func TestMaxBatchInOneTransaction(t *testing.T) {
 		}
 	})
 }
+
+// A batch prepared ahead (as a load does) stores what the records say:
+// each source's profile is the input parsed, and each customer's golden
+// record is survivorship over its stored sources, whether it was worked
+// out in advance (one source) or in the transaction (two).
+func TestPreparedBatchStoresWhatTheRecordsSay(t *testing.T) {
+	sqltest.Each(t, func(t *testing.T, db *sqlstore.DB) {
+		ctx := context.Background()
+		svc := identity.New(db, db)
+		items := []customer.SourceProfileInput{
+			in("store", "P-1", `{"family_name":"髙橋","given_name":"美咲","emails":["misaki@example.jp"],"phones":["03-1234-5678"],"addresses":[{"postal_code":"150-0001","prefecture":"東京都","city":"渋谷区","street":"神宮前1-2-3"}]}`),
+			in("ec", "P-2", `{"family_name":"タカハシ","given_name":"ミサキ","emails":["MISAKI@example.jp"],"birth_date":"1990-03-01"}`),
+			in("ec", "P-3", `{"family_name":"佐藤","given_name":"健","member_cards":["2100-0000-0777"],"gender":"male"}`),
+		}
+		b, err := svc.PrepareBatch(ctx, nil, items, false)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res, err := svc.CommitBatch(ctx, actor, b)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if res[0].Status != identity.ResultCreated || res[1].Status != identity.ResultJoined || res[2].Status != identity.ResultCreated {
+			t.Fatalf("results: %+v", res)
+		}
+		rules, err := db.Survivorship(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		chs, err := db.Channels(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		priority := func(code string) int {
+			for _, c := range chs {
+				if c.Code == code {
+					return c.Priority
+				}
+			}
+			return 1 << 20
+		}
+		for _, id := range []string{res[0].CustomerID, res[2].CustomerID} {
+			srcs, err := db.SourcesOfCustomer(ctx, id)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, sp := range srcs {
+				raw := items[0].Profile
+				for _, it := range items {
+					if it.ExternalID == sp.ExternalID {
+						raw = it.Profile
+					}
+				}
+				want, err := identity.ParseProfile(raw, "profile", sp.Channel, sp.ObservedAt, nil)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if !reflect.DeepEqual(sp.Profile, want) {
+					t.Errorf("source %s stored %+v, the input parses to %+v", sp.ExternalID, sp.Profile, want)
+				}
+			}
+			c, err := db.GetCustomer(ctx, id)
+			if err != nil {
+				t.Fatal(err)
+			}
+			prof, lin, chans := customer.BuildGolden(srcs, rules, priority)
+			if !reflect.DeepEqual(c.Profile, prof) || !reflect.DeepEqual(c.Lineage, lin) || !slices.Equal(c.Channels, chans) {
+				t.Errorf("customer %s (%d sources) stored %+v %v, survivorship makes %+v %v", id, len(srcs), c.Profile, c.Channels, prof, chans)
+			}
+		}
+	})
+}
