@@ -1,7 +1,6 @@
 package customer
 
 import (
-	"encoding/json"
 	"slices"
 	"sort"
 	"time"
@@ -26,9 +25,6 @@ type Customer struct {
 	Version    int                `json:"version" doc:"Increases on every change; the ETag"`
 	CreatedAt  time.Time          `json:"created_at"`
 	UpdatedAt  time.Time          `json:"updated_at"`
-	// ProfileJSON, when set, is Profile encoded as JSON ahead of time, as
-	// for SourceProfile: a store inserting the customer writes it as is.
-	ProfileJSON json.RawMessage `json:"-"`
 }
 
 // Lineage says where a golden field's value came from.

@@ -78,11 +78,6 @@ type SourceProfile struct {
 	ReceivedAt time.Time       `json:"received_at"`
 	CreatedAt  time.Time       `json:"created_at"`
 	Erased     bool            `json:"erased,omitempty"`
-	// ProfileJSON, when set, is Profile encoded as JSON by whoever built
-	// it with time to spare (an ingest prepares a batch on one core while
-	// another is written); a store inserting the record writes it instead
-	// of encoding Profile again. Whoever changes Profile clears it.
-	ProfileJSON json.RawMessage `json:"-"`
 }
 
 // SourceVersion is one historical version of a source profile.

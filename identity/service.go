@@ -98,12 +98,6 @@ type prepared struct {
 	// newCustomerID, when set, is the ID a newly created customer gets
 	// (POST /customers answers with the ID it promised).
 	newCustomerID string
-	// source is the record as it is stored if it is new (all but its
-	// customer), and solo the golden record of a customer made of it
-	// alone: most rows of a load create a customer, and working this out
-	// while the previous batch is written keeps it off the writer.
-	source *customer.SourceProfile
-	solo   *customer.Customer
 }
 
 // env is what one operation needs to know about configuration.
@@ -223,10 +217,6 @@ func (s *Service) prepareBatch(ctx context.Context, allowed AllowedChannels, ite
 	// Parsing and normalizing is pure CPU work: spread it over the cores
 	// before the (serialized) write transaction starts.
 	preps := make([]*prepared, len(items))
-	srcIDs := make([]string, len(items)) // in the batch's order, as before
-	for i := range srcIDs {
-		srcIDs[i] = kizuna.NewID("src")
-	}
 	workers := max(1, min(cores, len(items)/64))
 	var wg sync.WaitGroup
 	for w := range workers {
@@ -239,7 +229,7 @@ func (s *Service) prepareBatch(ctx context.Context, allowed AllowedChannels, ite
 				if strings.TrimSpace(items[i].Channel) == customer.ManualChannel {
 					err = kizuna.FieldError("channel", "channel %q is reserved for staff edits: use POST /api/v1/customers or PATCH /api/v1/customers/{id}", customer.ManualChannel)
 				} else {
-					p, err = s.prepare(e, allowed, i, items[i], now, srcIDs[i])
+					p, err = s.prepare(e, allowed, i, items[i], now)
 				}
 				if err != nil {
 					results[i] = Result{Index: i, Status: ResultRejected, Error: &ItemError{Field: kizuna.ErrorField(err), Reason: kizuna.ErrorMessage(err)}}
@@ -300,7 +290,7 @@ func (s *Service) CommitBatch(ctx context.Context, actor kizuna.Actor, b *Batch)
 	return b.results, nil
 }
 
-func (s *Service) prepare(e *env, allowed AllowedChannels, i int, in customer.SourceProfileInput, now time.Time, srcID string) (*prepared, error) {
+func (s *Service) prepare(e *env, allowed AllowedChannels, i int, in customer.SourceProfileInput, now time.Time) (*prepared, error) {
 	in.Channel = strings.TrimSpace(in.Channel)
 	in.ExternalID = strings.TrimSpace(in.ExternalID)
 	if in.Channel == "" {
@@ -338,19 +328,7 @@ func (s *Service) prepare(e *env, allowed AllowedChannels, i int, in customer.So
 	for i, k := range keys {
 		hashes[i] = e.hash(k)
 	}
-	pr := &prepared{idx: i, in: in, profile: p, raw: raw.Bytes(), keys: keys, hashes: hashes, observed: observed}
-	sp := &customer.SourceProfile{ID: srcID, Channel: in.Channel, ExternalID: in.ExternalID,
-		Version: 1, Profile: p, Raw: pr.raw, ObservedAt: observed, ReceivedAt: now, CreatedAt: now}
-	if sp.ProfileJSON, err = json.Marshal(&sp.Profile); err != nil {
-		return nil, fmt.Errorf("encode profile: %w", err)
-	}
-	solo := &customer.Customer{Status: customer.StatusActive, CreatedAt: now, Version: 1, UpdatedAt: now}
-	solo.Profile, solo.Lineage, solo.Channels = customer.BuildGolden([]customer.SourceProfile{*sp}, e.rules, e.priority)
-	if solo.ProfileJSON, err = json.Marshal(&solo.Profile); err != nil {
-		return nil, fmt.Errorf("encode profile: %w", err)
-	}
-	pr.source, pr.solo = sp, solo
-	return pr, nil
+	return &prepared{idx: i, in: in, profile: p, raw: raw.Bytes(), keys: keys, hashes: hashes, observed: observed}, nil
 }
 
 func (s *Service) ingestTx(ctx context.Context, tx customer.Tx, e *env, actor kizuna.Actor, items []*prepared, results []Result, now time.Time) error {
@@ -404,7 +382,6 @@ func (s *Service) ingestTx(ctx context.Context, tx customer.Tx, e *env, actor ki
 	}
 	dirty := map[string]bool{}                           // existing customers whose golden record must be rebuilt
 	created := map[string]*customer.Customer{}           // customers new in this batch
-	createdBy := map[string]*prepared{}                  // the item that created each
 	newSources := map[string][]*customer.SourceProfile{} // their sources, all in this batch
 	joined := map[string][]*customer.SourceProfile{}     // sources this batch added to existing customers
 	// Sources of candidate customers, for the probabilistic matcher: every
@@ -474,10 +451,9 @@ func (s *Service) ingestTx(ctx context.Context, tx customer.Tx, e *env, actor ki
 				sup = sup || erased[h]
 			}
 			created[custID] = &customer.Customer{ID: custID, Status: customer.StatusActive, Suppressed: sup, CreatedAt: now}
-			createdBy[custID] = p
 		}
-		sp := p.source
-		sp.CustomerID = custID
+		sp := &customer.SourceProfile{ID: kizuna.NewID("src"), CustomerID: custID, Channel: p.in.Channel, ExternalID: p.in.ExternalID,
+			Version: 1, Profile: p.profile, Raw: p.raw, ObservedAt: p.observed, ReceivedAt: now, CreatedAt: now}
 		if err := tx.InsertSource(ctx, sp); err != nil {
 			return err
 		}
@@ -514,15 +490,11 @@ func (s *Service) ingestTx(ctx context.Context, tx customer.Tx, e *env, actor ki
 	sort.Strings(ids)
 	for _, id := range ids {
 		c := created[id]
-		if len(newSources[id]) == 1 { // the usual case: worked out when prepared
-			c.Profile, c.Lineage, c.Channels, c.ProfileJSON = createdBy[id].solo.Profile, createdBy[id].solo.Lineage, createdBy[id].solo.Channels, createdBy[id].solo.ProfileJSON
-		} else {
-			srcs := make([]customer.SourceProfile, len(newSources[id]))
-			for i, sp := range newSources[id] {
-				srcs[i] = *sp
-			}
-			c.Profile, c.Lineage, c.Channels = customer.BuildGolden(srcs, e.rules, e.priority)
+		srcs := make([]customer.SourceProfile, len(newSources[id]))
+		for i, sp := range newSources[id] {
+			srcs[i] = *sp
 		}
+		c.Profile, c.Lineage, c.Channels = customer.BuildGolden(srcs, e.rules, e.priority)
 		c.Version, c.UpdatedAt = 1, now
 		if err := tx.InsertCustomer(ctx, c); err != nil {
 			return err

@@ -464,7 +464,7 @@ func anys(s []string) []any {
 }
 
 func (t *tx) InsertSource(ctx context.Context, sp *customer.SourceProfile) error {
-	prof, err := profileJSON(&sp.Profile, sp.ProfileJSON)
+	prof, err := json.Marshal(sp.Profile)
 	if err != nil {
 		return err
 	}
@@ -640,24 +640,8 @@ func (t *tx) GetCustomers(ctx context.Context, ids []string) (map[string]*custom
 	return out, nil
 }
 
-// profileJSON is p as JSON: memo when the caller encoded it already.
-func profileJSON(p *customer.Profile, memo json.RawMessage) ([]byte, error) {
-	if len(memo) > 0 {
-		return memo, nil
-	}
-	return json.Marshal(p)
-}
-
-// customerArgs are c's column values; memo says whether c.ProfileJSON may
-// stand for c.Profile (an insert of a customer just built).
-func customerArgs(c *customer.Customer, memo bool) ([]any, error) {
-	var prof []byte
-	var err error
-	if memo {
-		prof, err = profileJSON(&c.Profile, c.ProfileJSON)
-	} else {
-		prof, err = json.Marshal(c.Profile)
-	}
+func customerArgs(c *customer.Customer) ([]any, error) {
+	prof, err := json.Marshal(c.Profile)
 	if err != nil {
 		return nil, err
 	}
@@ -676,7 +660,7 @@ func customerArgs(c *customer.Customer, memo bool) ([]any, error) {
 }
 
 func (t *tx) InsertCustomer(ctx context.Context, c *customer.Customer) error {
-	args, err := customerArgs(c, true)
+	args, err := customerArgs(c)
 	if err != nil {
 		return err
 	}
@@ -700,7 +684,7 @@ func (t *tx) UpdateCustomer(ctx context.Context, c *customer.Customer) error {
 		}
 		t.noteFacets(old)
 	}
-	args, err := customerArgs(c, false)
+	args, err := customerArgs(c)
 	if err != nil {
 		return err
 	}
