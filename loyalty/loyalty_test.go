@@ -97,6 +97,19 @@ func (f *fixture) verify(t *testing.T) *loyalty.VerifyReport {
 	return rep
 }
 
+// another adds a second customer (an EC member), for merges; it returns
+// One ID's service with the customer's ID.
+func (f *fixture) another(t *testing.T) (*identity.Service, string) {
+	t.Helper()
+	ids := identity.New(f.db, f.db)
+	res, err := ids.Ingest(context.Background(), kizuna.System("test"), nil, []customer.SourceProfileInput{{Channel: "ec", ExternalID: "E-9",
+		Profile: json.RawMessage(`{"family_name":"渡辺","emails":["watanabe@example.jp"]}`)}})
+	if err != nil || res[0].CustomerID == "" {
+		t.Fatalf("second customer: %v %+v", err, res)
+	}
+	return ids, res[0].CustomerID
+}
+
 func line(sku string, qty, price int64) commerce.OrderLine {
 	return commerce.OrderLine{SKU: sku, Quantity: qty, UnitPrice: price, TaxRate: 10}
 }
@@ -365,13 +378,7 @@ func TestMergeMovesPointsAndUnmergeMovesThemBack(t *testing.T) {
 	sqltest.Each(t, func(t *testing.T, db *sqlstore.DB) {
 		f := setup(t, db)
 		ctx := context.Background()
-		ids := identity.New(db, db)
-		other, err := ids.Ingest(ctx, kizuna.System("test"), nil, []customer.SourceProfileInput{{Channel: "ec", ExternalID: "E-9",
-			Profile: json.RawMessage(`{"family_name":"渡辺","emails":["watanabe@example.jp"]}`)}})
-		if err != nil {
-			t.Fatal(err)
-		}
-		second := other[0].CustomerID
+		ids, second := f.another(t)
 		staff := kizuna.Actor{Type: "user", ID: "usr_support"}
 		if _, err := f.points.Adjust(ctx, staff, "admin", f.cust, 300, "入会特典", ""); err != nil {
 			t.Fatal(err)
@@ -427,13 +434,7 @@ func TestMergeMovesDebtAfterHolds(t *testing.T) {
 	sqltest.Each(t, func(t *testing.T, db *sqlstore.DB) {
 		f := setup(t, db)
 		ctx := context.Background()
-		ids := identity.New(db, db)
-		other, err := ids.Ingest(ctx, kizuna.System("test"), nil, []customer.SourceProfileInput{{Channel: "ec", ExternalID: "E-9",
-			Profile: json.RawMessage(`{"family_name":"渡辺","emails":["watanabe@example.jp"]}`)}})
-		if err != nil {
-			t.Fatal(err)
-		}
-		survivor := other[0].CustomerID
+		ids, survivor := f.another(t)
 		pos, staff := kizuna.System("pos"), kizuna.Actor{Type: "user", ID: "usr_support"}
 		// f.cust spends 80 of 100 points, gets 50 more, and is holding 30
 		// at a till (20 of them from the order's points) when three of the
