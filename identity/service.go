@@ -197,9 +197,8 @@ type Batch struct {
 // the database's customers, for a loader that commits one batch while it
 // prepares the next. A preview batch (see IngestPreview) is rolled back
 // when committed. It leaves a core to the writer: with as many busy
-// preparing goroutines as cores, the Go scheduler time-sliced the writer
-// (the critical path) with them, and a 1M-row import took 6 s longer
-// (docs/benchmarks.md).
+// preparing goroutines as cores, the Go scheduler time-slices the writer,
+// the critical path, with them (docs/benchmarks.md).
 func (s *Service) PrepareBatch(ctx context.Context, allowed AllowedChannels, items []customer.SourceProfileInput, preview bool) (*Batch, error) {
 	return s.prepareBatch(ctx, allowed, items, preview, runtime.GOMAXPROCS(0)-1)
 }

@@ -244,8 +244,8 @@ func (db *DB) OrdersToEarn(ctx context.Context, limit int) ([]string, error) {
 
 // PendingPointMoves lists merges whose points have yet to move: merged
 // customers (merge not undone) with points or a debt and none on hold,
-// not moved for that merge yet; and undone merges that moved points in and have not moved them
-// back.
+// not moved for that merge yet; and undone merges that moved points in
+// and have not moved them back.
 func (db *DB) PendingPointMoves(ctx context.Context, limit int) ([]loyalty.PointMove, error) {
 	rows, err := db.read.QueryContext(ctx, db.rebind(`
 		SELECT m.id, m.merged_id, m.customer_id, 0 FROM merges m JOIN points_accounts a ON a.customer_id = m.merged_id
