@@ -220,6 +220,30 @@ func TestReturnsReverseAndSpentPointsBecomeDebt(t *testing.T) {
 	})
 }
 
+// A hold that took every point of a lot gives them back when released.
+func TestReleaseRefillsAnEmptiedLot(t *testing.T) {
+	sqltest.Each(t, func(t *testing.T, db *sqlstore.DB) {
+		f := setup(t, db)
+		ctx := context.Background()
+		if _, err := f.points.Adjust(ctx, kizuna.System("cs"), "admin", f.cust, 100, "お詫び", ""); err != nil {
+			t.Fatal(err)
+		}
+		h, _, err := f.points.Hold(ctx, kizuna.System("pos"), f.cust, 100, "pos-1", "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := f.points.Release(ctx, kizuna.System("pos"), h.ID, "取消"); err != nil {
+			t.Fatalf("release: %v", err)
+		}
+		if b := f.balance(t); b.Available != 100 || b.Held != 0 {
+			t.Fatalf("after the release: %+v", b)
+		}
+		if rep := f.verify(t); len(rep.Problems) != 0 {
+			t.Fatalf("verify: %+v", rep.Problems)
+		}
+	})
+}
+
 func TestPointsExpireFirstInFirstOut(t *testing.T) {
 	sqltest.Each(t, func(t *testing.T, db *sqlstore.DB) {
 		f := setup(t, db)
@@ -505,10 +529,19 @@ func TestMergeMovesDebtAfterHolds(t *testing.T) {
 		if b := balance(survivor); b.Debt != 45 || b.Pending != 0 {
 			t.Fatalf("after the survivor's purchase: %+v", b)
 		}
-		// Undone: the 40 points left of the lot and the 45 left of the debt
-		// go back.
+		// Undone while the survivor holds points at a till: the move back
+		// waits for the hold, then the 40 points left of the lot and the
+		// 45 left of the debt go back.
+		h, _, err = f.points.Hold(ctx, pos, survivor, 240, "pos-3", "")
+		if err != nil {
+			t.Fatal(err)
+		}
 		if _, err := ids.Unmerge(ctx, staff, m.ID); err != nil {
 			t.Fatal(err)
+		}
+		move(0)
+		if _, err := f.points.Release(ctx, pos, h.ID, "取消"); err != nil {
+			t.Fatalf("release after the unmerge: %v", err)
 		}
 		move(1)
 		move(0)
@@ -526,7 +559,7 @@ func TestMergeMovesDebtAfterHolds(t *testing.T) {
 		for _, e := range entries {
 			got = append(got, fmt.Sprintf("%s%+d/%d", e.Kind, e.Points, e.Debt))
 		}
-		if s := strings.Join(got, " "); s != "adjust+200/0 merge_in+40/75 earn+30/0 merge_out-40/45" {
+		if s := strings.Join(got, " "); s != "adjust+200/0 merge_in+40/75 earn+30/0 hold-240/0 release+240/0 merge_out-40/45" {
 			t.Fatalf("the survivor's statement: %s", s)
 		}
 		if rep := f.verify(t); len(rep.Problems) != 0 {

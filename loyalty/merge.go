@@ -20,7 +20,7 @@ type PointMove struct {
 // and merge_in, keeping each lot's availability and expiry), with their
 // debt, and when a merge is undone, whatever is left of the lots and the
 // debt it brought goes back. Each move is made once (its entries carry the
-// merge's ID). A merged customer's move waits while points of theirs are
+// merge's ID). A move waits while the customer it moves from has points
 // held at a till: the sale completes or its hold times out, and the move
 // follows. kizuna serve runs it every minute, so points follow a merge
 // made anywhere (console, API, kizuna resolve) without the merge waiting
@@ -45,7 +45,7 @@ func (s *Service) MoveMerged(ctx context.Context, limit int) (int, error) {
 	return done, nil
 }
 
-// errHeld stops a move while the merged customer has points on hold.
+// errHeld stops a move while the customer it moves from has points on hold.
 var errHeld = errors.New("points are held")
 
 func (s *Service) move(ctx context.Context, tx Tx, m PointMove, now time.Time) error {
@@ -71,7 +71,9 @@ func (s *Service) move(ctx context.Context, tx Tx, m PointMove, now time.Time) e
 	var moved []Lot
 	var debt int64
 	err := s.change(ctx, tx, m.From, func(st *state, add func(*LedgerEntry) error) error {
-		if !m.Back && st.acct.Held > 0 {
+		if st.acct.Held > 0 {
+			// A hold's release gives points back to the lots it took
+			// from: they stay where they are until the hold is done.
 			return errHeld
 		}
 		moved = st.movedLots(only)

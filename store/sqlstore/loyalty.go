@@ -140,13 +140,28 @@ func (db *DB) pointsState(ctx context.Context, q querier, customerID string, loc
 	if len(accts) == 1 {
 		acct = accts[0]
 	}
-	lots, err := collect(ctx, db, q, scanLot, `SELECT `+lotCols+` FROM points_lots WHERE customer_id = ? AND remaining > 0`, customerID)
-	if err != nil {
-		return acct, nil, nil, fmt.Errorf("read points lots: %w", err)
-	}
 	holds, err := collect(ctx, db, q, scanHold, `SELECT `+holdCols+` FROM points_holds WHERE customer_id = ? AND status = 'held'`, customerID)
 	if err != nil {
 		return acct, nil, nil, fmt.Errorf("read points holds: %w", err)
+	}
+	// The lots with points left, and those an active hold took from: a
+	// hold may have emptied a lot, and its release puts the points back.
+	where, args := `remaining > 0`, []any{customerID}
+	var held []string
+	for _, h := range holds {
+		for _, a := range h.Alloc {
+			held = append(held, a.Lot)
+		}
+	}
+	if len(held) > 0 {
+		slices.Sort(held)
+		held = slices.Compact(held)
+		in, a := db.inList(held)
+		where, args = `(remaining > 0 OR id `+in+`)`, append(args, a...)
+	}
+	lots, err := collect(ctx, db, q, scanLot, `SELECT `+lotCols+` FROM points_lots WHERE customer_id = ? AND `+where, args...)
+	if err != nil {
+		return acct, nil, nil, fmt.Errorf("read points lots: %w", err)
 	}
 	return acct, lots, holds, nil
 }
@@ -245,7 +260,7 @@ func (db *DB) OrdersToEarn(ctx context.Context, limit int) ([]string, error) {
 // PendingPointMoves lists merges whose points have yet to move: merged
 // customers (merge not undone) with points or a debt and none on hold,
 // not moved for that merge yet; and undone merges that moved points in
-// and have not moved them back.
+// and have not moved them back, whose survivor has none on hold.
 func (db *DB) PendingPointMoves(ctx context.Context, limit int) ([]loyalty.PointMove, error) {
 	rows, err := db.read.QueryContext(ctx, db.rebind(`
 		SELECT m.id, m.merged_id, m.customer_id, 0 FROM merges m JOIN points_accounts a ON a.customer_id = m.merged_id
@@ -254,6 +269,7 @@ func (db *DB) PendingPointMoves(ctx context.Context, limit int) ([]loyalty.Point
 		UNION ALL
 		SELECT m.id, m.customer_id, m.merged_id, 1 FROM merges m
 		WHERE m.undone_at IS NOT NULL
+		  AND NOT EXISTS (SELECT 1 FROM points_accounts a WHERE a.customer_id = m.customer_id AND a.held > 0)
 		  AND EXISTS (SELECT 1 FROM points_entries e WHERE e.ref = 'merge:' || m.id || ':in')
 		  AND NOT EXISTS (SELECT 1 FROM points_entries e WHERE e.ref = 'unmerge:' || m.id || ':out')
 		ORDER BY 1 LIMIT ?`), limit)
