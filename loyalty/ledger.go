@@ -3,6 +3,7 @@ package loyalty
 import (
 	"fmt"
 	"slices"
+	"strings"
 	"time"
 )
 
@@ -118,12 +119,23 @@ func newState(a Account, lots []Lot, holds []Hold) *state {
 	return s
 }
 
+// sortLots orders the lots as they are spent: soonest expiring first,
+// then the first available, then by ID (a lot's ID is its earliest entry,
+// so the oldest first). The order is total: a live operation, with the
+// lots as the database returns them, and Verify's replay, with the lots as
+// the ledger made them, must take points from the same lots. With ties
+// left to the order rows came back in, two lots credited in the same
+// instant were taken in one order at the till and in the other by the
+// replay on PostgreSQL, and Verify found their balances apart.
 func (s *state) sortLots() {
-	slices.SortStableFunc(s.lots, func(a, b *Lot) int {
+	slices.SortFunc(s.lots, func(a, b *Lot) int {
 		if c := a.ExpiresAt.Compare(b.ExpiresAt); c != 0 {
 			return c
 		}
-		return a.AvailableAt.Compare(b.AvailableAt)
+		if c := a.AvailableAt.Compare(b.AvailableAt); c != 0 {
+			return c
+		}
+		return strings.Compare(a.ID, b.ID)
 	})
 }
 
