@@ -53,7 +53,7 @@ func randomDays(t *testing.T, seed uint64) {
 		rng := rand.New(rand.NewPCG(seed, 11))
 		pos, staff := kizuna.System("pos"), kizuna.Actor{Type: "user", ID: "usr_support"}
 		var orders []*commerce.Order
-		var holds []string
+		var holds, placed []string
 		var merge *customer.Merge
 		undone := false
 		who := func() string {
@@ -71,7 +71,7 @@ func randomDays(t *testing.T, seed uint64) {
 		}
 		for step := range 400 {
 			f.clock.add(time.Duration(rng.IntN(4*24)) * time.Hour)
-			op := rng.IntN(11)
+			op := rng.IntN(13)
 			t.Logf("step %d: operation %d", step, op) // shown when it fails
 			switch op {
 			case 0, 1:
@@ -135,6 +135,40 @@ func randomDays(t *testing.T, seed uint64) {
 						t.Fatalf("step %d, unmerge: %v", step, err)
 					}
 					undone = true
+				}
+			case 11: // an EC order, placed now, shipped or cancelled later
+				o := commerce.Order{Channel: "store", ExternalID: fmt.Sprintf("EC-%d", step), Customer: commerce.OrderCustomer{MemberCard: "2100-0000-0042"},
+					Status: commerce.OrderPlaced, PlacedAt: f.clock.now(), Lines: []commerce.OrderLine{line("CUP", 1+rng.Int64N(3), 800+rng.Int64N(5000))},
+					Discount: rng.Int64N(500)}
+				res, err := f.orders.Upsert(ctx, kizuna.System("ec"), nil, []commerce.Order{o})
+				if err != nil || res[0].Status == commerce.OrderRejected {
+					t.Fatalf("step %d, order: %v %+v", step, err, res)
+				}
+				placed = append(placed, res[0].OrderID)
+				if err := f.points.EarnForOrder(ctx, res[0].OrderID); err != nil {
+					t.Fatalf("step %d, earn: %v", step, err)
+				}
+			case 12:
+				if len(placed) == 0 {
+					continue
+				}
+				id := placed[0]
+				placed = placed[1:]
+				if rng.IntN(3) == 0 {
+					_, err = f.orders.SetStatus(ctx, staff, id, commerce.OrderCancelled, "顧客都合")
+				} else {
+					at := f.clock.now()
+					var o *commerce.Order
+					o, err = f.orders.AddShipment(ctx, staff, id, commerce.Shipment{ID: "S" + id, Carrier: "yamato", TrackingNumber: "1234", ShippedAt: at, DeliveredAt: &at})
+					if err == nil {
+						orders = append(orders, o)
+					}
+				}
+				if err != nil {
+					t.Fatalf("step %d, order %s: %v", step, id, err)
+				}
+				if _, err := f.points.EarnPending(ctx, 100); err != nil {
+					t.Fatalf("step %d, settle: %v", step, err)
 				}
 			case 10:
 				if _, err := f.points.MoveMerged(ctx, 100); err != nil {
