@@ -403,6 +403,12 @@ func TestErasure(t *testing.T) {
 		if c2, _ := svc.Get(ctx, other.CustomerID); c2.Suppressed || !c2.HasConsent("marketing", "email") {
 			t.Fatalf("an unrelated person must not be suppressed")
 		}
+		// The store's member S1 comes back under the same number and asks
+		// again: the second erasure of that channel ID works too.
+		back := ingest(t, svc, in("store", "S1", `{"family_name":"齋藤","member_cards":["KZ7770001"]}`))[0]
+		if err := svc.Erase(ctx, actor, back.CustomerID, "request #2026-187"); err != nil {
+			t.Fatalf("a second erasure of store S1: %v", err)
+		}
 	})
 }
 

@@ -271,7 +271,10 @@ func (s *Service) Erase(ctx context.Context, actor kizuna.Actor, id, reason stri
 			}
 			nsrc += len(srcs)
 			if err := tx.EraseSources(ctx, cid, func(sp customer.SourceProfile) string {
-				return "erased-" + e.hash(customer.ExternalKey(sp.Channel, sp.ExternalID))[:24]
+				// Unique per source record: the same channel ID can be
+				// erased twice (a person who came back and asked again),
+				// and the (channel, external ID) pair must stay unique.
+				return "erased-" + e.hash(customer.ExternalKey(sp.Channel, sp.ExternalID)+"|"+sp.ID)[:24]
 			}); err != nil {
 				return err
 			}
