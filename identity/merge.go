@@ -274,7 +274,7 @@ func (s *Service) Erase(ctx context.Context, actor kizuna.Actor, id, reason stri
 				// Unique per source record: the same channel ID can be
 				// erased twice (a person who came back and asked again),
 				// and the (channel, external ID) pair must stay unique.
-				return "erased-" + e.hash(customer.ExternalKey(sp.Channel, sp.ExternalID)+"|"+sp.ID)[:24]
+				return "erased-" + e.hash(customer.ExternalKey(sp.Channel, sp.ExternalID) + "|" + sp.ID)[:24]
 			}); err != nil {
 				return err
 			}
