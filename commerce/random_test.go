@@ -4,8 +4,6 @@ import (
 	"context"
 	"fmt"
 	"math/rand/v2"
-	"os"
-	"strconv"
 	"testing"
 	"time"
 
@@ -18,20 +16,10 @@ import (
 // Random stock work against a model: counts and changes with movement IDs
 // that repeat, reservations made (and retried), fulfilled, released or
 // left to expire. After every step each level's on-hand, reserved and
-// available quantities are what the model says. Seeds 1–3 run here;
-// KIZUNA_TEST_SEED=N runs seed N.
+// available quantities are what the model says. sqltest.Seeds chooses
+// the seeds.
 func TestRandomStockMatchesItsModel(t *testing.T) {
-	seeds := []uint64{1, 2, 3}
-	if s := os.Getenv("KIZUNA_TEST_SEED"); s != "" {
-		n, err := strconv.ParseUint(s, 10, 64)
-		if err != nil {
-			t.Fatalf("KIZUNA_TEST_SEED: %v", err)
-		}
-		seeds = []uint64{n}
-	}
-	for _, seed := range seeds {
-		t.Run(fmt.Sprintf("seed%d", seed), func(t *testing.T) { randomStock(t, seed) })
-	}
+	sqltest.Seeds(t, randomStock)
 }
 
 func randomStock(t *testing.T, seed uint64) {

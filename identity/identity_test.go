@@ -586,22 +586,6 @@ func TestPreparedBatchStoresWhatTheRecordsSay(t *testing.T) {
 		if res[0].Status != identity.ResultCreated || res[1].Status != identity.ResultJoined || res[2].Status != identity.ResultCreated {
 			t.Fatalf("results: %+v", res)
 		}
-		rules, err := db.Survivorship(ctx)
-		if err != nil {
-			t.Fatal(err)
-		}
-		chs, err := db.Channels(ctx)
-		if err != nil {
-			t.Fatal(err)
-		}
-		priority := func(code string) int {
-			for _, c := range chs {
-				if c.Code == code {
-					return c.Priority
-				}
-			}
-			return 1 << 20
-		}
 		for _, id := range []string{res[0].CustomerID, res[2].CustomerID} {
 			srcs, err := db.SourcesOfCustomer(ctx, id)
 			if err != nil {
@@ -626,7 +610,7 @@ func TestPreparedBatchStoresWhatTheRecordsSay(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			prof, lin, chans := customer.BuildGolden(srcs, rules, priority)
+			prof, lin, chans := survivorship(t, db, srcs)
 			if !reflect.DeepEqual(c.Profile, prof) || !reflect.DeepEqual(c.Lineage, lin) || !slices.Equal(c.Channels, chans) {
 				t.Errorf("customer %s (%d sources) stored %+v %v, survivorship makes %+v %v", id, len(srcs), c.Profile, c.Channels, prof, chans)
 			}

@@ -5,10 +5,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"math/rand/v2"
-	"os"
 	"reflect"
 	"slices"
-	"strconv"
 	"testing"
 
 	"github.com/kizuna-oss/kizuna"
@@ -23,19 +21,9 @@ import (
 // in any order, erasures. Every ten steps: each active customer's golden
 // record is survivorship over the sources it holds, a merged or erased
 // customer holds none, and every source belongs to an active or erased
-// customer. Seeds 1–3 run here; KIZUNA_TEST_SEED=N runs seed N.
+// customer. sqltest.Seeds chooses the seeds.
 func TestRandomOneIDStaysConsistent(t *testing.T) {
-	seeds := []uint64{1, 2, 3}
-	if s := os.Getenv("KIZUNA_TEST_SEED"); s != "" {
-		n, err := strconv.ParseUint(s, 10, 64)
-		if err != nil {
-			t.Fatalf("KIZUNA_TEST_SEED: %v", err)
-		}
-		seeds = []uint64{n}
-	}
-	for _, seed := range seeds {
-		t.Run(fmt.Sprintf("seed%d", seed), func(t *testing.T) { randomOneID(t, seed) })
-	}
+	sqltest.Seeds(t, randomOneID)
 }
 
 func randomOneID(t *testing.T, seed uint64) {
@@ -144,6 +132,37 @@ func randomOneID(t *testing.T, seed uint64) {
 func checkOneID(t *testing.T, step int, db *sqlstore.DB, ids []string) {
 	t.Helper()
 	ctx := context.Background()
+	for _, id := range ids {
+		c, err := db.GetCustomer(ctx, id)
+		if err != nil {
+			t.Fatalf("step %d: %v", step, err)
+		}
+		srcs, err := db.SourcesOfCustomer(ctx, id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		switch c.Status {
+		case customer.StatusActive:
+			prof, lin, chans := survivorship(t, db, srcs)
+			if chans == nil {
+				chans = []string{}
+			}
+			if !reflect.DeepEqual(c.Profile, prof) || !reflect.DeepEqual(c.Lineage, lin) || !slices.Equal(c.Channels, chans) {
+				t.Fatalf("step %d: customer %s (%d sources) holds %+v %v, survivorship makes %+v %v", step, id, len(srcs), c.Profile, c.Channels, prof, chans)
+			}
+		case customer.StatusMerged:
+			if len(srcs) != 0 {
+				t.Fatalf("step %d: merged customer %s still holds %d sources", step, id, len(srcs))
+			}
+		}
+	}
+}
+
+// survivorship is the golden record the store's rules make of srcs, worked
+// out here apart from the ingest path.
+func survivorship(t *testing.T, db *sqlstore.DB, srcs []customer.SourceProfile) (customer.Profile, map[string]customer.Lineage, []string) {
+	t.Helper()
+	ctx := context.Background()
 	rules, err := db.Survivorship(ctx)
 	if err != nil {
 		t.Fatal(err)
@@ -160,28 +179,5 @@ func checkOneID(t *testing.T, step int, db *sqlstore.DB, ids []string) {
 		}
 		return 1 << 20
 	}
-	for _, id := range ids {
-		c, err := db.GetCustomer(ctx, id)
-		if err != nil {
-			t.Fatalf("step %d: %v", step, err)
-		}
-		srcs, err := db.SourcesOfCustomer(ctx, id)
-		if err != nil {
-			t.Fatal(err)
-		}
-		switch c.Status {
-		case customer.StatusActive:
-			prof, lin, chans := customer.BuildGolden(srcs, rules, priority)
-			if chans == nil {
-				chans = []string{}
-			}
-			if !reflect.DeepEqual(c.Profile, prof) || !reflect.DeepEqual(c.Lineage, lin) || !slices.Equal(c.Channels, chans) {
-				t.Fatalf("step %d: customer %s (%d sources) holds %+v %v, survivorship makes %+v %v", step, id, len(srcs), c.Profile, c.Channels, prof, chans)
-			}
-		case customer.StatusMerged:
-			if len(srcs) != 0 {
-				t.Fatalf("step %d: merged customer %s still holds %d sources", step, id, len(srcs))
-			}
-		}
-	}
+	return customer.BuildGolden(srcs, rules, priority)
 }

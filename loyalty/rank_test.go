@@ -101,13 +101,7 @@ func TestReadingAnUnevaluatedRankWritesNothing(t *testing.T) {
 		f := setup(t, db)
 		ctx := context.Background()
 		f.buy(t, "U-1", line("TEA", 1, 35000))
-		prog, err := f.points.Program(ctx)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if _, err := f.points.SetProgram(ctx, kizuna.System("test"), prog.WithRanks()); err != nil {
-			t.Fatal(err)
-		}
+		f.withRanks(t)
 		st, err := f.points.RankOf(ctx, f.cust)
 		if err != nil {
 			t.Fatal(err)
@@ -125,4 +119,17 @@ func TestReadingAnUnevaluatedRankWritesNothing(t *testing.T) {
 			t.Fatalf("after the evaluation: %+v, %v", st, err)
 		}
 	})
+}
+
+// withRanks turns on the program's example ranks.
+func (f *fixture) withRanks(t *testing.T) {
+	t.Helper()
+	ctx := context.Background()
+	prog, err := f.points.Program(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.points.SetProgram(ctx, kizuna.System("test"), prog.WithRanks()); err != nil {
+		t.Fatal(err)
+	}
 }

@@ -15,6 +15,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -121,5 +122,21 @@ func EachRaw(t *testing.T, fn func(t *testing.T, db *sqlstore.DB, raw *sql.DB, r
 			t.Cleanup(func() { raw.Close() })
 			fn(t, db, raw, rebind)
 		})
+	}
+}
+
+// Seeds runs fn as a subtest for each seed of a randomized test: 1, 2
+// and 3, or only the seed KIZUNA_TEST_SEED names, to explore others.
+func Seeds(t *testing.T, fn func(t *testing.T, seed uint64)) {
+	seeds := []uint64{1, 2, 3}
+	if s := os.Getenv("KIZUNA_TEST_SEED"); s != "" {
+		n, err := strconv.ParseUint(s, 10, 64)
+		if err != nil {
+			t.Fatalf("KIZUNA_TEST_SEED: %v", err)
+		}
+		seeds = []uint64{n}
+	}
+	for _, seed := range seeds {
+		t.Run(fmt.Sprintf("seed%d", seed), func(t *testing.T) { fn(t, seed) })
 	}
 }
