@@ -564,8 +564,8 @@ func TestMaxBatchInOneTransaction(t *testing.T) {
 
 // A batch prepared ahead (as a load does) stores what the records say:
 // each source's profile is the input parsed, and each customer's golden
-// record is survivorship over its stored sources, whether it was worked
-// out in advance (one source) or in the transaction (two).
+// record is survivorship over its stored sources, for a customer of one
+// source and one of two.
 func TestPreparedBatchStoresWhatTheRecordsSay(t *testing.T) {
 	sqltest.Each(t, func(t *testing.T, db *sqlstore.DB) {
 		ctx := context.Background()

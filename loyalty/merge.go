@@ -69,7 +69,7 @@ func (s *Service) move(ctx context.Context, tx Tx, m PointMove, now time.Time) e
 		brought = in.Debt
 	}
 	var moved []Lot
-	var debt int64
+	var sum, debt int64 // what moves: the lots' points and the debt
 	err := s.change(ctx, tx, m.From, func(st *state, add func(*LedgerEntry) error) error {
 		if st.acct.Held > 0 {
 			// A hold's release gives points back to the lots it took
@@ -86,7 +86,6 @@ func (s *Service) move(ctx context.Context, tx Tx, m PointMove, now time.Time) e
 			// merge brought.
 			debt = min(brought, st.acct.Debt)
 		}
-		var sum int64
 		for _, l := range moved {
 			sum += l.Remaining
 		}
@@ -96,10 +95,6 @@ func (s *Service) move(ctx context.Context, tx Tx, m PointMove, now time.Time) e
 		return err
 	}
 	return s.change(ctx, tx, m.To, func(st *state, add func(*LedgerEntry) error) error {
-		var sum int64
-		for _, l := range moved {
-			sum += l.Remaining
-		}
 		return add(&LedgerEntry{Kind: KindMergeIn, Points: sum, Moved: moved, Debt: debt, Reason: "merge " + m.MergeID, Ref: prefix + ":in", ActorID: "loyalty", At: now})
 	})
 }
