@@ -142,10 +142,11 @@ func Open(ctx context.Context, dsn string) (*DB, error) {
 	// and spilled dirty ones mid-transaction (1M-row import: 4:08 → 3:52,
 	// docs/benchmarks.md). SQLite fills the cache only as pages are used,
 	// so a small database never takes it.
-	w, err := sql.Open("sqlite", sqliteDSN(path, slices.Concat(common, []string{"cache_size(-262144)"}), true))
+	wc, err := newWriterConnector(sqliteDSN(path, slices.Concat(common, []string{"cache_size(-262144)"}), true))
 	if err != nil {
 		return nil, fmt.Errorf("open sqlite %s: %w", path, err)
 	}
+	w := sql.OpenDB(wc)
 	w.SetMaxOpenConns(1)
 	w.SetConnMaxIdleTime(0)
 	w.SetConnMaxLifetime(0)
@@ -473,11 +474,12 @@ func (db *DB) connTx(ctx context.Context, fn func(*sql.Conn, *sql.Tx) error) (er
 		return fmt.Errorf("begin: %w", err)
 	}
 	defer conn.Close()
-	// Waiting for the writer can be given up; once a transaction has it,
-	// it runs to its end. A cancellable context costs a goroutine per
-	// statement in the drivers (and one per transaction in database/sql)
-	// to watch it, which an ingest of thousands of statements paid in
-	// full, and a transaction cut short only wastes the work done.
+	// Waiting for the writer can be given up. The transaction itself does
+	// not watch the context: database/sql would start a goroutine per
+	// transaction to watch it, as the driver would per statement (on
+	// SQLite, writerConnector stops that for the statements, which get the
+	// caller's context). A statement started after its caller went away
+	// still fails, and the transaction with it.
 	ctx = context.WithoutCancel(ctx)
 	tx, err := conn.BeginTx(ctx, nil)
 	if err != nil {
