@@ -15,9 +15,10 @@ import (
 // request's, or the CLI's that stops on Ctrl-C) whatever connTx began the
 // transaction with. A 1M-row import paid some 4 s of the writer's time for
 // those goroutines and a 1M-event ingest about 1 s (docs/benchmarks.md).
-// Only waiting for the writer is given up when the caller goes away (the
-// pool's Conn takes the real context); once a transaction has the writer
-// it runs to its end, as connTx says.
+// A caller that goes away is still noticed where database/sql looks: while
+// waiting for the writer, and before each statement, which then fails with
+// its transaction. What is lost is only interrupting a statement already
+// running, and a write transaction's statements are short.
 type writerConnector struct{ base driver.Connector }
 
 func newWriterConnector(dsn string) (driver.Connector, error) {
