@@ -10,7 +10,6 @@ import (
 	"bufio"
 	"bytes"
 	"crypto/sha256"
-	"encoding/csv"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
@@ -194,48 +193,64 @@ type Reject struct {
 
 // ReadRows reads a CSV or TSV (the delimiter is chosen from the header
 // line) and returns the header and a function yielding rows. A row with
-// the wrong number of fields is a reject, not an error.
+// the wrong number of fields is a reject, not an error. A quote that is
+// never closed takes only its own line down: when the record it opens
+// runs over several lines and does not fit the header, that first line is
+// rejected and the lines after it are read again as rows of their own.
 func ReadRows(r io.Reader) (header []string, rows func(yield func(Row, *Reject) bool), err error) {
 	br := bufio.NewReader(r)
 	first, err := br.Peek(4096)
 	if len(first) == 0 && err != nil {
 		return nil, nil, errors.New("the file is empty")
 	}
-	cr := csv.NewReader(br)
+	rr := &recordReader{br: br, comma: ','}
 	line, _, _ := bytes.Cut(first, []byte("\n"))
 	if bytes.Count(line, []byte("\t")) > bytes.Count(line, []byte(",")) {
-		cr.Comma = '\t'
+		rr.comma = '\t'
 	}
-	cr.FieldsPerRecord = -1
-	cr.LazyQuotes = true
-	header, err = cr.Read()
+	rec, err := rr.read()
 	if err != nil {
+		if errors.Is(err, io.EOF) {
+			err = errors.New("the file has no header")
+		}
 		return nil, nil, fmt.Errorf("line 1: cannot read the header: %w", err)
 	}
+	header = slices.Clone(rec.fields)
 	for i := range header {
 		header[i] = strings.TrimSpace(header[i])
 	}
 	rows = func(yield func(Row, *Reject) bool) {
 		for {
-			rec, err := cr.Read()
+			rec, err := rr.read()
 			if errors.Is(err, io.EOF) {
 				return
 			}
-			ln := 0
 			if err != nil {
-				var pe *csv.ParseError
-				if errors.As(err, &pe) {
-					ln = pe.StartLine
+				yield(Row{Line: rr.next + 1}, &Reject{Line: rr.next + 1, Reason: fmt.Sprintf("cannot read the file past here: %v", err)})
+				return
+			}
+			ln := rec.lines[0].n
+			if len(rec.lines) > 1 && (rec.open || rec.stray || len(rec.fields) != len(header) || swallowsRows(rr, rec, len(header))) {
+				// A quote opened on this line and not closed where the
+				// row should end: reject the line alone, read on after it.
+				rr.giveBack(rec.lines[1:])
+				values := slices.Clone(rr.readAlone(rec.lines[0]))
+				col := ""
+				if rec.openedAt < len(header) {
+					col = header[rec.openedAt]
 				}
-				if !yield(Row{Line: ln}, &Reject{Line: ln, Reason: err.Error()}) {
+				reason := "a quote opened in this row is never closed; the lines after it are read as rows of their own"
+				if !rec.open {
+					reason = fmt.Sprintf("a quoted value opened here runs over %d lines and takes in what look like rows of their own; the lines after this one are read as rows", len(rec.lines))
+				}
+				if !yield(Row{Line: ln, Values: values}, &Reject{Line: ln, Column: col, Reason: reason, Values: values}) {
 					return
 				}
 				continue
 			}
-			ln, _ = cr.FieldPos(0)
-			row := Row{Line: ln, Values: slices.Clone(rec)}
-			if len(rec) != len(header) {
-				if !yield(row, &Reject{Line: ln, Reason: fmt.Sprintf("%d fields, the header has %d", len(rec), len(header)), Values: row.Values}) {
+			row := Row{Line: ln, Values: slices.Clone(rec.fields)}
+			if len(rec.fields) != len(header) {
+				if !yield(row, &Reject{Line: ln, Reason: fmt.Sprintf("%d fields, the header has %d", len(rec.fields), len(header)), Values: row.Values}) {
 					return
 				}
 				continue
@@ -246,6 +261,20 @@ func ReadRows(r io.Reader) (header []string, rows func(yield func(Row, *Reject) 
 		}
 	}
 	return header, rows, nil
+}
+
+// swallowsRows says whether a record over several lines holds a line that
+// is a row by itself (as many fields as the header): a value rightly
+// spread over lines (a note, an address) rarely is, while a quote left
+// open reads the rows after it into one value until some later quote
+// happens to close it.
+func swallowsRows(rr *recordReader, rec record, fields int) bool {
+	for _, l := range rec.lines[1:] {
+		if len(rr.readAlone(l)) == fields {
+			return true
+		}
+	}
+	return false
 }
 
 // ToSource turns a row into a source record of channel. The record's
