@@ -189,6 +189,10 @@ type Tx interface {
 	SaveMatchModel(ctx context.Context, model func(version int) ([]byte, error), actorID string, at time.Time) (int, error)
 
 	InsertDuplicate(ctx context.Context, d *Duplicate) error
+	// PairsOnRecord returns the pairs of customers, one of them in ids,
+	// that the review queue holds already (open) or that staff kept apart
+	// (dismissed, or a merge undone), each as (smaller ID, larger ID).
+	PairsOnRecord(ctx context.Context, ids []string) (map[[2]string]bool, error)
 	DuplicatesOf(ctx context.Context, customerID string) ([]Duplicate, error)
 	Duplicate(ctx context.Context, id string) (*Duplicate, error)
 	SetDuplicate(ctx context.Context, d Duplicate) error // restore or change status/pointers

@@ -14,6 +14,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"runtime"
 	"slices"
 	"sort"
@@ -372,6 +373,17 @@ func (s *Service) ingestTx(ctx context.Context, tx customer.Tx, e *env, actor ki
 		return err
 	}
 	lookup := func(k string) []string { return index[k] }
+	// Pairs already in the review queue or kept apart by staff, for the
+	// customers the batch's identifiers point at: a new hint for one of
+	// them would list the pair twice or bring back a pair staff dismissed.
+	var near []string
+	for _, cs := range index {
+		near = append(near, cs...)
+	}
+	pairs, err := newPairRecord(ctx, tx, near)
+	if err != nil {
+		return err
+	}
 	claim := func(keys []string, id string) {
 		for _, k := range keys {
 			if !slices.Contains(index[k], id) {
@@ -422,7 +434,7 @@ func (s *Service) ingestTx(ctx context.Context, tx customer.Tx, e *env, actor ki
 		r.Index = p.idx
 		ref := customer.ExternalRef{Channel: p.in.Channel, ExternalID: p.in.ExternalID}
 		if existing := known[ref]; existing != nil {
-			if err := s.updateSource(ctx, tx, actor, existing, p, r, lookup, now); err != nil {
+			if err := s.updateSource(ctx, tx, actor, existing, p, r, lookup, pairs, now); err != nil {
 				return err
 			}
 			if r.Status == ResultUpdated {
@@ -468,6 +480,12 @@ func (s *Service) ingestTx(ctx context.Context, tx customer.Tx, e *env, actor ki
 			joined[custID] = append(joined[custID], sp)
 		}
 		for _, h := range d.Hints {
+			if on, err := pairs.onRecord(ctx, tx, custID, h.OtherID); err != nil || on {
+				if err != nil {
+					return err
+				}
+				continue
+			}
 			if err := tx.InsertDuplicate(ctx, &customer.Duplicate{ID: kizuna.NewID("dup"), CustomerID: custID, OtherID: h.OtherID, Reason: h.Reason, SourceProfileID: sp.ID,
 				Status: customer.DuplicateOpen, CreatedAt: now, Probability: h.Probability, Evidence: h.Evidence, OtherProfileID: h.OtherProfileID}); err != nil {
 				return err
@@ -530,7 +548,7 @@ func (s *Service) recomputeMany(ctx context.Context, tx customer.Tx, e *env, act
 }
 
 // updateSource appends a new version when the content changed.
-func (s *Service) updateSource(ctx context.Context, tx customer.Tx, actor kizuna.Actor, sp *customer.SourceProfile, p *prepared, r *Result, lookup Lookup, now time.Time) error {
+func (s *Service) updateSource(ctx context.Context, tx customer.Tx, actor kizuna.Actor, sp *customer.SourceProfile, p *prepared, r *Result, lookup Lookup, pairs *pairRecord, now time.Time) error {
 	r.CustomerID, r.SourceProfileID, r.Match = sp.CustomerID, sp.ID, "external_id"
 	if sp.Erased {
 		*r = Result{Index: r.Index, Status: ResultRejected, Error: &ItemError{Field: "external_id", Reason: "this source record was erased on a deletion request"}}
@@ -568,6 +586,12 @@ func (s *Service) updateSource(ctx context.Context, tx customer.Tx, actor kizuna
 		}
 	}
 	for _, other := range hints {
+		if on, err := pairs.onRecord(ctx, tx, sp.CustomerID, other); err != nil || on {
+			if err != nil {
+				return err
+			}
+			continue
+		}
 		if err := tx.InsertDuplicate(ctx, &customer.Duplicate{ID: kizuna.NewID("dup"), CustomerID: sp.CustomerID, OtherID: other,
 			Reason: "an updated source record shares a member card or email with another customer", SourceProfileID: sp.ID, Status: customer.DuplicateOpen, CreatedAt: now}); err != nil {
 			return err
@@ -643,4 +667,51 @@ func Diff(a, b customer.Profile) []audit.Change {
 func isEmptyJSON(b []byte) bool {
 	s := string(b)
 	return s == `""` || s == "null" || s == "[]" || s == "{}"
+}
+
+// pairRecord knows which pairs of customers the review queue holds or
+// staff kept apart, so that a batch queues each pair once and never again
+// one that staff dismissed ("a rejected pair stays apart forever").
+type pairRecord struct {
+	known   map[[2]string]bool
+	covered map[string]bool // customers whose pairs were read
+}
+
+func newPairRecord(ctx context.Context, tx customer.Tx, ids []string) (*pairRecord, error) {
+	slices.Sort(ids)
+	ids = slices.Compact(ids)
+	r := &pairRecord{known: map[[2]string]bool{}, covered: make(map[string]bool, len(ids))}
+	if len(ids) == 0 {
+		return r, nil
+	}
+	known, err := tx.PairsOnRecord(ctx, ids)
+	if err != nil {
+		return nil, err
+	}
+	r.known = known
+	for _, id := range ids {
+		r.covered[id] = true
+	}
+	return r, nil
+}
+
+// onRecord says whether the pair (a, b) is queued or kept apart already;
+// if not, it records it as queued now, as the caller is about to.
+func (r *pairRecord) onRecord(ctx context.Context, tx customer.Tx, a, b string) (bool, error) {
+	k := [2]string{min(a, b), max(a, b)}
+	if !r.covered[a] && !r.covered[b] {
+		// Neither was among the customers read up front (rare: a hint
+		// names customers the batch's identifiers point at).
+		known, err := tx.PairsOnRecord(ctx, []string{a, b})
+		if err != nil {
+			return false, err
+		}
+		maps.Copy(r.known, known)
+		r.covered[a], r.covered[b] = true, true
+	}
+	if r.known[k] {
+		return true, nil
+	}
+	r.known[k] = true
+	return false, nil
 }

@@ -803,6 +803,39 @@ func (t *tx) InsertDuplicate(ctx context.Context, d *customer.Duplicate) error {
 	return nil
 }
 
+func (t *tx) PairsOnRecord(ctx context.Context, ids []string) (map[[2]string]bool, error) {
+	out := map[[2]string]bool{}
+	for start := 0; start < len(ids); start += t.db.lookupChunk() {
+		chunk := ids[start:min(start+t.db.lookupChunk(), len(ids))]
+		in, args := t.db.inList(chunk)
+		in2, args2 := t.db.inList(chunk)
+		all := slices.Concat([]any{customer.DuplicateOpen, customer.DuplicateDismissed}, args, []any{customer.DuplicateOpen, customer.DuplicateDismissed}, args2)
+		q := `SELECT customer_id, other_id FROM duplicates WHERE status IN (?, ?) AND customer_id ` + in + `
+			UNION SELECT customer_id, other_id FROM duplicates WHERE status IN (?, ?) AND other_id ` + in2
+		in3, args3 := t.db.inList(chunk)
+		in4, args4 := t.db.inList(chunk)
+		all = slices.Concat(all, args3, args4)
+		q += ` UNION SELECT customer_id, merged_id FROM merges WHERE undone_at IS NOT NULL AND customer_id ` + in3 + `
+			UNION SELECT customer_id, merged_id FROM merges WHERE undone_at IS NOT NULL AND merged_id ` + in4
+		rows, err := t.query(ctx, q, all...)
+		if err != nil {
+			return nil, fmt.Errorf("read reviewed pairs: %w", err)
+		}
+		for rows.Next() {
+			var a, b string
+			if err := rows.Scan(&a, &b); err != nil {
+				rows.Close()
+				return nil, err
+			}
+			out[[2]string{min(a, b), max(a, b)}] = true
+		}
+		if err := errors.Join(rows.Err(), rows.Close()); err != nil {
+			return nil, fmt.Errorf("read reviewed pairs: %w", err)
+		}
+	}
+	return out, nil
+}
+
 func (t *tx) DuplicatesOf(ctx context.Context, id string) ([]customer.Duplicate, error) {
 	return queryDuplicates(ctx, t.db, t, `customer_id = ? OR other_id = ? ORDER BY id`, id, id)
 }
