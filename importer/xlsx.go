@@ -15,12 +15,20 @@ func IsZip(head []byte) bool { return len(head) >= 4 && string(head[:4]) == "PK\
 
 // ReadXLSX reads one sheet of a workbook (the first when sheet is "") the
 // way ReadRows reads a CSV: the first row is the header; Line is the
-// spreadsheet's row number. Cells are read as displayed, so dates and
-// numbers arrive as the user sees them in Excel.
+// spreadsheet's row number. Cells are read as displayed, so numbers arrive
+// as the user sees them in Excel, and dates as Japanese Excel shows them,
+// the short date format as yyyy-mm-dd.
 func ReadXLSX(r io.Reader, sheet string) (header []string, rows func(yield func(Row, *Reject) bool), err error) {
 	// Bounds on what a workbook may unpack to: a small upload must not
 	// expand into gigabytes (a zip bomb) before a row is read.
-	f, err := excelize.OpenReader(r, excelize.Options{UnzipSizeLimit: 2 << 30, UnzipXMLSizeLimit: 256 << 20})
+	//
+	// A date cell in Excel's short date format (built-in format 14) is
+	// shown by the reader's locale; excelize's default, mm-dd-yy, loses
+	// the century and reads as no date at all. It is shown as yyyy-mm-dd,
+	// and the other built-in formats as Japanese Excel shows them (和暦
+	// among them).
+	f, err := excelize.OpenReader(r, excelize.Options{UnzipSizeLimit: 2 << 30, UnzipXMLSizeLimit: 256 << 20,
+		ShortDatePattern: "yyyy-mm-dd", CultureInfo: excelize.CultureNameJaJP})
 	if err != nil {
 		return nil, nil, fmt.Errorf("not a readable Excel workbook: %w", err)
 	}

@@ -7,6 +7,8 @@ import (
 	"testing"
 
 	"github.com/xuri/excelize/v2"
+
+	"github.com/kizuna-oss/kizuna/normalize"
 )
 
 func TestReadXLSX(t *testing.T) {
@@ -65,5 +67,67 @@ func TestReadXLSX(t *testing.T) {
 	}
 	if _, _, err := ReadXLSX(strings.NewReader("not a workbook"), ""); err == nil {
 		t.Error("garbage read as a workbook")
+	}
+}
+
+// Member lists keep birth dates as real date cells and postal codes typed
+// as numbers: the short date format (built-in 14), a Japanese-era format
+// and a bare serial come through as dates, and the postal code gets its
+// leading zero back.
+func TestReadXLSXDateCells(t *testing.T) {
+	f := excelize.NewFile()
+	f.SetSheetRow("Sheet1", "A1", &[]any{"会員番号", "氏名", "郵便番号", "生年月日"})
+	short, err := f.NewStyle(&excelize.Style{NumFmt: 14})
+	if err != nil {
+		t.Fatal(err)
+	}
+	era, err := f.NewStyle(&excelize.Style{NumFmt: 30})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// 25628 is 1970-03-01 in Excel's 1900 date system.
+	for i, style := range []int{short, era} {
+		row := i + 2
+		cell, _ := excelize.CoordinatesToCellName(1, row)
+		f.SetSheetRow("Sheet1", cell, &[]any{"M" + string(rune('1'+i)), "山田 花子", 600042, 25628})
+		d, _ := excelize.CoordinatesToCellName(4, row)
+		f.SetCellStyle("Sheet1", d, d, style)
+	}
+	var buf bytes.Buffer
+	if err := f.Write(&buf); err != nil {
+		t.Fatal(err)
+	}
+	header, it, err := ReadXLSX(bytes.NewReader(buf.Bytes()), "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, _ := AutoMap(header, nil)
+	n := 0
+	for row, rej := range it {
+		if rej != nil {
+			t.Fatalf("line %d rejected: %+v", row.Line, rej)
+		}
+		in, rej := m.ToSource("store", row)
+		if rej != nil {
+			t.Fatalf("line %d (%q) rejected: %+v", row.Line, row.Values, rej)
+		}
+		var p struct {
+			BirthDate string `json:"birth_date"`
+			Addresses []struct {
+				PostalCode string `json:"postal_code"`
+			} `json:"addresses"`
+		}
+		json.Unmarshal(in.Profile, &p)
+		if len(p.Addresses) != 1 {
+			t.Fatalf("line %d: addresses %+v", row.Line, p.Addresses)
+		}
+		// One ID normalizes what the row says (identity.ParseProfile).
+		if pc, err := normalize.PostalCode(p.Addresses[0].PostalCode); p.BirthDate != "1970-03-01" || pc != "0600042" || err != nil {
+			t.Errorf("line %d (%q): %+v", row.Line, row.Values, p)
+		}
+		n++
+	}
+	if n != 2 {
+		t.Fatalf("%d rows read, want 2", n)
 	}
 }

@@ -13,6 +13,7 @@ import (
 	"errors"
 	"fmt"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -105,19 +106,31 @@ func Email(s string) (string, error) {
 }
 
 // PostalCode returns a Japanese postal code as exactly 7 ASCII digits.
-// It accepts 〒, full-width digits, any hyphen or dash, and spaces.
+// It accepts 〒, full-width digits, any hyphen or dash, and spaces; five or
+// six digits alone are a number that lost its leading zeros (060-0042 in
+// a spreadsheet's number cell is 600042) and get them back.
 func PostalCode(s string) (string, error) {
+	raw := strings.TrimSpace(Text(s))
 	s = strings.Map(func(r rune) rune {
 		if r == '〒' || r == ' ' || isDash(r) {
 			return -1
 		}
 		return r
 	}, Text(s))
-	if len(s) != 7 || strings.IndexFunc(s, func(r rune) bool { return r < '0' || r > '9' }) >= 0 {
+	digits := strings.IndexFunc(s, func(r rune) bool { return r < '0' || r > '9' }) < 0
+	if digits && (len(s) == 5 || len(s) == 6) && plain.MatchString(raw) {
+		// A number that lost its leading zeros in a spreadsheet
+		// (060-0042 typed into a number cell is 600042).
+		s = strings.Repeat("0", 7-len(s)) + s
+	}
+	if len(s) != 7 || !digits {
 		return "", errors.New("not a valid postal code: want 7 digits")
 	}
 	return s, nil
 }
+
+// plain is a value of digits alone, as a number cell gives.
+var plain = regexp.MustCompile(`^\d+$`)
 
 // datePatterns are matched against NFKC-normalized input; \d is ASCII-only
 // in Go regexps, which is why full-width digits must be folded first.
@@ -179,10 +192,15 @@ func wareki(s string) (y, m, d int, ok bool, err error) {
 }
 
 // Date returns a calendar date as YYYY-MM-DD. It accepts 1990-01-02,
-// 1990/1/2, 1990.1.2, 1990年1月2日 and 19900102, and Japanese-era dates
+// 1990/1/2, 1990.1.2, 1990年1月2日 and 19900102, the same with any one
+// separator used throughout (1990 1 2, 1990_01_02, S45・3・1), a time of
+// day after the date (1990/01/02 00:00:00), and Japanese-era dates
 // (昭和45年3月1日, S45.3.1, 平成元年1月8日, R1.5.1), in any width.
 func Date(s string) (string, error) {
-	s = strings.Map(func(r rune) rune {
+	s = timeOfDay.ReplaceAllString(strings.TrimSpace(Text(s)), "")
+	// Read as written with spaces dropped (1990年 1月 2日), then with every
+	// separator made one dash (1990 1 2, 1990_01_02, S45・3・1).
+	spaced := strings.Map(func(r rune) rune {
 		switch {
 		case r == ' ':
 			return -1
@@ -190,25 +208,38 @@ func Date(s string) (string, error) {
 			return '-'
 		}
 		return r
-	}, Text(s))
-	if y, mo, d, ok, err := wareki(s); ok {
-		if err != nil {
-			return "", err
-		}
-		return checkedDate(y, mo, d)
+	}, s)
+	unified := spaced
+	if seps := separators.FindAllString(s, -1); len(seps) > 0 && !slices.ContainsFunc(seps, func(x string) bool { return x != seps[0] }) {
+		unified = strings.Trim(separators.ReplaceAllString(s, "-"), "-")
 	}
-	for _, p := range datePatterns {
-		m := p.FindStringSubmatch(s)
-		if m == nil {
-			continue
+	for _, s := range []string{spaced, unified} {
+		if y, mo, d, ok, err := wareki(s); ok {
+			if err != nil {
+				return "", err
+			}
+			return checkedDate(y, mo, d)
 		}
-		y, _ := strconv.Atoi(m[1])
-		mo, _ := strconv.Atoi(m[2])
-		d, _ := strconv.Atoi(m[3])
-		return checkedDate(y, mo, d)
+		for _, p := range datePatterns {
+			m := p.FindStringSubmatch(s)
+			if m == nil {
+				continue
+			}
+			y, _ := strconv.Atoi(m[1])
+			mo, _ := strconv.Atoi(m[2])
+			d, _ := strconv.Atoi(m[3])
+			return checkedDate(y, mo, d)
+		}
 	}
 	return "", errors.New("not a valid date: want a form like 1990-01-02 or 平成2年1月2日")
 }
+
+// timeOfDay is a time after a date (1990/01/02 00:00:00, 1990-01-02T00:00:00Z,
+// as spreadsheets and databases export birth dates): the date is what counts.
+var timeOfDay = regexp.MustCompile(`(?:[T ]+|\s+)\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?$`)
+
+// separators are the runs of characters a date may put between its parts.
+var separators = regexp.MustCompile(`[\s_/.・･\-‐‑‒–—―−ー－]+`)
 
 func checkedDate(y, mo, d int) (string, error) {
 	if y < 1850 || y > 2100 {
