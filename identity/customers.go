@@ -43,7 +43,7 @@ func (s *Service) Create(ctx context.Context, actor kizuna.Actor, profile json.R
 		return Result{}, err
 	}
 	now := s.now().UTC().Truncate(time.Microsecond)
-	p, err := s.prepare(e, nil, 0, in, now)
+	p, err := s.prepare(ctx, e, nil, 0, in, now)
 	if err != nil {
 		return Result{}, err
 	}

@@ -98,6 +98,15 @@ func normalizeProfile(p *customer.Profile, prefix, channel string, observed time
 			a.Prefecture = normalize.Text(a.Prefecture)
 		}
 		a.City, a.Street, a.Building = normalize.Text(a.City), normalize.Text(a.Street), normalize.Text(a.Building)
+		// An address written whole in the city or street column: the
+		// prefecture it starts with is split off.
+		if a.Prefecture == "" {
+			if pref, rest := normalize.SplitPrefecture(a.City); pref != "" {
+				a.Prefecture, a.City = pref, rest
+			} else if pref, rest := normalize.SplitPrefecture(a.Street); pref != "" && a.City == "" {
+				a.Prefecture, a.Street = pref, rest
+			}
+		}
 	}
 	p.Addresses = slices.DeleteFunc(p.Addresses, func(a customer.Address) bool { return a == customer.Address{} })
 	if p.BirthDate != "" {

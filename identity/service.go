@@ -40,6 +40,7 @@ type Service struct {
 	// keysAdded hears, after each commit, the identity keys that ingested
 	// records brought (so guest orders can find their customer).
 	keysAdded func(ctx context.Context, keys []string)
+	postal    *postalPlaces // nil when the store has no postal dictionary
 }
 
 // OnKeysAdded registers fn to be told, after each ingest commits, the
@@ -52,7 +53,13 @@ func (s *Service) OnKeysAdded(fn func(ctx context.Context, keys []string)) { s.k
 // with the deterministic rules until one is trained. log may be nil; with
 // it, disclosures include the customer's audit trail.
 func New(store customer.Store, log audit.Log) *Service {
-	return &Service{store: store, audit: log, matcher: NewProbabilistic(store, resolve.Options{}), now: time.Now}
+	s := &Service{store: store, audit: log, matcher: NewProbabilistic(store, resolve.Options{}), now: time.Now}
+	if dir, ok := store.(PostalDirectory); ok {
+		// Addresses that leave out their prefecture or city get them from
+		// the postal code, once the Japan Post dictionary is loaded.
+		s.postal = &postalPlaces{dir: dir}
+	}
+	return s
 }
 
 // WithMatcher replaces the matcher (the probabilistic one plugs in here).
@@ -229,7 +236,7 @@ func (s *Service) prepareBatch(ctx context.Context, allowed AllowedChannels, ite
 				if strings.TrimSpace(items[i].Channel) == customer.ManualChannel {
 					err = kizuna.FieldError("channel", "channel %q is reserved for staff edits: use POST /api/v1/customers or PATCH /api/v1/customers/{id}", customer.ManualChannel)
 				} else {
-					p, err = s.prepare(e, allowed, i, items[i], now)
+					p, err = s.prepare(ctx, e, allowed, i, items[i], now)
 				}
 				if err != nil {
 					results[i] = Result{Index: i, Status: ResultRejected, Error: &ItemError{Field: kizuna.ErrorField(err), Reason: kizuna.ErrorMessage(err)}}
@@ -290,7 +297,7 @@ func (s *Service) CommitBatch(ctx context.Context, actor kizuna.Actor, b *Batch)
 	return b.results, nil
 }
 
-func (s *Service) prepare(e *env, allowed AllowedChannels, i int, in customer.SourceProfileInput, now time.Time) (*prepared, error) {
+func (s *Service) prepare(ctx context.Context, e *env, allowed AllowedChannels, i int, in customer.SourceProfileInput, now time.Time) (*prepared, error) {
 	in.Channel = strings.TrimSpace(in.Channel)
 	in.ExternalID = strings.TrimSpace(in.ExternalID)
 	if in.Channel == "" {
@@ -319,6 +326,7 @@ func (s *Service) prepare(e *env, allowed AllowedChannels, i int, in customer.So
 	if err != nil {
 		return nil, err
 	}
+	s.postal.completeAddresses(ctx, &p)
 	var raw bytes.Buffer
 	if err := json.Compact(&raw, in.Profile); err != nil {
 		return nil, kizuna.FieldError("profile", "invalid JSON: %v", err)

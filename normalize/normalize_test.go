@@ -459,3 +459,18 @@ func FuzzDate(f *testing.F) {
 		}
 	})
 }
+
+func TestSplitPrefecture(t *testing.T) {
+	for in, want := range map[string][2]string{
+		"東京都渋谷区道玄坂1-2-3": {"東京都", "渋谷区道玄坂1-2-3"},
+		"北海道 札幌市":        {"北海道", "札幌市"},
+		"京都府京都市中京区":      {"京都府", "京都市中京区"},
+		"京都市中京区":         {"", "京都市中京区"},
+		"渋谷区道玄坂":         {"", "渋谷区道玄坂"},
+		"":               {"", ""},
+	} {
+		if p, r := SplitPrefecture(in); p != want[0] || r != want[1] {
+			t.Errorf("SplitPrefecture(%q) = %q, %q; want %q, %q", in, p, r, want[0], want[1])
+		}
+	}
+}

@@ -72,3 +72,17 @@ var prefectureIndex = func() (ix struct{ kanji, latin map[string]string }) {
 	}
 	return ix
 }()
+
+// SplitPrefecture splits an official prefecture name off the start of an
+// address written whole ("東京都渋谷区道玄坂1-2-3" → "東京都",
+// "渋谷区道玄坂1-2-3"); pref is "" when s does not start with one. Only
+// full names count: 京都市 starts with 京都, which is not 京都府.
+func SplitPrefecture(s string) (pref, rest string) {
+	s = strings.TrimSpace(Text(s))
+	for _, p := range prefectures {
+		if r, ok := strings.CutPrefix(s, p.name); ok {
+			return p.name, strings.TrimSpace(r)
+		}
+	}
+	return "", s
+}
