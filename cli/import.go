@@ -56,6 +56,7 @@ func runImport(ctx context.Context, e *Env, args []string) error {
 	restart := fs.Bool("restart", false, "ignore a checkpoint left by an interrupted import and read the file from the start")
 	maps := mapFlags{}
 	fs.Var(maps, "map", "COLUMN=FIELD, repeatable")
+	idColumn := fs.String("id-column", "", "the column holding each record's ID in the channel (the same as --map COLUMN=external_id)")
 	if len(args) == 0 || strings.HasPrefix(args[0], "-") {
 		if err := parse(fs, args); err != nil {
 			return err
@@ -69,6 +70,12 @@ func runImport(ctx context.Context, e *Env, args []string) error {
 	}
 	if *channel == "" {
 		return fmt.Errorf("kizuna import: --channel is required (the channel code the file comes from): %w", errUsage)
+	}
+	if col := strings.TrimSpace(*idColumn); col != "" {
+		if f, ok := maps[col]; ok && f != "external_id" {
+			return fmt.Errorf("kizuna import: --id-column %s and --map %s=%s disagree: %w", col, col, f, errUsage)
+		}
+		maps[col] = "external_id"
 	}
 	if *batch < 1 || *batch > identity.MaxBatch {
 		return fmt.Errorf("--batch must be 1..%d: %w", identity.MaxBatch, errUsage)

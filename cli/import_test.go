@@ -81,6 +81,15 @@ func TestImportXLSX(t *testing.T) {
 	mustContain(t, "xlsx import", out, "xlsx, sheet 顧客一覧, 7 columns", "→ external_id", "imported 2 rows", "1 created", "1 rejected")
 	mustContain(t, "rejects", mustRead(t, file+".rejects.csv"), "3,E-Mail,not a valid email address", "X-2,田中")
 	mustContain(t, "re-import", k.ok("import", file, "--channel", "ec"), "1 unchanged")
+	// --id-column names the ID column where the header is not one Kizuna
+	// knows; it must agree with --map.
+	f.SetSheetRow("顧客一覧", "A1", &[]any{"番号", "姓", "名", "セイ", "メイ", "E-Mail", "誕生日"})
+	file2 := filepath.Join(t.TempDir(), "顧客2.xlsx")
+	if err := f.SaveAs(file2); err != nil {
+		t.Fatal(err)
+	}
+	k.fails(2, []string{"--id-column 番号 and --map 番号=email disagree"}, "import", file2, "--channel", "ec", "--id-column", "番号", "--map", "番号=email")
+	mustContain(t, "id column", k.ok("import", file2, "--channel", "ec", "--id-column", "番号"), "番号                   → external_id", "1 unchanged")
 }
 
 // An import killed mid-file resumes from its checkpoint: the rerun says
