@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"time"
 	"unicode/utf8"
 
 	"github.com/kizuna-oss/kizuna"
@@ -216,7 +217,7 @@ func (s *Server) tillSaleAction(w http.ResponseWriter, r *http.Request, rq *requ
 		s.domainError(w, r, rq, kizuna.FieldError("store", "no store with code %s", store))
 		return
 	}
-	o := commerce.Order{Channel: channel, ExternalID: store + "-" + receipt, Store: store, Status: commerce.OrderDelivered, PlacedAt: s.now(),
+	o := commerce.Order{Channel: channel, ExternalID: tillKey(store, receipt, s.now()), Store: store, Status: commerce.OrderDelivered, PlacedAt: s.now(),
 		Customer: commerce.OrderCustomer{ID: id},
 		Lines:    []commerce.OrderLine{{SKU: "POS", Name: i18n.T(rq.Locale, "till.sale_line"), Quantity: 1, UnitPrice: amount, TaxRate: commerce.TaxStandard}}}
 	res, err := s.Orders.Upsert(ctx, rq.Actor, nil, []commerce.Order{o})
@@ -235,8 +236,15 @@ func (s *Server) tillSaleAction(w http.ResponseWriter, r *http.Request, rq *requ
 	s.redirect(w, r, "/till/"+id+"?order="+res[0].OrderID)
 }
 
-// tillHold sets points aside for the sale being rung up; the receipt
-// number is the hold's key.
+// tillKey is a till sale's key: the store, the business day in Japan and
+// the receipt number. Registers number receipts afresh each day, so the
+// number alone would make today's 0042 update yesterday's sale.
+func tillKey(store, receipt string, now time.Time) string {
+	return store + "-" + now.In(i18n.Tokyo).Format("20060102") + "-" + receipt
+}
+
+// tillHold sets points aside for the sale being rung up; the store, day
+// and receipt number are the hold's key.
 func (s *Server) tillHold(w http.ResponseWriter, r *http.Request, rq *request) {
 	id := r.PathValue("id")
 	store, receipt, ok := s.tillForm(w, r, rq)
@@ -253,7 +261,8 @@ func (s *Server) tillHold(w http.ResponseWriter, r *http.Request, rq *request) {
 		s.domainError(w, r, rq, err)
 		return
 	}
-	h, _, err := s.Points.Hold(r.Context(), rq.Actor, c.ID, n, store+"-"+receipt, store+"-"+receipt)
+	key := tillKey(store, receipt, s.now())
+	h, _, err := s.Points.Hold(r.Context(), rq.Actor, c.ID, n, key, key)
 	if err != nil {
 		s.domainError(w, r, rq, err)
 		return

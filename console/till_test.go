@@ -6,10 +6,12 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/kizuna-oss/kizuna"
 	"github.com/kizuna-oss/kizuna/commerce"
 	"github.com/kizuna-oss/kizuna/customer"
+	"github.com/kizuna-oss/kizuna/i18n"
 	"github.com/kizuna-oss/kizuna/store/sqlstore"
 	"github.com/kizuna-oss/kizuna/store/sqlstore/sqltest"
 )
@@ -48,6 +50,13 @@ func TestTillFindsAwardsAndRedeems(t *testing.T) {
 		}
 	}
 	before, _ := s.points.Balance(ctx, member.ID)
+	// "Today" is yesterday, so that tomorrow's sale is not in the future
+	// for the order service, which keeps real time.
+	today := time.Now().Add(-24 * time.Hour)
+	s.setNow(today)
+	key := func(day time.Time, receipt string) string {
+		return "S001-" + day.In(i18n.Tokyo).Format("20060102") + "-" + receipt
+	}
 	// A purchase of ¥5,400: recorded once however often it is sent.
 	sale := url.Values{"store": {"S001"}, "receipt": {"0042"}, "amount": {"5,400"}}
 	var where string
@@ -61,10 +70,10 @@ func TestTillFindsAwardsAndRedeems(t *testing.T) {
 		}
 		where = r.Header.Get("Location")
 	}
-	if p := cl.get(where); !strings.Contains(p.Body, "S001-0042") || !strings.Contains(p.Body, "付与予定 54 ポイント") {
+	if p := cl.get(where); !strings.Contains(p.Body, key(today, "0042")) || !strings.Contains(p.Body, "付与予定 54 ポイント") {
 		t.Errorf("after the sale: %.2000s", p.Body)
 	}
-	o, err := s.orders.OrderByRef(ctx, commerce.OrderRef{Channel: "store", ExternalID: "S001-0042"})
+	o, err := s.orders.OrderByRef(ctx, commerce.OrderRef{Channel: "store", ExternalID: key(today, "0042")})
 	if err != nil || o.CustomerID != member.ID || o.Total != 5400 || o.Store != "S001" {
 		t.Fatalf("the till's order: %+v %v", o, err)
 	}
@@ -110,6 +119,23 @@ func TestTillFindsAwardsAndRedeems(t *testing.T) {
 	}
 	if r := cl.post("/till/"+member.ID+"/sale", url.Values{"store": {"S001"}, "receipt": {""}, "amount": {"100"}}); r.Code < 400 {
 		t.Errorf("a sale without receipt number answered %d", r.Code)
+	}
+	// The next day the register numbers its receipts from the start again:
+	// receipt 0042 is a new sale, and 0043 a new hold, not yesterday's.
+	tomorrow := today.Add(24 * time.Hour)
+	s.setNow(tomorrow)
+	if r := cl.post("/till/"+member.ID+"/sale", url.Values{"store": {"S001"}, "receipt": {"0042"}, "amount": {"1,000"}}); r.Code != http.StatusSeeOther || r.Header.Get("Location") == where {
+		t.Fatalf("tomorrow's receipt 0042: %d → %q (today's sale was %q)", r.Code, r.Header.Get("Location"), where)
+	}
+	if o, err := s.orders.OrderByRef(ctx, commerce.OrderRef{Channel: "store", ExternalID: key(today, "0042")}); err != nil || o.Total != 5400 {
+		t.Fatalf("today's sale after tomorrow's: %+v %v", o, err)
+	}
+	if o, err := s.orders.OrderByRef(ctx, commerce.OrderRef{Channel: "store", ExternalID: key(tomorrow, "0042")}); err != nil || o.Total != 1000 {
+		t.Fatalf("tomorrow's sale: %+v %v", o, err)
+	}
+	r = cl.post("/till/"+member.ID+"/hold", url.Values{"store": {"S001"}, "receipt": {"0043"}, "points": {"1"}})
+	if loc := r.Header.Get("Location"); !strings.HasPrefix(loc, "/till/"+member.ID+"?hold=") || strings.HasSuffix(loc, "="+hold) {
+		t.Fatalf("tomorrow's hold on receipt 0043: %d → %q (today's hold %s)", r.Code, loc, hold)
 	}
 	// A marketer has no till.
 	cl = s.client(t)
