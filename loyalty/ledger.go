@@ -46,6 +46,9 @@ type LedgerEntry struct {
 	// Debt moved by a merge (merge_out, merge_in): points reversed after
 	// they were spent, recovered from the receiving customer's earnings.
 	Debt int64 `json:"debt,omitempty" doc:"merge_out and merge_in: the point debt moved along with the lots"`
+	// Extends (earn, with Program.ExtendOnActivity): the purchase moved
+	// the expiry of every lot still valid to this entry's ExpiresAt.
+	Extends bool `json:"extends,omitempty" doc:"earn: this purchase extended the validity of all the customer's points to this entry's expires_at (extend_on_activity)"`
 }
 
 // Lot is points earned together, spent and expired first-in first-out.
@@ -191,6 +194,20 @@ func (s *state) addLot(l Lot, repay bool) {
 	s.sortLots()
 }
 
+// extend moves the expiry of every lot still valid at t (with points
+// left) to until, where that is later: a purchase keeps all the
+// customer's points alive (Program.ExtendOnActivity). A lot already past
+// its expiry stays expired, though the expiry run has not reached it yet.
+func (s *state) extend(until, t time.Time) {
+	for _, l := range s.lots {
+		if l.Remaining > 0 && l.ExpiresAt.After(t) && l.ExpiresAt.Before(until) {
+			l.ExpiresAt = until
+			s.dirty[l.ID] = true
+		}
+	}
+	s.sortLots()
+}
+
 // apply changes the state by one entry, or says why the entry cannot be
 // (an overdraft, a hold that is not active, a lot that is not there).
 func (s *state) apply(e *LedgerEntry) error {
@@ -199,6 +216,9 @@ func (s *state) apply(e *LedgerEntry) error {
 	}
 	if e.Debt < 0 || (e.Debt != 0 && e.Kind != KindMergeOut && e.Kind != KindMergeIn) {
 		return fmt.Errorf("%s entry %s moves a debt of %d", e.Kind, e.ID, e.Debt)
+	}
+	if e.Extends && e.Kind != KindEarn {
+		return fmt.Errorf("%s entry %s extends the points' validity; only an earn may", e.Kind, e.ID)
 	}
 	switch e.Kind {
 	case KindEarn, KindMergeIn:
@@ -227,6 +247,9 @@ func (s *state) apply(e *LedgerEntry) error {
 			return fmt.Errorf("earn entry %s has no availability or expiry", e.ID)
 		}
 		s.addLot(Lot{ID: e.ID, CustomerID: e.CustomerID, OrderID: e.OrderID, Original: e.Points, Remaining: e.Points, AvailableAt: *e.AvailableAt, ExpiresAt: *e.ExpiresAt}, true)
+		if e.Extends {
+			s.extend(*e.ExpiresAt, e.At)
+		}
 	case KindAdjust:
 		if e.Points >= 0 {
 			if e.AvailableAt == nil || e.ExpiresAt == nil {

@@ -567,3 +567,57 @@ func TestMergeMovesDebtAfterHolds(t *testing.T) {
 		}
 	})
 }
+
+// With extend_on_activity, a purchase keeps every point alive: the lot of
+// an earlier purchase lasts until a year after the latest one. Points
+// already past their expiry are not revived.
+func TestPurchasesExtendValidityWhenTheProgramSaysSo(t *testing.T) {
+	sqltest.Each(t, func(t *testing.T, db *sqlstore.DB) {
+		f := setup(t, db)
+		ctx := context.Background()
+		prog, err := f.points.Program(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		prog.ExtendOnActivity = true
+		if _, err := f.points.SetProgram(ctx, kizuna.System("test"), prog); err != nil {
+			t.Fatal(err)
+		}
+		f.buy(t, "R-1", line("TEA", 1, 5000)) // 50 on 2026-04-01, valid until 2027-04-01
+		f.clock.t = time.Date(2026, 10, 1, 3, 0, 0, 0, time.UTC)
+		f.buy(t, "R-2", line("TEA", 1, 3000)) // 30 on 2026-10-01: both lots now until 2027-10-01
+		f.clock.t = time.Date(2027, 4, 2, 0, 0, 0, 0, time.UTC)
+		if _, n, err := f.points.ExpireDue(ctx, 100); err != nil || n != 0 {
+			t.Fatalf("expired %d points (%v) a year after the first purchase; the second extended them", n, err)
+		}
+		if b := f.balance(t); b.Available != 80 {
+			t.Fatalf("after the first lot's own year: %+v", b)
+		}
+		f.clock.t = time.Date(2027, 10, 2, 0, 0, 0, 0, time.UTC)
+		// A purchase after the points ran out does not bring them back.
+		f.buy(t, "R-3", line("TEA", 1, 1000))
+		if _, n, err := f.points.ExpireDue(ctx, 100); err != nil || n != 80 {
+			t.Fatalf("expired %d points (%v), want the 80 of the first two purchases", n, err)
+		}
+		if b := f.balance(t); b.Available != 0 || b.Pending != 10 {
+			t.Fatalf("after expiry: %+v", b)
+		}
+		if rep := f.verify(t); len(rep.Problems) != 0 {
+			t.Fatalf("verify: %+v", rep.Problems)
+		}
+		// Off (the default), each lot keeps its own year.
+		prog.ExtendOnActivity = false
+		if _, err := f.points.SetProgram(ctx, kizuna.System("test"), prog); err != nil {
+			t.Fatal(err)
+		}
+		f.clock.t = time.Date(2027, 12, 1, 0, 0, 0, 0, time.UTC)
+		f.buy(t, "R-4", line("TEA", 1, 2000))
+		f.clock.t = time.Date(2028, 10, 3, 0, 0, 0, 0, time.UTC)
+		if _, n, err := f.points.ExpireDue(ctx, 100); err != nil || n != 10 {
+			t.Fatalf("expired %d points (%v), want R-3's 10 alone", n, err)
+		}
+		if rep := f.verify(t); len(rep.Problems) != 0 {
+			t.Fatalf("verify: %+v", rep.Problems)
+		}
+	})
+}

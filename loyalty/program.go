@@ -37,9 +37,10 @@ type Program struct {
 	// (the return window).
 	PendingDays int `json:"pending_days" doc:"Days after the order before its points can be spent (the return window)" example:"14"`
 	// ValidityMonths is how long points stay valid; with ExtendOnActivity
-	// every purchase restarts the clock for all of a customer's points.
+	// every purchase that earns points restarts the clock for all of a
+	// customer's points still valid (the earn entry says so: Extends).
 	ValidityMonths   int  `json:"validity_months" doc:"Months points stay valid after they were earned" example:"12"`
-	ExtendOnActivity bool `json:"extend_on_activity" doc:"Every purchase extends all points' validity (otherwise each earn expires on its own)"`
+	ExtendOnActivity bool `json:"extend_on_activity" doc:"Every purchase that earns points extends the validity of all the customer's points still valid to validity_months from that purchase (otherwise each earn expires on its own)"`
 	// EarnOnPointsPaid earns on the part of an order paid with points too.
 	EarnOnPointsPaid bool `json:"earn_on_points_paid" doc:"Earn on the part paid with points as well"`
 	// HoldMinutes is how long a till's hold lasts before it is released.

@@ -458,6 +458,7 @@ func (s *Service) earnTx(ctx context.Context, tx Tx, prog *Program, now time.Tim
 				avail := o.PlacedAt.AddDate(0, 0, prog.PendingDays)
 				exp := prog.expiry(o.PlacedAt)
 				e.AvailableAt, e.ExpiresAt = &avail, &exp
+				e.Extends = prog.ExtendOnActivity
 			}
 			return add(&e)
 		})

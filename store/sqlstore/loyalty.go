@@ -40,7 +40,7 @@ func (db *DB) LoyaltyProgram(ctx context.Context) (loyalty.Program, bool, error)
 
 const (
 	accountCols = `customer_id, seq, points, held, debt, updated_at`
-	entryCols   = `customer_id, seq, id, kind, points, lot, hold_id, order_id, reason, ref, actor_id, at, available_at, expires_at, moved, debt`
+	entryCols   = `customer_id, seq, id, kind, points, lot, hold_id, order_id, reason, ref, actor_id, at, available_at, expires_at, moved, debt, extends_lots`
 	lotCols     = `id, customer_id, order_id, original, remaining, available_at, expires_at`
 	holdCols    = `id, customer_id, points, status, ref, order_ref, expires_at, created_at, alloc`
 )
@@ -70,7 +70,7 @@ func scanEntryCols(sc scanner, full bool) (loyalty.LedgerEntry, error) {
 	if full {
 		dest = append(dest, &e.Reason, &ref, &e.ActorID)
 	}
-	if err := sc.Scan(append(dest, &e.At, &avail, &exp, &moved, &e.Debt)...); err != nil {
+	if err := sc.Scan(append(dest, &e.At, &avail, &exp, &moved, &e.Debt, &e.Extends)...); err != nil {
 		return e, err
 	}
 	e.Kind, e.Ref, e.At = loyalty.Kind(kind), ref.String, e.At.UTC()
@@ -90,7 +90,7 @@ func scanEntryCols(sc scanner, full bool) (loyalty.LedgerEntry, error) {
 	return e, nil
 }
 
-const replayCols = `customer_id, seq, id, kind, points, lot, hold_id, order_id, at, available_at, expires_at, moved, debt`
+const replayCols = `customer_id, seq, id, kind, points, lot, hold_id, order_id, at, available_at, expires_at, moved, debt, extends_lots`
 
 func scanLot(sc scanner) (loyalty.Lot, error) {
 	var l loyalty.Lot
@@ -582,8 +582,8 @@ func (t *loyaltyTx) Save(ctx context.Context, a loyalty.Account, entries []loyal
 			}
 			moved = string(b)
 		}
-		if err := t.exec(ctx, `INSERT INTO points_entries (`+entryCols+`) VALUES (`+placeholders(16)+`)`, e.CustomerID, e.Seq, e.ID, string(e.Kind), e.Points,
-			e.Lot, e.HoldID, e.OrderID, e.Reason, ref, e.ActorID, e.At, e.AvailableAt, e.ExpiresAt, moved, e.Debt); err != nil {
+		if err := t.exec(ctx, `INSERT INTO points_entries (`+entryCols+`) VALUES (`+placeholders(17)+`)`, e.CustomerID, e.Seq, e.ID, string(e.Kind), e.Points,
+			e.Lot, e.HoldID, e.OrderID, e.Reason, ref, e.ActorID, e.At, e.AvailableAt, e.ExpiresAt, moved, e.Debt, e.Extends); err != nil {
 			if isUniqueViolation(err) {
 				return kizuna.Errorf(kizuna.ECONFLICT, "points entry %d of customer %s was written by another transaction; try again", e.Seq, e.CustomerID)
 			}
