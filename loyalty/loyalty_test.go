@@ -621,3 +621,63 @@ func TestPurchasesExtendValidityWhenTheProgramSaysSo(t *testing.T) {
 		}
 	})
 }
+
+// With pending_from delivery, an EC order earns nothing until it arrives,
+// and its points wait out the return window from the delivery.
+func TestPointsWaitForDeliveryWhenTheProgramSaysSo(t *testing.T) {
+	sqltest.Each(t, func(t *testing.T, db *sqlstore.DB) {
+		f := setup(t, db)
+		ctx := context.Background()
+		prog, err := f.points.Program(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		prog.PendingFrom, prog.PendingDays = loyalty.PendingFromDelivery, 14
+		if _, err := f.points.SetProgram(ctx, kizuna.System("test"), prog); err != nil {
+			t.Fatal(err)
+		}
+		bad := prog
+		bad.PendingFrom = "shipment"
+		if _, err := f.points.SetProgram(ctx, kizuna.System("test"), bad); kizuna.ErrorField(err) != "pending_from" {
+			t.Fatalf("pending_from shipment: %v", err)
+		}
+		placed := f.clock.now()
+		res, err := f.orders.Upsert(ctx, kizuna.System("ec"), nil, []commerce.Order{{Channel: "ec", ExternalID: "EC-1",
+			Customer: commerce.OrderCustomer{MemberCard: "2100-0000-0042"}, PlacedAt: placed, Lines: []commerce.OrderLine{line("TEA", 1, 5000)}}})
+		if err != nil || res[0].Status == commerce.OrderRejected {
+			t.Fatalf("order: %v %+v", err, res)
+		}
+		id := res[0].OrderID
+		settle := func() {
+			t.Helper()
+			if err := f.points.EarnForOrder(ctx, id); err != nil {
+				t.Fatal(err)
+			}
+		}
+		settle()
+		if b := f.balance(t); b.Pending != 0 || b.Available != 0 {
+			t.Fatalf("before delivery: %+v", b)
+		}
+		// Back-ordered: shipped on day 20, delivered on day 22.
+		shipped, delivered := placed.Add(20*day), placed.Add(22*day)
+		f.clock.t = delivered.Add(time.Hour)
+		if _, err := f.orders.AddShipment(ctx, kizuna.System("ec"), id, commerce.Shipment{ID: "P-1", Carrier: "yamato", ShippedAt: shipped, DeliveredAt: &delivered}); err != nil {
+			t.Fatal(err)
+		}
+		settle()
+		if b := f.balance(t); b.Pending != 50 || b.Available != 0 {
+			t.Fatalf("on delivery: %+v", b)
+		}
+		f.clock.t = delivered.Add(13 * day) // day 35: 21 days after the order, 13 after delivery
+		if b := f.balance(t); b.Available != 0 {
+			t.Fatalf("inside the return window from delivery: %+v", b)
+		}
+		f.clock.t = delivered.Add(14*day + time.Hour)
+		if b := f.balance(t); b.Available != 50 {
+			t.Fatalf("after the return window: %+v", b)
+		}
+		if rep := f.verify(t); len(rep.Problems) != 0 {
+			t.Fatalf("verify: %+v", rep.Problems)
+		}
+	})
+}

@@ -35,7 +35,11 @@ type Program struct {
 	Campaigns []Campaign `json:"campaigns,omitempty"`
 	// PendingDays is how long earned points wait before they can be spent
 	// (the return window).
-	PendingDays int `json:"pending_days" doc:"Days after the order before its points can be spent (the return window)" example:"14"`
+	PendingDays int `json:"pending_days" doc:"Days after the order (or its delivery, see pending_from) before its points can be spent (the return window)" example:"14"`
+	// PendingFrom is when the return window starts: at the order (a till
+	// sale, the default) or at delivery (mail order and EC, where goods
+	// may arrive late): an order earns nothing until it is delivered.
+	PendingFrom string `json:"pending_from,omitempty" enum:"order,delivery" doc:"When the return window starts: order (the default) or delivery; with delivery an order earns its points once delivered"`
 	// ValidityMonths is how long points stay valid; with ExtendOnActivity
 	// every purchase that earns points restarts the clock for all of a
 	// customer's points still valid (the earn entry says so: Extends).
@@ -86,6 +90,8 @@ func (p *Program) Validate() error {
 		return kizuna.FieldError("rounding", "must be down, half_up or up")
 	case p.PendingDays < 0 || p.PendingDays > 365:
 		return kizuna.FieldError("pending_days", "must be 0 to 365")
+	case p.PendingFrom != "" && p.PendingFrom != PendingFromOrder && p.PendingFrom != PendingFromDelivery:
+		return kizuna.FieldError("pending_from", "must be order or delivery")
 	case p.ValidityMonths < 1 || p.ValidityMonths > 120:
 		return kizuna.FieldError("validity_months", "must be 1 to 120")
 	case p.HoldMinutes < 1 || p.HoldMinutes > 24*60:
@@ -193,6 +199,38 @@ func (p *Program) campaignMultiplier(channel string, at time.Time) float64 {
 }
 
 // expiry is when points earned at t expire.
+// When the return window starts (Program.PendingFrom).
+const (
+	PendingFromOrder    = "order"
+	PendingFromDelivery = "delivery"
+)
+
+// availableFrom is when an order's points start their wait (PendingDays),
+// and false while the program waits for a delivery not yet made.
+func (p *Program) availableFrom(o *commerce.Order) (time.Time, bool) {
+	if p.PendingFrom != PendingFromDelivery {
+		return o.PlacedAt, true
+	}
+	var at time.Time
+	for _, s := range o.Shipments {
+		if s.DeliveredAt != nil && s.DeliveredAt.After(at) {
+			at = *s.DeliveredAt
+		}
+	}
+	for _, h := range o.History {
+		if h.Status == commerce.OrderDelivered && at.IsZero() {
+			at = h.At
+		}
+	}
+	switch {
+	case !at.IsZero():
+		return at, true
+	case o.Status == commerce.OrderDelivered || o.Status == commerce.OrderReturned:
+		return o.PlacedAt, true // handed over at the counter: a till sale
+	}
+	return time.Time{}, false
+}
+
 func (p *Program) expiry(t time.Time) time.Time {
 	return t.In(kizuna.Tokyo).AddDate(0, p.ValidityMonths, 0).UTC()
 }

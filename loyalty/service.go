@@ -444,6 +444,12 @@ func (s *Service) earnTx(ctx context.Context, tx Tx, prog *Program, now time.Tim
 		rank = prog.RankMultiplierAt(history, o.PlacedAt)
 	}
 	diff := prog.Earned(o, cats, rank) - sofar
+	from, delivered := prog.availableFrom(o)
+	if diff > 0 && !delivered {
+		// The return window starts at delivery: the order earns then
+		// (delivery changes the order, which settles it again).
+		diff = 0
+	}
 	if diff != 0 {
 		err := s.change(ctx, tx, o.CustomerID, func(st *state, add func(*LedgerEntry) error) error {
 			e := LedgerEntry{Kind: KindEarn, Points: diff, OrderID: o.ID, Reason: "order", ActorID: "loyalty", At: now}
@@ -455,7 +461,7 @@ func (s *Service) earnTx(ctx context.Context, tx Tx, prog *Program, now time.Tim
 					e.Reason = "order_returned"
 				}
 			} else {
-				avail := o.PlacedAt.AddDate(0, 0, prog.PendingDays)
+				avail := from.AddDate(0, 0, prog.PendingDays)
 				exp := prog.expiry(o.PlacedAt)
 				e.AvailableAt, e.ExpiresAt = &avail, &exp
 				e.Extends = prog.ExtendOnActivity
