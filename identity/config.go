@@ -199,6 +199,22 @@ func (s *Service) DismissDuplicate(ctx context.Context, actor kizuna.Actor, id, 
 		if err := tx.SetDuplicate(ctx, *d); err != nil {
 			return err
 		}
-		return tx.Audit(ctx, audit.New(actor, now, "duplicate.dismiss", "duplicate", id, d.CustomerID, map[string]any{"other_customer_id": d.OtherID, "reason": reason}))
+		// The same pair may be listed more than once (flagged before the
+		// queue kept one entry per pair): the decision is about the pair.
+		also := []string{}
+		others, err := tx.DuplicatesOf(ctx, d.CustomerID)
+		if err != nil {
+			return err
+		}
+		for _, o := range others {
+			if o.ID != d.ID && o.Status == customer.DuplicateOpen && min(o.CustomerID, o.OtherID) == min(d.CustomerID, d.OtherID) && max(o.CustomerID, o.OtherID) == max(d.CustomerID, d.OtherID) {
+				o.Status, o.DecidedBy, o.DecidedAt = customer.DuplicateDismissed, actor.ID, &now
+				if err := tx.SetDuplicate(ctx, o); err != nil {
+					return err
+				}
+				also = append(also, o.ID)
+			}
+		}
+		return tx.Audit(ctx, audit.New(actor, now, "duplicate.dismiss", "duplicate", id, d.CustomerID, map[string]any{"other_customer_id": d.OtherID, "reason": reason, "same_pair": also}))
 	})
 }

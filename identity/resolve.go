@@ -443,13 +443,22 @@ func (s *Service) applyResolution(ctx context.Context, actor kizuna.Actor, r *re
 			if err != nil {
 				return err
 			}
+			reason := fmt.Sprintf("match probability %.3f (%s)", c.Probability, describe(c.Explain(r.Fields()), ""))
 			for _, d := range dups {
-				if d.CustomerID == b || d.OtherID == b {
-					return nil // already queued or decided
+				if d.CustomerID != b && d.OtherID != b {
+					continue
 				}
+				if d.Status == customer.DuplicateOpen && d.Probability == 0 && len(d.Evidence) == 0 {
+					// Flagged by a rule (a shared phone) before there was
+					// a model: the queue shows the model's score and
+					// explanation for it from now on.
+					d.Probability, d.Evidence, d.Reason = c.Probability, c.Explain(r.Fields()), reason+"; first flagged: "+d.Reason
+					return tx.SetDuplicate(ctx, d)
+				}
+				return nil // already queued or decided
 			}
 			d := &customer.Duplicate{ID: kizuna.NewID("dup"), CustomerID: max(a, b), OtherID: min(a, b),
-				Reason:          fmt.Sprintf("match probability %.3f (%s)", c.Probability, describe(c.Explain(r.Fields()), "")),
+				Reason:          reason,
 				SourceProfileID: r.Records[c.A].ID, OtherProfileID: r.Records[c.B].ID, Status: customer.DuplicateOpen, CreatedAt: now,
 				Probability: c.Probability, Evidence: c.Explain(r.Fields())}
 			if a > b {
