@@ -453,6 +453,10 @@ func (s *Service) applyResolution(ctx context.Context, actor kizuna.Actor, r *re
 					// a model: the queue shows the model's score and
 					// explanation for it from now on.
 					d.Probability, d.Evidence, d.Reason = c.Probability, c.Explain(r.Fields()), reason+"; first flagged: "+d.Reason
+					d.SourceProfileID, d.OtherProfileID = r.Records[c.A].ID, r.Records[c.B].ID
+					if d.CustomerID != a {
+						d.SourceProfileID, d.OtherProfileID = d.OtherProfileID, d.SourceProfileID
+					}
 					return tx.SetDuplicate(ctx, d)
 				}
 				return nil // already queued or decided

@@ -79,7 +79,7 @@ func TestResolveScoresAPairARuleFlagged(t *testing.T) {
 		if err != nil || len(dups) != 1 || dups[0].ID != flagged[0].ID {
 			t.Fatalf("after resolve: %+v %v", dups, err)
 		}
-		if d := dups[0]; d.Status != customer.DuplicateOpen || d.Probability <= 0 || len(d.Evidence) == 0 {
+		if d := dups[0]; d.Status != customer.DuplicateOpen || d.Probability <= 0 || len(d.Evidence) == 0 || d.SourceProfileID == "" || d.OtherProfileID == "" {
 			t.Errorf("the flag after resolve: %+v", d)
 		}
 	})
