@@ -40,7 +40,7 @@ func (s *Server) registerPoints() {
 	huma.Register(s.api, huma.Operation{OperationID: "get-points", Method: http.MethodGet, Path: "/api/v1/customers/{id}/points", Tags: tags,
 		Summary: "A customer's points",
 		Description: "Available (spendable now, in any channel), pending (earned, spendable after the return window), held at a till, " +
-			"the debt left by returns of spent points, what expires within 30 days, and the lots behind them.",
+			"the debt left by returns of spent points, what expires within 30 days, and the lots behind them. A merged customer's ID answers with the survivor's points.",
 		Metadata: perm(auth.PermPointsRead)},
 		func(ctx context.Context, in *struct {
 			ID string `path:"id"`
@@ -49,10 +49,12 @@ func (s *Server) registerPoints() {
 			if err != nil {
 				return nil, s.handlerError(err)
 			}
-			if _, err := s.Customers.GetCustomer(ctx, in.ID); err != nil {
+			// A merged customer's points are the survivor's (One ID).
+			c, err := s.Identity.Get(ctx, in.ID)
+			if err != nil {
 				return nil, s.handlerError(err)
 			}
-			b, err := ps.Balance(ctx, in.ID)
+			b, err := ps.Balance(ctx, c.ID)
 			return &struct{ Body *loyalty.Balance }{Body: b}, s.handlerError(err)
 		})
 	huma.Register(s.api, huma.Operation{OperationID: "get-rank", Method: http.MethodGet, Path: "/api/v1/customers/{id}/rank", Tags: tags,
@@ -68,10 +70,11 @@ func (s *Server) registerPoints() {
 			if err != nil {
 				return nil, s.handlerError(err)
 			}
-			if _, err := s.Customers.GetCustomer(ctx, in.ID); err != nil {
+			c, err := s.Identity.Get(ctx, in.ID)
+			if err != nil {
 				return nil, s.handlerError(err)
 			}
-			st, err := ps.RankOf(ctx, in.ID)
+			st, err := ps.RankOf(ctx, c.ID)
 			return &struct{ Body *loyalty.RankStatus }{Body: st}, s.handlerError(err)
 		})
 	huma.Register(s.api, huma.Operation{OperationID: "get-points-statement", Method: http.MethodGet, Path: "/api/v1/customers/{id}/points/entries", Tags: tags,
@@ -165,7 +168,7 @@ func (s *Server) registerPoints() {
 	huma.Register(s.api, huma.Operation{OperationID: "adjust-points", Method: http.MethodPost, Path: "/api/v1/customers/{id}/points/adjustments", Tags: tags,
 		Summary: "Adjust a customer's points",
 		Description: "Adds or takes points by hand, with a reason, within the program's limit for API keys (adjust_limits.api). Audited. " +
-			"A ref makes it idempotent.",
+			"A ref makes it idempotent. Points given to a merged customer's ID go to the survivor.",
 		Metadata: perm(auth.PermPointsWrite), DefaultStatus: http.StatusCreated},
 		func(ctx context.Context, in *struct {
 			ID   string `path:"id"`
@@ -179,10 +182,14 @@ func (s *Server) registerPoints() {
 			if err != nil {
 				return nil, s.handlerError(err)
 			}
-			if _, err := s.Customers.GetCustomer(ctx, in.ID); err != nil {
+			// Points given to a merged customer's ID go to the survivor:
+			// the merged account's lots have moved, and nothing would
+			// move points added to it later.
+			c, err := s.Identity.Get(ctx, in.ID)
+			if err != nil {
 				return nil, s.handlerError(err)
 			}
-			e, err := ps.Adjust(ctx, s.actor(ctx), loyalty.APIRole, in.ID, in.Body.Points, in.Body.Reason, in.Body.Ref)
+			e, err := ps.Adjust(ctx, s.actor(ctx), loyalty.APIRole, c.ID, in.Body.Points, in.Body.Reason, in.Body.Ref)
 			return &struct{ Body *loyalty.LedgerEntry }{Body: e}, s.handlerError(err)
 		})
 	huma.Register(s.api, huma.Operation{OperationID: "list-expiring-points", Method: http.MethodGet, Path: "/api/v1/points/expiring", Tags: tags,

@@ -86,6 +86,18 @@ func TestPointsAPI(t *testing.T) {
 			t.Fatalf("a hold by the merged customer's ID is on %s, want the survivor %s", hd.CustomerID, src.CustomerID)
 		}
 		h.must(t, 200, "POST", "/api/v1/points/holds/"+hd.ID+"/release", till, nil)
+		// So does an adjustment, and the merged ID's balance is the survivor's.
+		var adj loyalty.LedgerEntry
+		h.must(t, 201, "POST", "/api/v1/customers/"+other.CustomerID+"/points/adjustments", till, map[string]any{"points": 30, "reason": "お詫び", "ref": "cs-merged"}).json(t, &adj)
+		if adj.CustomerID != src.CustomerID {
+			t.Fatalf("an adjustment by the merged customer's ID went to %s, want the survivor %s", adj.CustomerID, src.CustomerID)
+		}
+		var viaMerged, viaSurvivor loyalty.Balance
+		h.must(t, 200, "GET", "/api/v1/customers/"+other.CustomerID+"/points", reader, nil).json(t, &viaMerged)
+		h.must(t, 200, "GET", "/api/v1/customers/"+src.CustomerID+"/points", reader, nil).json(t, &viaSurvivor)
+		if viaMerged.CustomerID != src.CustomerID || viaMerged.Available != viaSurvivor.Available {
+			t.Fatalf("the merged ID's balance %+v, the survivor's %+v", viaMerged, viaSurvivor)
+		}
 
 		// The program: anyone may read it, only an administrator change it.
 		var p loyalty.Program
