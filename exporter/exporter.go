@@ -306,11 +306,19 @@ func (ew *Writer) write(row []string) error {
 	return ew.stream.SetRow(cell, cells)
 }
 
+// cp932Forms maps the characters that Unicode text (macOS, the web) writes
+// with code points Shift_JIS's table lacks to the ones Windows (CP932) has
+// for the same glyphs: 〜 (wave dash) as ～, − (minus) as －, — (em dash)
+// as ―, ‖ as ∥, and ¢ £ ¬ in their full-width forms. Without it an address
+// such as 道玄坂1−2−3 was exported as 道玄坂1〓2〓3.
+var cp932Forms = strings.NewReplacer("〜", "～", "−", "－", "—", "―", "‖", "∥", "¢", "￠", "£", "￡", "¬", "￢")
+
 // toSJIS encodes s in Shift_JIS, with 〓 (the geta mark Japanese systems
 // use for it) for every character Shift_JIS cannot hold. The CSV writer
 // then sees bytes as a Go string; its quoting bytes (" , CR LF) never occur
 // as Shift_JIS trail bytes, so quoting stays correct.
 func (ew *Writer) toSJIS(s string) string {
+	s = cp932Forms.Replace(s)
 	if out, err := ew.sjis.String(s); err == nil {
 		return out
 	}

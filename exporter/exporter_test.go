@@ -154,3 +154,18 @@ func TestColumnsAndFormats(t *testing.T) {
 		}
 	}
 }
+
+// Characters Unicode text writes with code points Shift_JIS's table lacks
+// go out as the CP932 characters Excel shows the same, not as 〓.
+func TestShiftJISWindowsForms(t *testing.T) {
+	var ew Writer
+	ew.sjis = japanese.ShiftJIS.NewEncoder()
+	in := "道玄坂1−2−3 〜 A—B ‖ ¢£¬"
+	out, err := japanese.ShiftJIS.NewDecoder().String(ew.toSJIS(in))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := "道玄坂1－2－3 ～ A―B ∥ ￠￡￢"; out != want || ew.sum.Replaced != 0 {
+		t.Errorf("toSJIS(%q) reads back %q (%d replaced), want %q", in, out, ew.sum.Replaced, want)
+	}
+}
