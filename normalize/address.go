@@ -62,13 +62,7 @@ func Address(s string) AddressParts {
 		a.Prefecture, s = p, strings.TrimSpace(rest)
 		break
 	}
-	s = kanjiNumber.ReplaceAllStringFunc(s, func(m string) string {
-		sub := kanjiNumber.FindStringSubmatch(m)
-		if n, ok := kanjiToInt(sub[1]); ok {
-			return strconv.Itoa(n) + sub[2]
-		}
-		return m
-	})
+	s = kanjiBlockNumbers(s)
 	s = dashesBetweenDigits(s)
 	// 号 and 番 also name rooms and buildings (101号室, 3号棟, 2番館):
 	// those are not block units.
@@ -95,6 +89,32 @@ func Address(s string) AddressParts {
 	a.Building = strings.TrimSpace(strings.TrimLeft(s[end:], "- "))
 	return a
 }
+
+// kanjiBlockNumbers writes kanji numbers before 丁目, 番, 番地, 号 and の
+// as digits (一丁目二十三番 → 1丁目23番), except where the number and 番
+// are a town's name: 三番町, 一番町 (番 and then 町), 麻布十番 (番 and then
+// the block number in digits, 麻布十番1-2-3).
+func kanjiBlockNumbers(s string) string {
+	var b strings.Builder
+	last := 0
+	for _, m := range kanjiNumber.FindAllStringSubmatchIndex(s, -1) {
+		num, unit, rest := s[m[2]:m[3]], s[m[4]:m[5]], s[m[1]:]
+		n, ok := kanjiToInt(num)
+		if !ok || (unit == "番" && (strings.HasPrefix(rest, "町") || townBanThenBlock.MatchString(rest))) {
+			continue
+		}
+		b.WriteString(s[last:m[0]])
+		b.WriteString(strconv.Itoa(n) + unit)
+		last = m[1]
+	}
+	b.WriteString(s[last:])
+	return b.String()
+}
+
+// townBanThenBlock is a block number in digits right after a town's 番
+// (麻布十番1-2-3, 十番2丁目): a block's own 番 is followed by the 号's
+// number alone (二十三番4号, 二十三番4).
+var townBanThenBlock = regexp.MustCompile(`^\s*\d+\s*(?:[-‐‑‒–—―−ー－]\s*\d+|丁目)`)
 
 var (
 	roomWords     = strings.NewReplacer("号室", "\ue000室", "号棟", "\ue000棟", "号館", "\ue000館", "番館", "\ue001館")

@@ -26,6 +26,12 @@ func TestAddress(t *testing.T) {
 		{"愛知県名古屋市中村区名駅四丁目7番1号", AddressParts{"愛知県", "名古屋市中村区名駅4-7-1", ""}},
 		{"三重県四日市市諏訪町2の5", AddressParts{"三重県", "四日市市諏訪町2-5", ""}},
 		{"福岡県福岡市博多区博多駅前二十三番", AddressParts{"福岡県", "福岡市博多区博多駅前23", ""}},
+		// Towns named with a number and 番 keep their names.
+		{"東京都千代田区三番町6-1", AddressParts{"東京都", "千代田区三番町6-1", ""}},
+		{"東京都港区麻布十番1-2-3", AddressParts{"東京都", "港区麻布十番1-2-3", ""}},
+		{"宮城県仙台市青葉区一番町4丁目1-25", AddressParts{"宮城県", "仙台市青葉区一番町4-1-25", ""}},
+		{"宮城県仙台市青葉区一番町1-1-30", AddressParts{"宮城県", "仙台市青葉区一番町1-1-30", ""}},
+		{"福岡県福岡市博多区博多駅前二十三番4号", AddressParts{"福岡県", "福岡市博多区博多駅前23-4", ""}},
 		{"", AddressParts{}},
 	}
 	for _, tt := range tests {
