@@ -67,6 +67,7 @@ func Address(s string) AddressParts {
 	// 号 and 番 also name rooms and buildings (101号室, 3号棟, 2番館):
 	// those are not block units.
 	s = roomWords.Replace(ourMarkers.Replace(s)) // the markers must be ours
+	s = lastUnit(s)
 	s = blockUnit.ReplaceAllString(s, "$1-")
 	s = roomWordsBack.Replace(s)
 	s = strings.ReplaceAll(s, "大字", "")
@@ -88,6 +89,43 @@ func Address(s string) AddressParts {
 	a.Locality = strings.ReplaceAll(s[:end], " ", "")
 	a.Building = strings.TrimSpace(strings.TrimLeft(s[end:], "- "))
 	return a
+}
+
+// goUnit is a number and 号, the last unit of a block number, and what
+// follows it.
+var goUnit = regexp.MustCompile(`(\d+)\s*号(\s*)`)
+
+// roomAfterGo is a room number right after the 号 (3号301号室).
+var roomAfterGo = regexp.MustCompile(`^\d+\x{e000}`)
+
+// lastUnit ends the block number at its 号 when a building, floor or room
+// follows (2番3号 301号室, 3号 2階, 3号301号室): 号 is the last unit, so
+// what comes after it is not another number of the block. A number right
+// after 号 that is not a room stays part of it (3号の2 is rare, 3号2 is
+// read as 3-2).
+func lastUnit(s string) string {
+	var b strings.Builder
+	last := 0
+	for _, m := range goUnit.FindAllStringSubmatchIndex(s, -1) {
+		rest := s[m[1]:]
+		b.WriteString(s[last:m[0]])
+		b.WriteString(s[m[2]:m[3]])
+		switch {
+		case rest == "":
+		case m[5] > m[4] || roomAfterGo.MatchString(rest) || !unicode.IsDigit(firstRuneOf(rest)):
+			b.WriteString(" ")
+		default:
+			b.WriteString("-")
+		}
+		last = m[1]
+	}
+	b.WriteString(s[last:])
+	return b.String()
+}
+
+func firstRuneOf(s string) rune {
+	r, _ := utf8.DecodeRuneInString(s)
+	return r
 }
 
 // kanjiBlockNumbers writes kanji numbers before 丁目, 番, 番地, 号 and の
