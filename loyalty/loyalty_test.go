@@ -79,6 +79,20 @@ func (f *fixture) buy(t *testing.T, number string, lines ...commerce.OrderLine) 
 	return got
 }
 
+// setProgram changes the program's rules as change says.
+func (f *fixture) setProgram(t *testing.T, change func(*loyalty.Program)) {
+	t.Helper()
+	ctx := context.Background()
+	prog, err := f.points.Program(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	change(&prog)
+	if _, err := f.points.SetProgram(ctx, kizuna.System("test"), prog); err != nil {
+		t.Fatal(err)
+	}
+}
+
 func (f *fixture) balance(t *testing.T) *loyalty.Balance {
 	t.Helper()
 	b, err := f.points.Balance(context.Background(), f.cust)
@@ -575,14 +589,7 @@ func TestPurchasesExtendValidityWhenTheProgramSaysSo(t *testing.T) {
 	sqltest.Each(t, func(t *testing.T, db *sqlstore.DB) {
 		f := setup(t, db)
 		ctx := context.Background()
-		prog, err := f.points.Program(ctx)
-		if err != nil {
-			t.Fatal(err)
-		}
-		prog.ExtendOnActivity = true
-		if _, err := f.points.SetProgram(ctx, kizuna.System("test"), prog); err != nil {
-			t.Fatal(err)
-		}
+		f.setProgram(t, func(p *loyalty.Program) { p.ExtendOnActivity = true })
 		f.buy(t, "R-1", line("TEA", 1, 5000)) // 50 on 2026-04-01, valid until 2027-04-01
 		f.clock.t = time.Date(2026, 10, 1, 3, 0, 0, 0, time.UTC)
 		f.buy(t, "R-2", line("TEA", 1, 3000)) // 30 on 2026-10-01: both lots now until 2027-10-01
@@ -606,10 +613,7 @@ func TestPurchasesExtendValidityWhenTheProgramSaysSo(t *testing.T) {
 			t.Fatalf("verify: %+v", rep.Problems)
 		}
 		// Off (the default), each lot keeps its own year.
-		prog.ExtendOnActivity = false
-		if _, err := f.points.SetProgram(ctx, kizuna.System("test"), prog); err != nil {
-			t.Fatal(err)
-		}
+		f.setProgram(t, func(p *loyalty.Program) { p.ExtendOnActivity = false })
 		f.clock.t = time.Date(2027, 12, 1, 0, 0, 0, 0, time.UTC)
 		f.buy(t, "R-4", line("TEA", 1, 2000))
 		f.clock.t = time.Date(2028, 10, 3, 0, 0, 0, 0, time.UTC)
@@ -628,15 +632,11 @@ func TestPointsWaitForDeliveryWhenTheProgramSaysSo(t *testing.T) {
 	sqltest.Each(t, func(t *testing.T, db *sqlstore.DB) {
 		f := setup(t, db)
 		ctx := context.Background()
-		prog, err := f.points.Program(ctx)
+		f.setProgram(t, func(p *loyalty.Program) { p.PendingFrom, p.PendingDays = loyalty.PendingFromDelivery, 14 })
+		bad, err := f.points.Program(ctx)
 		if err != nil {
 			t.Fatal(err)
 		}
-		prog.PendingFrom, prog.PendingDays = loyalty.PendingFromDelivery, 14
-		if _, err := f.points.SetProgram(ctx, kizuna.System("test"), prog); err != nil {
-			t.Fatal(err)
-		}
-		bad := prog
 		bad.PendingFrom = "shipment"
 		if _, err := f.points.SetProgram(ctx, kizuna.System("test"), bad); kizuna.ErrorField(err) != "pending_from" {
 			t.Fatalf("pending_from shipment: %v", err)
