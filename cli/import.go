@@ -7,12 +7,14 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
 	"github.com/kizuna-oss/kizuna"
 	"github.com/kizuna-oss/kizuna/commerce"
 	"github.com/kizuna-oss/kizuna/config"
+	"github.com/kizuna-oss/kizuna/customer"
 	"github.com/kizuna-oss/kizuna/identity"
 	"github.com/kizuna-oss/kizuna/importer"
 	"github.com/kizuna-oss/kizuna/importjob"
@@ -123,6 +125,18 @@ func runImport(ctx context.Context, e *Env, args []string) error {
 	}
 	if !found {
 		return fmt.Errorf("no channel %q: create it first (console 管理 › チャネル, or PUT /api/v1/channels/%s)", *channel, *channel)
+	}
+	// A column mapped to an attribute that is not declared would reject
+	// every row, one by one: say so once, before reading any.
+	attrs, err := db.Attributes(ctx)
+	if err != nil {
+		return err
+	}
+	for i, f := range plan.Fields {
+		name, ok := strings.CutPrefix(f, "attr.")
+		if ok && !slices.ContainsFunc(attrs, func(a customer.AttributeDef) bool { return a.Name == name }) {
+			return fmt.Errorf("column %s is mapped to attr.%s, which is not a declared attribute: declare it first (PUT /api/v1/attributes/%s with its type): %w", plan.Headers[i], name, name, errUsage)
+		}
 	}
 	// A checkpoint beside the file says how far an interrupted import got.
 	cpPath := path + ".kizuna-checkpoint"

@@ -89,6 +89,9 @@ func TestImportXLSX(t *testing.T) {
 		t.Fatal(err)
 	}
 	k.fails(2, []string{"--id-column 番号 and --map 番号=email disagree"}, "import", file2, "--channel", "ec", "--id-column", "番号", "--map", "番号=email")
+	// A column mapped to an attribute nobody declared stops the import
+	// before any row, with what to do.
+	k.fails(2, []string{"column 誕生日 is mapped to attr.rank, which is not a declared attribute", "PUT /api/v1/attributes/rank"}, "import", file2, "--channel", "ec", "--id-column", "番号", "--map", "誕生日=attr.rank")
 	mustContain(t, "id column", k.ok("import", file2, "--channel", "ec", "--id-column", "番号"), "番号                   → external_id", "1 unchanged")
 }
 
