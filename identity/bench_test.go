@@ -19,11 +19,7 @@ func BenchmarkIngest(b *testing.B) {
 			db := sqltest.Open(b, dialect)
 			svc := identity.New(db, db)
 			ctx := context.Background()
-			for _, c := range demo.Channels() {
-				if err := svc.UpsertChannel(ctx, actor, c); err != nil {
-					b.Fatal(err)
-				}
-			}
+			withDemoChannels(b, svc)
 			var items []customer.SourceProfileInput
 			err := demo.Generate(demo.Options{People: 3000 * max(1, b.N/3000+1), Seed: 9}, func(r demo.Record) error {
 				in, err := r.Input()

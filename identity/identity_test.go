@@ -27,6 +27,17 @@ func in(channel, ext, profile string) customer.SourceProfileInput {
 	return customer.SourceProfileInput{Channel: channel, ExternalID: ext, Profile: json.RawMessage(profile)}
 }
 
+// withDemoChannels creates the demo's channels (store, ec, app, the
+// marketplaces), which records name.
+func withDemoChannels(t testing.TB, svc *identity.Service) {
+	t.Helper()
+	for _, c := range demo.Channels() {
+		if err := svc.UpsertChannel(context.Background(), actor, c); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
 func ingest(t *testing.T, svc *identity.Service, items ...customer.SourceProfileInput) []identity.Result {
 	t.Helper()
 	res, err := svc.Ingest(context.Background(), actor, nil, items)
@@ -469,11 +480,7 @@ func TestLargeBatchIsStoredAndAudited(t *testing.T) {
 	sqltest.Each(t, func(t *testing.T, db *sqlstore.DB) {
 		svc := identity.New(db, db)
 		ctx := context.Background()
-		for _, c := range demo.Channels() {
-			if err := svc.UpsertChannel(ctx, actor, c); err != nil {
-				t.Fatal(err)
-			}
-		}
+		withDemoChannels(t, svc)
 		var items []customer.SourceProfileInput
 		if err := demo.Generate(demo.Options{People: 300, Seed: 5}, func(r demo.Record) error {
 			in, err := r.Input()
@@ -522,11 +529,7 @@ func TestMaxBatchInOneTransaction(t *testing.T) {
 	sqltest.Each(t, func(t *testing.T, db *sqlstore.DB) {
 		svc := identity.New(db, db)
 		ctx := context.Background()
-		for _, c := range demo.Channels() {
-			if err := svc.UpsertChannel(ctx, actor, c); err != nil {
-				t.Fatal(err)
-			}
-		}
+		withDemoChannels(t, svc)
 		var items []customer.SourceProfileInput
 		keys := 0
 		if err := demo.Generate(demo.Options{People: 8000, Seed: 9}, func(r demo.Record) error {

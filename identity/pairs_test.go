@@ -5,7 +5,6 @@ import (
 	"testing"
 
 	"github.com/kizuna-oss/kizuna/customer"
-	"github.com/kizuna-oss/kizuna/demo"
 	"github.com/kizuna-oss/kizuna/identity"
 	"github.com/kizuna-oss/kizuna/store/sqlstore"
 	"github.com/kizuna-oss/kizuna/store/sqlstore/sqltest"
@@ -17,11 +16,7 @@ func TestReviewedPairsAreNotQueuedAgain(t *testing.T) {
 	sqltest.Each(t, func(t *testing.T, db *sqlstore.DB) {
 		svc := identity.New(db, db)
 		ctx := context.Background()
-		for _, c := range demo.Channels() {
-			if err := svc.UpsertChannel(ctx, actor, c); err != nil {
-				t.Fatal(err)
-			}
-		}
+		withDemoChannels(t, svc)
 		open := func(id string) []customer.Duplicate {
 			t.Helper()
 			dups, err := db.DuplicatesOf(ctx, id)

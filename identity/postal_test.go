@@ -5,7 +5,6 @@ import (
 	"testing"
 
 	"github.com/kizuna-oss/kizuna/customer"
-	"github.com/kizuna-oss/kizuna/demo"
 	"github.com/kizuna-oss/kizuna/identity"
 	"github.com/kizuna-oss/kizuna/postal"
 	"github.com/kizuna-oss/kizuna/store/sqlstore"
@@ -27,11 +26,7 @@ func TestAddressesCompletedFromThePostalCode(t *testing.T) {
 			t.Fatal(err)
 		}
 		svc := identity.New(db, db)
-		for _, c := range demo.Channels() {
-			if err := svc.UpsertChannel(ctx, actor, c); err != nil {
-				t.Fatal(err)
-			}
-		}
+		withDemoChannels(t, svc)
 		res := ingest(t, svc,
 			in("store", "A-1", `{"family_name":"高橋","addresses":[{"postal_code":"150-0043","street":"渋谷区道玄坂1-2-3"}]}`),
 			in("store", "A-2", `{"family_name":"佐藤","addresses":[{"street":"東京都渋谷区道玄坂二丁目1番"}]}`),

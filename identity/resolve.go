@@ -443,7 +443,8 @@ func (s *Service) applyResolution(ctx context.Context, actor kizuna.Actor, r *re
 			if err != nil {
 				return err
 			}
-			reason := fmt.Sprintf("match probability %.3f (%s)", c.Probability, describe(c.Explain(r.Fields()), ""))
+			ev := c.Explain(r.Fields())
+			reason := fmt.Sprintf("match probability %.3f (%s)", c.Probability, describe(ev, ""))
 			for _, d := range dups {
 				if d.CustomerID != b && d.OtherID != b {
 					continue
@@ -452,7 +453,7 @@ func (s *Service) applyResolution(ctx context.Context, actor kizuna.Actor, r *re
 					// Flagged by a rule (a shared phone) before there was
 					// a model: the queue shows the model's score and
 					// explanation for it from now on.
-					d.Probability, d.Evidence, d.Reason = c.Probability, c.Explain(r.Fields()), reason+"; first flagged: "+d.Reason
+					d.Probability, d.Evidence, d.Reason = c.Probability, ev, reason+"; first flagged: "+d.Reason
 					d.SourceProfileID, d.OtherProfileID = r.Records[c.A].ID, r.Records[c.B].ID
 					if d.CustomerID != a {
 						d.SourceProfileID, d.OtherProfileID = d.OtherProfileID, d.SourceProfileID
@@ -464,7 +465,7 @@ func (s *Service) applyResolution(ctx context.Context, actor kizuna.Actor, r *re
 			d := &customer.Duplicate{ID: kizuna.NewID("dup"), CustomerID: max(a, b), OtherID: min(a, b),
 				Reason:          reason,
 				SourceProfileID: r.Records[c.A].ID, OtherProfileID: r.Records[c.B].ID, Status: customer.DuplicateOpen, CreatedAt: now,
-				Probability: c.Probability, Evidence: c.Explain(r.Fields())}
+				Probability: c.Probability, Evidence: ev}
 			if a > b {
 				d.SourceProfileID, d.OtherProfileID = d.OtherProfileID, d.SourceProfileID
 			}

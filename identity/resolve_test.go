@@ -19,12 +19,7 @@ import (
 // something to learn from).
 func loadDemo(t *testing.T, svc *identity.Service, people int) {
 	t.Helper()
-	ctx := context.Background()
-	for _, c := range demo.Channels() {
-		if err := svc.UpsertChannel(ctx, actor, c); err != nil {
-			t.Fatal(err)
-		}
-	}
+	withDemoChannels(t, svc)
 	var items []customer.SourceProfileInput
 	if err := demo.Generate(demo.Options{People: people, Seed: 11}, func(r demo.Record) error {
 		in, err := r.Input()

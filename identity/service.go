@@ -552,7 +552,7 @@ func (s *Service) recomputeMany(ctx context.Context, tx customer.Tx, e *env, act
 }
 
 // updateSource appends a new version when the content changed.
-func (s *Service) updateSource(ctx context.Context, tx customer.Tx, actor kizuna.Actor, sp *customer.SourceProfile, p *prepared, r *Result, lookup Lookup, pairs *pairRecord, now time.Time) error {
+func (s *Service) updateSource(ctx context.Context, tx customer.Tx, actor kizuna.Actor, sp *customer.SourceProfile, p *prepared, r *Result, lookup Lookup, pairs pairRecord, now time.Time) error {
 	r.CustomerID, r.SourceProfileID, r.Match = sp.CustomerID, sp.ID, "external_id"
 	if sp.Erased {
 		*r = Result{Index: r.Index, Status: ResultRejected, Error: &ItemError{Field: "external_id", Reason: "this source record was erased on a deletion request"}}
@@ -673,23 +673,15 @@ func isEmptyJSON(b []byte) bool {
 // pairRecord knows which pairs of customers the review queue holds or
 // staff kept apart, so that a batch queues each pair once and never again
 // one that staff dismissed ("a rejected pair stays apart forever").
-type pairRecord struct {
-	known map[[2]string]bool
-}
+type pairRecord map[[2]string]bool
 
-func newPairRecord(ctx context.Context, tx customer.Tx, ids []string) (*pairRecord, error) {
+func newPairRecord(ctx context.Context, tx customer.Tx, ids []string) (pairRecord, error) {
 	slices.Sort(ids)
 	ids = slices.Compact(ids)
-	r := &pairRecord{known: map[[2]string]bool{}}
 	if len(ids) == 0 {
-		return r, nil
+		return pairRecord{}, nil
 	}
-	known, err := tx.PairsOnRecord(ctx, ids)
-	if err != nil {
-		return nil, err
-	}
-	r.known = known
-	return r, nil
+	return tx.PairsOnRecord(ctx, ids)
 }
 
 // onRecord says whether the pair (a, b) is queued or kept apart already;
@@ -699,11 +691,11 @@ func newPairRecord(ctx context.Context, tx customer.Tx, ids []string) (*pairReco
 // pairs stored. A read in the middle of a batch would also send the
 // buffered rows, and SQLite then checks every later customer insert
 // against the child tables (a 1M-row import went from 2 minutes to hours).
-func (r *pairRecord) onRecord(a, b string) bool {
+func (r pairRecord) onRecord(a, b string) bool {
 	k := [2]string{min(a, b), max(a, b)}
-	if r.known[k] {
+	if r[k] {
 		return true
 	}
-	r.known[k] = true
+	r[k] = true
 	return false
 }

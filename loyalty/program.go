@@ -217,9 +217,12 @@ func (p *Program) availableFrom(o *commerce.Order) (time.Time, bool) {
 			at = *s.DeliveredAt
 		}
 	}
-	for _, h := range o.History {
-		if h.Status == commerce.OrderDelivered && at.IsZero() {
-			at = h.At
+	if at.IsZero() {
+		for _, h := range o.History {
+			if h.Status == commerce.OrderDelivered {
+				at = h.At
+				break
+			}
 		}
 	}
 	switch {

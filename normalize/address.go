@@ -108,11 +108,12 @@ func lastUnit(s string) string {
 	last := 0
 	for _, m := range goUnit.FindAllStringSubmatchIndex(s, -1) {
 		rest := s[m[1]:]
+		next, _ := utf8.DecodeRuneInString(rest)
 		b.WriteString(s[last:m[0]])
 		b.WriteString(s[m[2]:m[3]])
 		switch {
 		case rest == "":
-		case m[5] > m[4] || roomAfterGo.MatchString(rest) || !unicode.IsDigit(firstRuneOf(rest)):
+		case m[5] > m[4] || roomAfterGo.MatchString(rest) || !unicode.IsDigit(next):
 			b.WriteString(" ")
 		default:
 			b.WriteString("-")
@@ -121,11 +122,6 @@ func lastUnit(s string) string {
 	}
 	b.WriteString(s[last:])
 	return b.String()
-}
-
-func firstRuneOf(s string) rune {
-	r, _ := utf8.DecodeRuneInString(s)
-	return r
 }
 
 // kanjiBlockNumbers writes kanji numbers before 丁目, 番, 番地, 号 and の

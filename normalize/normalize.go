@@ -118,7 +118,7 @@ func PostalCode(s string) (string, error) {
 		return r
 	}, Text(s))
 	digits := strings.IndexFunc(s, func(r rune) bool { return r < '0' || r > '9' }) < 0
-	if digits && (len(s) == 5 || len(s) == 6) && plain.MatchString(raw) {
+	if digits && (len(s) == 5 || len(s) == 6) && s == raw {
 		// A number that lost its leading zeros in a spreadsheet
 		// (060-0042 typed into a number cell is 600042).
 		s = strings.Repeat("0", 7-len(s)) + s
@@ -128,9 +128,6 @@ func PostalCode(s string) (string, error) {
 	}
 	return s, nil
 }
-
-// plain is a value of digits alone, as a number cell gives.
-var plain = regexp.MustCompile(`^\d+$`)
 
 // datePatterns are matched against NFKC-normalized input; \d is ASCII-only
 // in Go regexps, which is why full-width digits must be folded first.

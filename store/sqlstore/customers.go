@@ -808,16 +808,12 @@ func (t *tx) PairsOnRecord(ctx context.Context, ids []string) (map[[2]string]boo
 	for start := 0; start < len(ids); start += t.db.lookupChunk() {
 		chunk := ids[start:min(start+t.db.lookupChunk(), len(ids))]
 		in, args := t.db.inList(chunk)
-		in2, args2 := t.db.inList(chunk)
-		all := slices.Concat([]any{customer.DuplicateOpen, customer.DuplicateDismissed}, args, []any{customer.DuplicateOpen, customer.DuplicateDismissed}, args2)
+		statuses := []any{customer.DuplicateOpen, customer.DuplicateDismissed}
 		q := `SELECT customer_id, other_id FROM duplicates WHERE status IN (?, ?) AND customer_id ` + in + `
-			UNION SELECT customer_id, other_id FROM duplicates WHERE status IN (?, ?) AND other_id ` + in2
-		in3, args3 := t.db.inList(chunk)
-		in4, args4 := t.db.inList(chunk)
-		all = slices.Concat(all, args3, args4)
-		q += ` UNION SELECT customer_id, merged_id FROM merges WHERE undone_at IS NOT NULL AND customer_id ` + in3 + `
-			UNION SELECT customer_id, merged_id FROM merges WHERE undone_at IS NOT NULL AND merged_id ` + in4
-		rows, err := t.query(ctx, q, all...)
+			UNION SELECT customer_id, other_id FROM duplicates WHERE status IN (?, ?) AND other_id ` + in + `
+			UNION SELECT customer_id, merged_id FROM merges WHERE undone_at IS NOT NULL AND customer_id ` + in + `
+			UNION SELECT customer_id, merged_id FROM merges WHERE undone_at IS NOT NULL AND merged_id ` + in
+		rows, err := t.query(ctx, q, slices.Concat(statuses, args, statuses, args, args, args)...)
 		if err != nil {
 			return nil, fmt.Errorf("read reviewed pairs: %w", err)
 		}
