@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
 	"unicode/utf8"
 
 	"github.com/nyaruka/phonenumbers"
@@ -22,6 +23,8 @@ import (
 	"github.com/kizuna-oss/kizuna/customer"
 	"github.com/kizuna-oss/kizuna/i18n"
 	"github.com/kizuna-oss/kizuna/mask"
+	"github.com/kizuna-oss/kizuna/normalize"
+	"github.com/kizuna-oss/kizuna/postal"
 )
 
 // field is one shown value: masked for roles that may not see personal
@@ -209,6 +212,63 @@ type searchData struct {
 	Results []person
 	Limit   int
 	Took    time.Duration
+	Postal  *postalHint // the postal code typed, or found for the address typed
+}
+
+// postalHint is what the Japan Post dictionary says about a search: the
+// address of the postal code typed, or the postal code of the address
+// typed (then the results are the customers with that code).
+type postalHint struct {
+	Code        string   // 7 digits
+	Addresses   []string // 東京都渋谷区道玄坂
+	FromAddress bool
+}
+
+// Display is the code as staff write it: 150-0043.
+func (h postalHint) Display() string { return displayPostal(h.Code) }
+
+// postalSearch reads the search box as a postal code or an address, when
+// the dictionary is loaded. An address found to one postal code is
+// searched for as that code.
+func (s *Server) postalSearch(ctx context.Context, q string) (hint *postalHint, search string) {
+	dir := s.Identity.Postal()
+	if dir == nil {
+		return nil, q
+	}
+	if pc, err := normalize.PostalCode(q); err == nil && len(strings.Map(keepDigit, q)) == 7 {
+		if es, err := dir.Lookup(ctx, pc); err == nil && len(es) > 0 {
+			return &postalHint{Code: pc, Addresses: postalAddresses(es)}, q
+		}
+		return nil, q
+	}
+	// A name (佐藤) could begin a town: only what has a number or begins
+	// with a prefecture is read as an address.
+	if pref, _ := normalize.SplitPrefecture(q); pref == "" && strings.IndexFunc(q, unicode.IsDigit) < 0 {
+		return nil, q
+	}
+	f, ok, err := dir.Find(ctx, "", q)
+	if err != nil || !ok || f.Code == "" {
+		return nil, q
+	}
+	return &postalHint{Code: f.Code, Addresses: postalAddresses(f.Entries), FromAddress: true}, f.Code
+}
+
+func keepDigit(r rune) rune {
+	if unicode.IsDigit(r) {
+		return r
+	}
+	return -1
+}
+
+// postalAddresses are the distinct addresses of a code's entries.
+func postalAddresses(es []postal.Entry) []string {
+	var out []string
+	for _, e := range es {
+		if a := e.Address(); !slices.Contains(out, a) {
+			out = append(out, a)
+		}
+	}
+	return out
 }
 
 const searchLimit = 50
@@ -222,7 +282,9 @@ func (s *Server) search(w http.ResponseWriter, r *http.Request, rq *request) {
 			return
 		}
 		start := time.Now()
-		res, err := s.Identity.Search(r.Context(), q, searchLimit)
+		hint, search := s.postalSearch(r.Context(), q)
+		d.Postal = hint
+		res, err := s.Identity.Search(r.Context(), search, searchLimit)
 		if err != nil {
 			s.serverError(w, r, rq, err)
 			return

@@ -19,6 +19,7 @@ import (
 	"github.com/kizuna-oss/kizuna/customer"
 	"github.com/kizuna-oss/kizuna/event"
 	"github.com/kizuna-oss/kizuna/normalize"
+	"github.com/kizuna-oss/kizuna/postal"
 	"github.com/kizuna-oss/kizuna/store/sqlstore"
 	"github.com/kizuna-oss/kizuna/store/sqlstore/sqltest"
 )
@@ -485,4 +486,41 @@ func TestPointsOnThe360View(t *testing.T) {
 	if p := cl.get("/customers/" + id); strings.Contains(p.Body, `id="points"`) {
 		t.Error("the auditor sees points")
 	}
+}
+
+// With the Japan Post dictionary loaded, a postal code typed in the search
+// box shows its address, and an address typed finds its postal code and
+// the customers who have it.
+func TestSearchByPostalCodeAndAddress(t *testing.T) {
+	sqltest.Each(t, func(t *testing.T, db *sqlstore.DB) {
+		s := newSite(t, db, 30)
+		c, _ := s.someCustomer(t)
+		if len(c.Profile.Addresses) == 0 || c.Profile.Addresses[0].PostalCode == "" {
+			t.Fatalf("demo customer %s has no postal code", c.ID)
+		}
+		a := c.Profile.Addresses[0]
+		town := a.Street[:strings.IndexFunc(a.Street, func(r rune) bool { return r >= '0' && r <= '9' })]
+		if err := db.ReplacePostalCodes(context.Background(), []postal.Entry{
+			{Code: a.PostalCode, Prefecture: a.Prefecture, City: a.City, Town: town},
+			{Code: "9999999", Prefecture: a.Prefecture, City: a.City}, // the rest of the city
+		}); err != nil {
+			t.Fatal(err)
+		}
+		cl := s.client(t)
+		cl.session("staff")
+		shown := a.PostalCode[:3] + "-" + a.PostalCode[3:]
+		res := cl.get("/customers?q=" + url.QueryEscape("〒"+shown))
+		if want := "〒" + shown + " の住所：" + a.Prefecture + a.City + town; !strings.Contains(res.Body, want) {
+			t.Errorf("postal code search: no %q in %.2000s", want, res.Body)
+		}
+		res = cl.get("/customers?q=" + url.QueryEscape(a.Prefecture+a.City+town+"１－１"))
+		if want := "この住所の郵便番号は 〒" + shown; !strings.Contains(res.Body, want) || !strings.Contains(res.Body, `href="/customers/`+c.ID+`"`) {
+			t.Errorf("address search: no %q or no %s in %.3000s", want, c.ID, res.Body)
+		}
+		// A name is not read as an address.
+		res = cl.get("/customers?q=" + url.QueryEscape(c.Profile.FamilyName))
+		if strings.Contains(res.Body, "postal-hint") {
+			t.Errorf("name search %q shows a postal hint", c.Profile.FamilyName)
+		}
+	})
 }

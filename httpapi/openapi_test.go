@@ -92,6 +92,8 @@ var routes = []string{
 	"POST /api/v1/events/collect",
 	"GET /api/v1/audit",
 	"GET /api/v1/audit/verify",
+	"GET /api/v1/postal-codes/{code}",
+	"GET /api/v1/postal-codes",
 }
 
 var httpMethods = []string{"GET", "PUT", "POST", "DELETE", "OPTIONS", "HEAD", "PATCH", "TRACE"}

@@ -22,6 +22,7 @@ func (s *Server) routes() {
 	s.registerOrders()
 	s.registerPoints()
 	s.registerEvents()
+	s.registerPostal()
 	s.documentRawBodies()
 	s.documentOtherSuccess()
 }

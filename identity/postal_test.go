@@ -12,8 +12,9 @@ import (
 )
 
 // With the Japan Post dictionary loaded, an address that leaves out its
-// prefecture or city gets them from its postal code; an address written
-// whole in one column is split; what a record says is never overwritten.
+// prefecture or city gets them from its postal code, and one without a
+// postal code gets the one its town has; an address written whole in one
+// column is split; what a record says is never overwritten.
 func TestAddressesCompletedFromThePostalCode(t *testing.T) {
 	sqltest.Each(t, func(t *testing.T, db *sqlstore.DB) {
 		ctx := context.Background()
@@ -35,10 +36,10 @@ func TestAddressesCompletedFromThePostalCode(t *testing.T) {
 			in("store", "A-5", `{"family_name":"伊藤","addresses":[{"postal_code":"100-0001","street":"千代田1-1"}]}`))
 		want := []customer.Address{
 			{PostalCode: "1500043", Prefecture: "東京都", City: "渋谷区", Street: "道玄坂1-2-3"},
-			{Prefecture: "東京都", Street: "渋谷区道玄坂二丁目1番"},                  // no code: the prefecture split off
-			{PostalCode: "1500043", Prefecture: "大阪府", Street: "北区1-1"}, // disagrees with the code: left as sent
-			{PostalCode: "4980000", Street: "1-1"},                      // a code over two prefectures
-			{PostalCode: "1000001", Street: "千代田1-1"},                   // not in the dictionary
+			{PostalCode: "1500043", Prefecture: "東京都", City: "渋谷区", Street: "道玄坂二丁目1番"}, // no code: found from the address
+			{PostalCode: "1500043", Prefecture: "大阪府", Street: "北区1-1"},                 // disagrees with the code: left as sent
+			{PostalCode: "4980000", Street: "1-1"},                                      // a code over two prefectures
+			{PostalCode: "1000001", Street: "千代田1-1"},                                   // not in the dictionary
 		}
 		for i, r := range res {
 			if r.Status != identity.ResultCreated {

@@ -24,6 +24,7 @@ import (
 	"github.com/kizuna-oss/kizuna"
 	"github.com/kizuna-oss/kizuna/audit"
 	"github.com/kizuna-oss/kizuna/customer"
+	"github.com/kizuna-oss/kizuna/postal"
 	"github.com/kizuna-oss/kizuna/resolve"
 )
 
@@ -39,7 +40,7 @@ type Service struct {
 	// keysAdded hears, after each commit, the identity keys that ingested
 	// records brought (so guest orders can find their customer).
 	keysAdded func(ctx context.Context, keys []string)
-	postal    *postalPlaces // nil when the store has no postal dictionary
+	postal    *postal.Directory // nil when the store has no postal dictionary
 }
 
 // OnKeysAdded registers fn to be told, after each ingest commits, the
@@ -53,10 +54,10 @@ func (s *Service) OnKeysAdded(fn func(ctx context.Context, keys []string)) { s.k
 // it, disclosures include the customer's audit trail.
 func New(store customer.Store, log audit.Log) *Service {
 	s := &Service{store: store, audit: log, matcher: NewProbabilistic(store, resolve.Options{}), now: time.Now}
-	if dir, ok := store.(PostalDirectory); ok {
-		// Addresses that leave out their prefecture or city get them from
-		// the postal code, once the Japan Post dictionary is loaded.
-		s.postal = &postalPlaces{dir: dir}
+	if dir, ok := store.(postal.Reader); ok {
+		// Addresses that leave out their prefecture, city or postal code
+		// get them from the Japan Post dictionary, once it is loaded.
+		s.postal = postal.NewDirectory(dir)
 	}
 	return s
 }
@@ -325,7 +326,7 @@ func (s *Service) prepare(ctx context.Context, e *env, allowed AllowedChannels, 
 	if err != nil {
 		return nil, err
 	}
-	s.postal.completeAddresses(ctx, &p)
+	completeAddresses(ctx, s.postal, &p)
 	var raw bytes.Buffer
 	if err := json.Compact(&raw, in.Profile); err != nil {
 		return nil, kizuna.FieldError("profile", "invalid JSON: %v", err)

@@ -31,12 +31,23 @@ type Entry struct {
 // Address is the entry written as an address prefix (東京都渋谷区道玄坂).
 func (e Entry) Address() string { return e.Prefecture + e.City + e.Town }
 
+// Reader reads the dictionary.
+type Reader interface {
+	// PostalCode returns the entries of a 7-digit code, in Japan Post's
+	// order.
+	PostalCode(ctx context.Context, code string) ([]Entry, error)
+	// PostalPlaces lists every prefecture and city.
+	PostalPlaces(ctx context.Context) ([]Place, error)
+	// PostalArea returns the entries of one city.
+	PostalArea(ctx context.Context, p Place) ([]Entry, error)
+}
+
 // Store keeps the dictionary.
 type Store interface {
+	Reader
 	// ReplacePostalCodes swaps the whole dictionary for entries in one
 	// transaction: a failed import leaves the previous one in place.
 	ReplacePostalCodes(ctx context.Context, entries []Entry) error
-	PostalCode(ctx context.Context, code string) ([]Entry, error)
 	PostalCodeCount(ctx context.Context) (int, error)
 }
 

@@ -72,6 +72,10 @@ func (db *DB) PostalCode(ctx context.Context, code string) ([]postal.Entry, erro
 	if err != nil {
 		return nil, fmt.Errorf("postal code %s: %w", code, err)
 	}
+	return scanPostal(rows)
+}
+
+func scanPostal(rows *sql.Rows) ([]postal.Entry, error) {
 	defer rows.Close()
 	var out []postal.Entry
 	for rows.Next() {
@@ -83,6 +87,33 @@ func (db *DB) PostalCode(ctx context.Context, code string) ([]postal.Entry, erro
 		out = append(out, e)
 	}
 	return out, rows.Err()
+}
+
+// PostalPlaces lists every prefecture and city of the dictionary.
+func (db *DB) PostalPlaces(ctx context.Context) ([]postal.Place, error) {
+	rows, err := db.read.QueryContext(ctx, `SELECT DISTINCT prefecture, city FROM postal_codes ORDER BY prefecture, city`)
+	if err != nil {
+		return nil, fmt.Errorf("postal places: %w", err)
+	}
+	defer rows.Close()
+	var out []postal.Place
+	for rows.Next() {
+		var p postal.Place
+		if err := rows.Scan(&p.Prefecture, &p.City); err != nil {
+			return nil, err
+		}
+		out = append(out, p)
+	}
+	return out, rows.Err()
+}
+
+// PostalArea returns the entries of one city, in code order.
+func (db *DB) PostalArea(ctx context.Context, p postal.Place) ([]postal.Entry, error) {
+	rows, err := db.read.QueryContext(ctx, db.rebind(`SELECT `+postalCols+` FROM postal_codes WHERE prefecture = ? AND city = ? ORDER BY code, seq`), p.Prefecture, p.City)
+	if err != nil {
+		return nil, fmt.Errorf("postal area %s%s: %w", p.Prefecture, p.City, err)
+	}
+	return scanPostal(rows)
 }
 
 // PostalCodeCount is how many entries the dictionary holds.

@@ -37,6 +37,14 @@ func TestPostalDictionary(t *testing.T) {
 		if n, _ := db.PostalCodeCount(ctx); n != len(entries) {
 			t.Errorf("count %d, want %d", n, len(entries))
 		}
+		places, err := db.PostalPlaces(ctx)
+		if err != nil || !reflect.DeepEqual(places, postal.Places(entries)) {
+			t.Errorf("places: %+v %v, want %+v", places, err, postal.Places(entries))
+		}
+		area, err := db.PostalArea(ctx, postal.Place{Prefecture: "東京都", City: "渋谷区"})
+		if err != nil || len(area) != 3 || area[0].Code != "1500001" || area[1].Town != "道玄坂" || area[2].Town != "道玄坂上" {
+			t.Errorf("area 東京都渋谷区: %+v %v", area, err)
+		}
 		// A failed import leaves the previous dictionary whole.
 		cancelled, cancel := context.WithCancel(ctx)
 		cancel()
