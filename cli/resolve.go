@@ -113,6 +113,9 @@ func runResolve(ctx context.Context, e *Env, args []string) error {
 	}
 	fmt.Fprintf(w, "\n%d people: %smerge %d customers, %smove %d groups of records out of customers they do not belong to; %d pairs for staff to review\n",
 		rep.People, verb, rep.MergeCount, verb, rep.SplitCount, rep.ReviewCount)
+	if rep.ClearedCount > 0 {
+		fmt.Fprintf(w, "%d pairs a rule had flagged taken off the review queue: the model scores them below review\n", rep.ClearedCount)
+	}
 	for _, m := range rep.Merges {
 		fmt.Fprintf(w, "  merge %s into %s  p=%.3f  %s\n", m.MergedID, m.SurvivorID, m.Probability, evidenceLine(m.Evidence))
 	}

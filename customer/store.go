@@ -39,6 +39,11 @@ const (
 	DuplicateOpen      = "open"
 	DuplicateMerged    = "merged"
 	DuplicateDismissed = "dismissed"
+	// DuplicateCleared is a pair a rule flagged (a shared phone) that the
+	// match model, once trained, scored below review: taken off the queue
+	// without a staff decision, so it does not keep the two apart, and
+	// queued again should a later model score it for review.
+	DuplicateCleared = "cleared"
 )
 
 // Duplicate is a "possible duplicate": two customers Kizuna did not join on
@@ -49,7 +54,7 @@ type Duplicate struct {
 	OtherID         string    `json:"other_customer_id"`
 	Reason          string    `json:"reason"`
 	SourceProfileID string    `json:"source_profile_id,omitempty"`
-	Status          string    `json:"status" enum:"open,merged,dismissed"`
+	Status          string    `json:"status" enum:"open,merged,dismissed,cleared"`
 	CreatedAt       time.Time `json:"created_at"`
 	// Set by the probabilistic matcher (the review queue).
 	Probability    float64    `json:"probability,omitempty" doc:"Match probability, 0–1"`
@@ -190,8 +195,9 @@ type Tx interface {
 
 	InsertDuplicate(ctx context.Context, d *Duplicate) error
 	// PairsOnRecord returns the pairs of customers, one of them in ids,
-	// that the review queue holds already (open) or that staff kept apart
-	// (dismissed, or a merge undone), each as (smaller ID, larger ID).
+	// that the review queue holds already (open), that the match model
+	// cleared, or that staff kept apart (dismissed, or a merge undone),
+	// each as (smaller ID, larger ID).
 	PairsOnRecord(ctx context.Context, ids []string) (map[[2]string]bool, error)
 	DuplicatesOf(ctx context.Context, customerID string) ([]Duplicate, error)
 	Duplicate(ctx context.Context, id string) (*Duplicate, error)

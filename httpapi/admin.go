@@ -145,7 +145,7 @@ func (s *Server) registerAdmin() {
 	huma.Register(s.api, huma.Operation{OperationID: "list-duplicates", Method: http.MethodGet, Path: "/api/v1/duplicates", Tags: []string{"Customers"},
 		Summary: "Possible duplicates (the review queue)", Description: "Pairs One ID did not join on its own, most probable first: the probabilistic matcher's doubtful pairs with their match probability and each field's evidence, and pairs the deterministic join flagged (phone only, disagreeing identifiers; probability 0) with the reason.", Metadata: perm(auth.PermCustomerRead)},
 		func(ctx context.Context, in *struct {
-			Status string `query:"status" default:"open" enum:"open,merged,dismissed"`
+			Status string `query:"status" default:"open" enum:"open,merged,dismissed,cleared"`
 			Limit  int    `query:"limit" default:"50" minimum:"1" maximum:"500"`
 			Cursor string `query:"cursor"`
 		}) (*struct{ Body DuplicatePage }, error) {

@@ -45,6 +45,7 @@ type ResolveReport struct {
 	MergeCount     int            `json:"merge_count"`
 	SplitCount     int            `json:"split_count" doc:"Source records moved out of a customer they do not belong to"`
 	ReviewCount    int            `json:"review_count" doc:"Pairs for staff to decide"`
+	ClearedCount   int            `json:"cleared_count" doc:"Pairs a rule had flagged that the model scored below review, taken off the queue (applied runs only)"`
 	Merges         []PlannedMerge `json:"merges"`
 	Splits         []PlannedSplit `json:"splits"`
 	Applied        bool           `json:"applied"`
@@ -138,7 +139,7 @@ func (s *Service) Resolve(ctx context.Context, actor kizuna.Actor, opts ResolveO
 		rep.Splits = plan.splits[:min(len(plan.splits), opts.Show)]
 		return rep, nil
 	}
-	if err := s.applyResolution(ctx, actor, r, model, cl, plan, opts.Match.Progress); err != nil {
+	if rep.ClearedCount, err = s.applyResolution(ctx, actor, r, model, cl, plan, opts.Match.Progress); err != nil {
 		return rep, err
 	}
 	rep.Merges = plan.merges[:min(len(plan.merges), opts.Show)]
@@ -369,13 +370,13 @@ func bestLink(r *resolve.Resolver, m *resolve.Model, cl *resolve.Clustering, lin
 // applyResolution carries out a plan: moves first (a customer merged
 // whole must have lost its strays already), then merges, then the review
 // queue.
-func (s *Service) applyResolution(ctx context.Context, actor kizuna.Actor, r *resolve.Resolver, m *resolve.Model, cl *resolve.Clustering, plan *resolutionPlan, progress func(string, int, int)) error {
+func (s *Service) applyResolution(ctx context.Context, actor kizuna.Actor, r *resolve.Resolver, m *resolve.Model, cl *resolve.Clustering, plan *resolutionPlan, progress func(string, int, int)) (cleared int, err error) {
 	if progress == nil {
 		progress = func(string, int, int) {}
 	}
 	e, err := s.loadEnv(ctx)
 	if err != nil {
-		return err
+		return 0, err
 	}
 	founded := map[*part]string{}
 	ownerID := func(p *part) string {
@@ -410,7 +411,7 @@ func (s *Service) applyResolution(ctx context.Context, actor kizuna.Actor, r *re
 			return nil
 		})
 		if err != nil {
-			return err
+			return 0, err
 		}
 		progress("moving", hi, len(plan.moves))
 	}
@@ -427,7 +428,7 @@ func (s *Service) applyResolution(ctx context.Context, actor kizuna.Actor, r *re
 			return nil
 		})
 		if err != nil {
-			return err
+			return 0, err
 		}
 		progress("merging", hi, len(plan.merges))
 	}
@@ -449,11 +450,15 @@ func (s *Service) applyResolution(ctx context.Context, actor kizuna.Actor, r *re
 				if d.CustomerID != b && d.OtherID != b {
 					continue
 				}
-				if d.Status == customer.DuplicateOpen && d.Probability == 0 && len(d.Evidence) == 0 {
+				ruleFlag := d.Status == customer.DuplicateOpen && d.Probability == 0 && len(d.Evidence) == 0
+				if ruleFlag || d.Status == customer.DuplicateCleared {
 					// Flagged by a rule (a shared phone) before there was
-					// a model: the queue shows the model's score and
-					// explanation for it from now on.
-					d.Probability, d.Evidence, d.Reason = c.Probability, ev, reason+"; first flagged: "+d.Reason
+					// a model, or cleared by an earlier model: the queue
+					// shows this model's score and explanation from now on.
+					if ruleFlag {
+						reason += "; first flagged: " + d.Reason
+					}
+					d.Status, d.Probability, d.Evidence, d.Reason = customer.DuplicateOpen, c.Probability, ev, reason
 					d.SourceProfileID, d.OtherProfileID = r.Records[c.A].ID, r.Records[c.B].ID
 					if d.CustomerID != a {
 						d.SourceProfileID, d.OtherProfileID = d.OtherProfileID, d.SourceProfileID
@@ -473,14 +478,81 @@ func (s *Service) applyResolution(ctx context.Context, actor kizuna.Actor, r *re
 			return tx.InsertDuplicate(ctx, d)
 		})
 		if err != nil {
-			return fmt.Errorf("queue a pair for review: %w", err)
+			return 0, fmt.Errorf("queue a pair for review: %w", err)
 		}
 		progress("queueing for review", i+1, len(cl.Review))
 	}
-	return s.store.WithTx(ctx, func(tx customer.Tx) error {
+	if cleared, err = s.clearRuleFlags(ctx, r, m, func(i int) string { return ownerID(plan.owner[cl.Cluster[i]]) }); err != nil {
+		return cleared, err
+	}
+	return cleared, s.store.WithTx(ctx, func(tx customer.Tx) error {
 		return tx.Audit(ctx, audit.New(actor, now, "identity.resolve", "match_model", fmt.Sprint(m.Version), "", map[string]any{
-			"merges": len(plan.merges), "moves": len(plan.moves), "queued_for_review": queued}))
+			"merges": len(plan.merges), "moves": len(plan.moves), "queued_for_review": queued, "cleared": cleared}))
 	})
+}
+
+// maxFlagComparisons bounds the record pairs compared for one flagged pair
+// of customers (each may have many source records).
+const maxFlagComparisons = 400
+
+// clearRuleFlags scores the pairs a rule flagged (a shared phone, with no
+// probability) that this run did not queue for review, and takes those the
+// model scores below review off the queue (DuplicateCleared), with the
+// score and explanation that cleared them. owner gives each record's
+// customer after the run's merges and moves. It returns how many it
+// cleared.
+func (s *Service) clearRuleFlags(ctx context.Context, r *resolve.Resolver, m *resolve.Model, owner func(int) string) (int, error) {
+	var flags []customer.Duplicate
+	for after := ""; ; {
+		page, err := s.store.Duplicates(ctx, customer.DuplicateOpen, 1000, after)
+		if err != nil {
+			return 0, fmt.Errorf("read the review queue: %w", err)
+		}
+		for _, d := range page {
+			if d.Probability == 0 && len(d.Evidence) == 0 {
+				flags = append(flags, d)
+			}
+		}
+		if len(page) < 1000 {
+			break
+		}
+		after = page[len(page)-1].ID
+	}
+	if len(flags) == 0 {
+		return 0, nil
+	}
+	records := map[string][]int{}
+	for i := range r.Records {
+		records[owner(i)] = append(records[owner(i)], i)
+	}
+	review, _ := r.Thresholds()
+	cleared := 0
+	for _, d := range flags {
+		var best *resolve.Comparison
+		n := 0
+		for _, a := range records[d.CustomerID] {
+			for _, b := range records[d.OtherID] {
+				if n++; n > maxFlagComparisons {
+					break
+				}
+				if c := r.Compare(m, a, b); best == nil || c.Probability > best.Probability {
+					best = &c
+				}
+			}
+		}
+		if best == nil || best.Probability >= review {
+			continue // records gone, or worth a look: left to staff
+		}
+		ev := best.Explain(r.Fields())
+		d.Status, d.Probability, d.Evidence = customer.DuplicateCleared, best.Probability, ev
+		d.Reason = fmt.Sprintf("cleared: match probability %s is below review (%s); first flagged: %s", probability(best.Probability), describe(ev, best.Conflict), d.Reason)
+		d.SourceProfileID, d.OtherProfileID = r.Records[best.A].ID, r.Records[best.B].ID
+		if err := s.store.WithTx(ctx, func(tx customer.Tx) error { return tx.SetDuplicate(ctx, d) }); err != nil {
+			return cleared, fmt.Errorf("clear flagged pair %s: %w", d.ID, err)
+		}
+		cleared++
+	}
+	return cleared, nil
 }
 
 // describe says in a few words what spoke for (or against) a match: the
@@ -502,6 +574,14 @@ func describe(ev []customer.Evidence, conflict string) string {
 		out += e.Field + " " + e.Level
 	}
 	return out
+}
+
+// probability is a match probability for people: 0.123, or <0.001.
+func probability(p float64) string {
+	if p < 0.001 {
+		return "<0.001"
+	}
+	return fmt.Sprintf("%.3f", p)
 }
 
 func abs(x float64) float64 { return max(x, -x) }

@@ -2,6 +2,8 @@ package identity_test
 
 import (
 	"context"
+	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -81,6 +83,59 @@ func TestResolveScoresAPairARuleFlagged(t *testing.T) {
 		}
 		if d := dups[0]; d.Status != customer.DuplicateOpen || d.Probability <= 0 || len(d.Evidence) == 0 || d.SourceProfileID == "" || d.OtherProfileID == "" {
 			t.Errorf("the flag after resolve: %+v", d)
+		}
+	})
+}
+
+// A pair a rule flagged that the model scores below review (father and
+// son of one name, sharing a landline) is taken off the queue, with the score that cleared
+// it; it is no staff decision, so a model that later scores it for review
+// puts it back.
+func TestResolveClearsARuleFlagTheModelScoresBelowReview(t *testing.T) {
+	sqltest.Each(t, func(t *testing.T, db *sqlstore.DB) {
+		svc := identity.New(db, db)
+		ctx := context.Background()
+		loadDemo(t, svc, 400)
+		res := ingest(t, svc,
+			in("store", "H-1", `{"family_name":"田中","given_name":"太郎","phones":["03-3333-1234"],"birth_date":"1948-02-11","emails":["taro.tanaka@example.jp"]}`),
+			in("ec", "H-2", `{"family_name":"田中","given_name":"太郎","phones":["0333331234"],"birth_date":"1979-09-30","emails":["taro.t@example.com"]}`))
+		flagged, err := db.DuplicatesOf(ctx, res[1].CustomerID)
+		if err != nil || len(flagged) != 1 || flagged[0].Probability != 0 || flagged[0].Status != customer.DuplicateOpen {
+			t.Fatalf("the rule's flag: %+v %v", flagged, err)
+		}
+		rep, err := svc.Resolve(ctx, kizuna.System(identity.ResolverActor), identity.ResolveOptions{Train: true, Apply: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		dups, _ := db.DuplicatesOf(ctx, res[1].CustomerID)
+		if len(dups) != 1 || dups[0].ID != flagged[0].ID {
+			t.Fatalf("after resolve: %+v", dups)
+		}
+		d := dups[0]
+		if d.Status != customer.DuplicateCleared || d.Probability <= 0 || d.Probability >= resolve.DefaultReview || len(d.Evidence) == 0 ||
+			!strings.HasPrefix(d.Reason, "cleared: match probability") || !strings.Contains(d.Reason, "first flagged") || d.DecidedBy != "" {
+			t.Errorf("the flag after resolve: %+v", d)
+		}
+		if rep.ClearedCount < 1 {
+			t.Errorf("report: %d cleared", rep.ClearedCount)
+		}
+		if open, _ := db.Duplicates(ctx, customer.DuplicateOpen, 1000, ""); slices.ContainsFunc(open, func(o customer.Duplicate) bool { return o.ID == d.ID }) {
+			t.Error("the cleared pair is still in the open queue")
+		}
+		// A new record sharing the phone does not flag the pair again.
+		ingest(t, svc, in("ec", "H-3", `{"family_name":"田中","given_name":"太郎","phones":["03-3333-1234"],"emails":["taro.t@example.com"]}`))
+		if dups, _ := db.DuplicatesOf(ctx, res[0].CustomerID); len(dups) != 1 {
+			t.Errorf("flagged again: %+v", dups)
+		}
+		// A model (here: thresholds) that scores it for review reopens it.
+		if _, err := svc.Resolve(ctx, kizuna.System(identity.ResolverActor), identity.ResolveOptions{Apply: true,
+			Match: resolve.Options{AutoMerge: 0.999999, Review: 0.000001}}); err != nil {
+			t.Fatal(err)
+		}
+		dups, _ = db.DuplicatesOf(ctx, res[0].CustomerID)
+		i := slices.IndexFunc(dups, func(o customer.Duplicate) bool { return o.ID == d.ID })
+		if i < 0 || dups[i].Status != customer.DuplicateOpen || dups[i].Probability <= 0 || strings.HasPrefix(dups[i].Reason, "cleared") {
+			t.Errorf("after a resolve that scores it for review: %+v", dups)
 		}
 	})
 }

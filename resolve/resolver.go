@@ -147,6 +147,10 @@ func NewResolver(opts Options) (*Resolver, error) {
 // Fields are the compared fields.
 func (r *Resolver) Fields() []Field { return r.opts.Fields }
 
+// Thresholds are the match probabilities at which pairs are queued for
+// review and merged.
+func (r *Resolver) Thresholds() (review, autoMerge float64) { return r.opts.Review, r.opts.AutoMerge }
+
 func (r *Resolver) field(name string) int {
 	return slices.IndexFunc(r.opts.Fields, func(f Field) bool { return f.Name == name })
 }

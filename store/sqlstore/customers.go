@@ -808,9 +808,11 @@ func (t *tx) PairsOnRecord(ctx context.Context, ids []string) (map[[2]string]boo
 	for start := 0; start < len(ids); start += t.db.lookupChunk() {
 		chunk := ids[start:min(start+t.db.lookupChunk(), len(ids))]
 		in, args := t.db.inList(chunk)
-		statuses := []any{customer.DuplicateOpen, customer.DuplicateDismissed}
-		q := `SELECT customer_id, other_id FROM duplicates WHERE status IN (?, ?) AND customer_id ` + in + `
-			UNION SELECT customer_id, other_id FROM duplicates WHERE status IN (?, ?) AND other_id ` + in + `
+		// A pair the model cleared is not flagged again by a rule either:
+		// only the model puts it back (applyResolution).
+		statuses := []any{customer.DuplicateOpen, customer.DuplicateDismissed, customer.DuplicateCleared}
+		q := `SELECT customer_id, other_id FROM duplicates WHERE status IN (?, ?, ?) AND customer_id ` + in + `
+			UNION SELECT customer_id, other_id FROM duplicates WHERE status IN (?, ?, ?) AND other_id ` + in + `
 			UNION SELECT customer_id, merged_id FROM merges WHERE undone_at IS NOT NULL AND customer_id ` + in + `
 			UNION SELECT customer_id, merged_id FROM merges WHERE undone_at IS NOT NULL AND merged_id ` + in
 		rows, err := t.query(ctx, q, slices.Concat(statuses, args, statuses, args, args, args)...)
