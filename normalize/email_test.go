@@ -61,3 +61,37 @@ func FuzzEmailMatchKey(f *testing.F) {
 		}
 	})
 }
+
+func FuzzEmailDomainCorrected(f *testing.F) {
+	for _, s := range []string{"gmial.com", "GMIAL.com", "docomo.ne.jo", "yahoo.co.jo", "ezweb.ne.jo", "i.softbank.co.jp", "gmail.com",
+		"yahoo.co.jp", "example.jp", "ｇｍｉａｌ．ｃｏｍ", " gmial.com", "", "\xff"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		d, ok := EmailDomainCorrected(s)
+		if !ok {
+			if d != "" {
+				t.Fatalf("EmailDomainCorrected(%q) = %q, false", s, d)
+			}
+			return
+		}
+		if d == "" || d != strings.ToLower(d) || !strings.Contains(d, ".") || d == strings.ToLower(s) {
+			t.Fatalf("EmailDomainCorrected(%q) = %q: not a lower-case domain different from the input", s, d)
+		}
+		// The suggestion is itself right: suggesting again offers nothing.
+		if again, ok := EmailDomainCorrected(d); ok {
+			t.Fatalf("EmailDomainCorrected(%q) = %q, which is corrected again to %q", s, d, again)
+		}
+		if isASCII(s) {
+			if u, ok := EmailDomainCorrected(strings.ToUpper(s)); !ok || u != d {
+				t.Fatalf("EmailDomainCorrected(%q) = %q, but of upper case %q, %v", s, d, u, ok)
+			}
+			// The match key corrects the same domain the same way.
+			if !strings.ContainsAny(s, "@ ") {
+				if k, err := EmailMatchKey("taro@" + s); err != nil || k != "taro@"+d {
+					t.Fatalf("EmailDomainCorrected(%q) = %q, but EmailMatchKey gives %q, %v", s, d, k, err)
+				}
+			}
+		}
+	})
+}

@@ -104,24 +104,32 @@ var smallKana = map[rune]rune{
 // compares with an edit distance.
 func ReadingKey(s string) string {
 	k := Kana(s)
-	var b strings.Builder
-	for _, r := range k {
-		if f, ok := smallKana[r]; ok {
-			r = f
+	for {
+		var b strings.Builder
+		for _, r := range k {
+			if f, ok := smallKana[r]; ok {
+				r = f
+			}
+			switch r {
+			case 'ー', '・', '･':
+				continue
+			case 'ヂ':
+				r = 'ジ'
+			case 'ヅ':
+				r = 'ズ'
+			case 'ヴ':
+				r = 'ブ'
+			case 'ヲ':
+				r = 'オ'
+			}
+			b.WriteRune(r)
 		}
-		switch r {
-		case 'ー', '・', '･':
-			continue
-		case 'ヂ':
-			r = 'ジ'
-		case 'ヅ':
-			r = 'ズ'
-		case 'ヴ':
-			r = 'ブ'
-		case 'ヲ':
-			r = 'オ'
+		// A voiced mark that followed ー or a small kana (ｶｰﾞ, ｯﾞ) now
+		// follows a kana it voices: compose (カ゛→ガ, ツ゛→ヅ) and fold
+		// again, or a second call would give a different key.
+		out := b.String()
+		if k = norm.NFKC.String(out); k == out {
+			return out
 		}
-		b.WriteRune(r)
 	}
-	return b.String()
 }

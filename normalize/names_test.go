@@ -3,6 +3,7 @@ package normalize
 import (
 	"strings"
 	"testing"
+	"unicode"
 	"unicode/utf8"
 )
 
@@ -20,7 +21,7 @@ func TestVariantTableIsValid(t *testing.T) {
 		}
 	}
 	// The examples.
-	for from, to := range map[rune]rune{'髙': '高', '﨑': '崎', '齋': '斎', '齊': '斉', '邊': '辺', '邉': '辺', '澤': '沢', '濱': '浜', '德': '徳'} {
+	for from, to := range map[rune]rune{'髙': '高', '﨑': '崎', '齋': '斎', '齊': '斎', '斉': '斎', '邊': '辺', '邉': '辺', '澤': '沢', '濱': '浜', '德': '徳'} {
 		if m[from] != to {
 			t.Errorf("%c folds to %c, want %c", from, m[from], to)
 		}
@@ -91,6 +92,71 @@ func FuzzNameKey(f *testing.F) {
 		r := ReadingKey(s)
 		if !utf8.ValidString(r) || ReadingKey(r) != r {
 			t.Fatalf("ReadingKey(%q) = %q, again %q", s, r, ReadingKey(r))
+		}
+	})
+}
+
+func FuzzReadingKey(f *testing.F) {
+	for _, s := range []string{"キョウコ", "きょうこ", "ｷｮｳｺ", "キヨウコ", "ｻﾄｰ ｷｮｳｺ", "さとう　きょうこ", "スズキ ミヅキ", "ヴァイオレット",
+		"ヲノ", "ジョン・スミス", "は゛な", "ッ゙", "カー゙", "いすゞ", "ヶ", "山田", "", "\xff"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		k := ReadingKey(s)
+		if !utf8.ValidString(k) {
+			t.Fatalf("ReadingKey(%q) = %q, not UTF-8", s, k)
+		}
+		if again := ReadingKey(k); again != k {
+			t.Fatalf("ReadingKey not idempotent: %q → %q → %q", s, k, again)
+		}
+		// One reading, one key, whether typed in hiragana, half-width
+		// katakana or with spaces.
+		if got := ReadingKey(Kana(s)); got != k {
+			t.Fatalf("ReadingKey(%q) = %q, but of its Kana %q = %q", s, k, Kana(s), got)
+		}
+		for _, r := range k {
+			_, small := smallKana[r]
+			switch {
+			case unicode.IsSpace(r), small, strings.ContainsRune("ー・･ヂヅヴヲ", r):
+				t.Fatalf("ReadingKey(%q) = %q keeps %q", s, k, r)
+			case r >= 'ぁ' && r <= 'ゖ':
+				t.Fatalf("ReadingKey(%q) = %q keeps hiragana %q", s, k, r)
+			}
+		}
+	})
+}
+
+func FuzzFoldKanji(f *testing.F) {
+	for _, s := range []string{"髙橋", "﨑", "齋藤 一郎", "渡邊", "渡邉", "澤田", "濱口", "德川", "神", "髙橋　美咲 様", "ｻﾄｳ",
+		"Ａｂｃ", "", "\xff", "\u0301髙"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		k := FoldKanji(s)
+		if !utf8.ValidString(k) {
+			t.Fatalf("FoldKanji(%q) = %q, not UTF-8", s, k)
+		}
+		if again := FoldKanji(k); again != k {
+			t.Fatalf("FoldKanji not idempotent: %q → %q → %q", s, k, again)
+		}
+		// FoldKanji is Text with each variant replaced by its folded
+		// form, rune for rune; nothing else changes.
+		text := []rune(Text(s))
+		folded := []rune(k)
+		if len(text) != len(folded) {
+			t.Fatalf("FoldKanji(%q) = %q, Text = %q: lengths differ", s, k, string(text))
+		}
+		for i, r := range text {
+			want := r
+			if v, ok := kanjiVariants[r]; ok {
+				want = v
+			}
+			if folded[i] != want {
+				t.Fatalf("FoldKanji(%q) = %q: %q at %d, want %q", s, k, folded[i], i, want)
+			}
+			if _, ok := kanjiVariants[folded[i]]; ok {
+				t.Fatalf("FoldKanji(%q) = %q keeps variant %q", s, k, folded[i])
+			}
 		}
 	})
 }

@@ -474,3 +474,90 @@ func TestSplitPrefecture(t *testing.T) {
 		}
 	}
 }
+
+func FuzzMemberCard(f *testing.F) {
+	for _, s := range []string{"1234-5678-9012", "ａｂ－１２３４ ５６７８", "ｋｚ　０００１　２３４５", "kz—0001‐23", "KZ00012345",
+		"ａ¨-1", "2900 0000 0001 3", "ＫＺーＡ１２", "", "　 ", "\xff", "ß-12", "ﬀ12"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		c := MemberCard(s)
+		if !utf8.ValidString(c) {
+			t.Fatalf("MemberCard(%q) = %q, not UTF-8", s, c)
+		}
+		if again := MemberCard(c); again != c {
+			t.Fatalf("MemberCard not idempotent: %q → %q → %q", s, c, again)
+		}
+		// The grouping is gone: no spaces of any kind and no dashes.
+		if i := strings.IndexFunc(c, func(r rune) bool { return unicode.IsSpace(r) || isDash(r) }); i >= 0 {
+			t.Fatalf("MemberCard(%q) = %q keeps a space or dash", s, c)
+		}
+		if strings.ToUpper(c) != c {
+			t.Fatalf("MemberCard(%q) = %q is not upper case", s, c)
+		}
+		if Text(s) == "" && c != "" {
+			t.Fatalf("MemberCard(%q) = %q for blank input", s, c)
+		}
+		// However the digits and letters of a card are grouped, typed or
+		// cased, it has one number.
+		if isAlnumASCII(s) {
+			if c != strings.ToUpper(s) {
+				t.Fatalf("MemberCard(%q) = %q", s, c)
+			}
+			half := len(s) / 2
+			for _, grouped := range []string{s[:half] + "-" + s[half:], s[:half] + " " + s[half:], fullWidth(strings.ToLower(s[:half]) + "ー" + s[half:])} {
+				if got := MemberCard(grouped); got != c {
+					t.Fatalf("MemberCard(%q) = %q, but MemberCard(%q) = %q", s, c, grouped, got)
+				}
+			}
+		}
+	})
+}
+
+// isAlnumASCII reports whether s is a non-empty run of ASCII letters and digits.
+func isAlnumASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; !('0' <= c && c <= '9' || 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z') {
+			return false
+		}
+	}
+	return s != ""
+}
+
+func FuzzGender(f *testing.F) {
+	for _, s := range []string{"女", "女性", "F", "ｆ", "Female", "２", "男", "MALE", "1", "0", "不明", "unknown", "9", "その他",
+		"other", "Prefer not to say", "回答しない", "non-binary", "3", "男女", "?", "", "　", "\xff"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		g, err := Gender(s)
+		if err != nil {
+			if g != "" {
+				t.Fatalf("Gender(%q) = %q with error %v", s, g, err)
+			}
+			return
+		}
+		switch g {
+		case "":
+			if Text(s) != "" {
+				t.Fatalf("Gender(%q) = \"\" without an error for non-blank input", s)
+			}
+			return
+		case "female", "male", "other", "unknown":
+		default:
+			t.Fatalf("Gender(%q) = %q, not a documented value", s, g)
+		}
+		if again, err := Gender(g); again != g || err != nil {
+			t.Fatalf("Gender(%q) = %q, Gender of that = %q, %v", s, g, again, err)
+		}
+		// Width, case and surrounding space do not matter.
+		if again, err := Gender("\u3000" + fullWidth(s) + " "); again != g || err != nil {
+			t.Fatalf("Gender(%q) = %q, but of its full-width form %q, %v", s, g, again, err)
+		}
+		if isASCII(s) {
+			if again, err := Gender(strings.ToUpper(s)); again != g || err != nil {
+				t.Fatalf("Gender(%q) = %q, but of upper case %q, %v", s, g, again, err)
+			}
+		}
+	})
+}

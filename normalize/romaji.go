@@ -112,7 +112,16 @@ func RomajiKey(s string) string {
 			b.WriteRune(r)
 		}
 	}
-	k := romajiFolds.Replace(b.String())
+	// One fold can make another (c+fu → chu → tyu, mm+b → nmb → nnb):
+	// fold until nothing changes, so that a key is its own key.
+	k := b.String()
+	for {
+		f := romajiFolds.Replace(k)
+		if f == k {
+			break
+		}
+		k = f
+	}
 	var out strings.Builder
 	for i := 0; i < len(k); i++ {
 		c := k[i]
