@@ -1,20 +1,22 @@
 package cli
 
 import (
+	"bytes"
 	"context"
+	"crypto/sha256"
 	"encoding/csv"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
-	"slices"
 	"strings"
 	"time"
 
 	"github.com/kizuna-oss/kizuna"
 	"github.com/kizuna-oss/kizuna/commerce"
 	"github.com/kizuna-oss/kizuna/config"
-	"github.com/kizuna-oss/kizuna/customer"
 	"github.com/kizuna-oss/kizuna/identity"
 	"github.com/kizuna-oss/kizuna/importer"
 	"github.com/kizuna-oss/kizuna/importjob"
@@ -132,27 +134,38 @@ func runImport(ctx context.Context, e *Env, args []string) error {
 	if err != nil {
 		return err
 	}
-	for i, f := range plan.Fields {
-		name, ok := strings.CutPrefix(f, "attr.")
-		if ok && !slices.ContainsFunc(attrs, func(a customer.AttributeDef) bool { return a.Name == name }) {
-			return fmt.Errorf("column %s is mapped to attr.%s, which is not a declared attribute: declare it first (PUT /api/v1/attributes/%s with its type): %w", plan.Headers[i], name, name, errUsage)
-		}
+	if err := importjob.CheckAttributes(plan.Mapping, attrs); err != nil {
+		return fmt.Errorf("%s: %w", kizuna.ErrorMessage(err), errUsage)
 	}
 	// A checkpoint beside the file says how far an interrupted import got.
 	cpPath := path + ".kizuna-checkpoint"
 	cp := checkpoint{File: filepath.Base(path), Size: st.Size(), Channel: *channel, Database: displayDSN(cfg.DB)}
+	if !*dry {
+		// The content decides whether a checkpoint is this file's: a file
+		// edited to the same size under the same name is another file.
+		if cp.SHA256, err = fileHash(path); err != nil {
+			return err
+		}
+	}
 	rejectPath := path + ".rejects.csv"
 	resume := false
 	if !*dry && !*restart {
 		// Only an import of the same file into the same database resumes:
 		// the rows before the checkpoint must be in this database.
-		if old, ok := readCheckpoint(cpPath); ok && old.Size == cp.Size && old.Channel == cp.Channel && old.File == cp.File && old.Database == cp.Database {
-			opts.After, resume = old.Line, true
-			fmt.Fprintf(out, "resuming after line %d (checkpoint of %s; --restart to start over)\n", old.Line, old.At.In(tokyoTime).Format("2006-01-02 15:04"))
+		if old, ok := readCheckpoint(cpPath); ok {
+			if old.SHA256 == cp.SHA256 && old.Channel == cp.Channel && old.Database == cp.Database {
+				opts.After, resume = old.Line, true
+				fmt.Fprintf(out, "resuming after line %d (checkpoint of %s; --restart to start over)\n", old.Line, old.At.In(tokyoTime).Format("2006-01-02 15:04"))
+			} else {
+				fmt.Fprintf(out, "a checkpoint of another import of this name (%s) is set aside: the file, channel or database differs; reading from the start\n", old.At.In(tokyoTime).Format("2006-01-02 15:04"))
+			}
 		}
 	}
 	var rw *csv.Writer
-	if !*dry {
+	var dryRejects bytes.Buffer // a dry run lists the first rejects
+	if *dry {
+		rw = csv.NewWriter(&dryRejects)
+	} else {
 		flag := os.O_CREATE | os.O_WRONLY | os.O_TRUNC
 		if resume {
 			flag = os.O_CREATE | os.O_WRONLY | os.O_APPEND
@@ -180,7 +193,7 @@ func runImport(ctx context.Context, e *Env, args []string) error {
 	start := time.Now()
 	res, err := plan.Run(ctx, svc, actor, opts, rw, func(p importjob.Progress) error {
 		if plan.Encoding == importer.XLSX {
-			pr.Update("importing", p.Rows, 0)
+			pr.Update("importing", p.Rows, plan.Total)
 		} else {
 			pr.UpdateBytes("importing", p.Rows, p.Bytes, st.Size())
 		}
@@ -198,6 +211,20 @@ func runImport(ctx context.Context, e *Env, args []string) error {
 		fmt.Fprintf(out, "line %d → %s %s\n", s.Line, s.ExternalID, s.Profile)
 	}
 	if *dry {
+		rr := csv.NewReader(&dryRejects)
+		rr.FieldsPerRecord = -1
+		shown := 0
+		for rec, err := rr.Read(); err == nil; rec, err = rr.Read() {
+			if shown++; shown > maxDryRejects {
+				fmt.Fprintf(out, "… %d more rejected rows\n", res.Rejected-maxDryRejects)
+				break
+			}
+			where := "line " + rec[0]
+			if rec[1] != "" {
+				where += ", " + rec[1]
+			}
+			fmt.Fprintf(out, "rejected: %s: %s\n", where, rec[2])
+		}
 		fmt.Fprintf(out, "dry run: %d rows, %d would be sent to One ID: %d new customers, %d joined to a customer, %d updated, %d unchanged, %d flagged as possible duplicates; %d rejected; nothing changed\n",
 			res.Rows, res.Valid, res.Created, res.Joined, res.Updated, res.Unchanged, res.Flagged, res.Rejected)
 		return nil
@@ -221,10 +248,28 @@ func runImport(ctx context.Context, e *Env, args []string) error {
 
 var tokyoTime = time.FixedZone("JST", 9*60*60)
 
+// maxDryRejects is how many rejected rows a dry run lists.
+const maxDryRejects = 20
+
+// fileHash is the SHA-256 of a file's content, in hex.
+func fileHash(path string) (string, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return "", err
+	}
+	defer f.Close()
+	h := sha256.New()
+	if _, err := io.Copy(h, f); err != nil {
+		return "", fmt.Errorf("read %s: %w", path, err)
+	}
+	return hex.EncodeToString(h.Sum(nil)), nil
+}
+
 // checkpoint is how far an import of one file got.
 type checkpoint struct {
 	File     string    `json:"file"`
 	Size     int64     `json:"size"`
+	SHA256   string    `json:"sha256"` // of the file's content
 	Channel  string    `json:"channel"`
 	Database string    `json:"database"` // where the rows before Line are
 	Line     int       `json:"line"`

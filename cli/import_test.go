@@ -1,6 +1,7 @@
 package cli_test
 
 import (
+	"context"
 	"fmt"
 	"os"
 	"os/exec"
@@ -13,17 +14,19 @@ import (
 	"golang.org/x/text/transform"
 
 	"github.com/xuri/excelize/v2"
+
+	"github.com/kizuna-oss/kizuna/identity"
 )
 
 func TestImportCSV(t *testing.T) {
-	k, _ := migrated(t)
+	k, dbPath := migrated(t)
 	k.ok("demo", "--customers", "5")
 	dir := t.TempDir()
 	file := filepath.Join(dir, "members.csv")
-	body := "会員番号,氏名,フリガナ,〒,住所１,ＴＥＬ,メールアドレス,生年月日\n" +
-		"M001,山田 花子,ヤマダ ハナコ,150-0043,東京都渋谷区道玄坂1-2-3,090-1234-5678,hanako@example.jp,昭和45年3月1日\n" +
-		"M002,佐藤 一郎,サトウ イチロウ,160-0022,東京都新宿区新宿3-1,03-1111-2222,,1980/02/30\n" +
-		"M003,鈴木 美咲,スズキ ミサキ,,,,,\n" +
+	body := "会員番号,氏名,フリガナ,〒,住所１,ＴＥＬ,携帯,メールアドレス,生年月日\n" +
+		"M001,山田 花子,ヤマダ ハナコ,150-0043,東京都渋谷区道玄坂1-2-3,03-3461-0000,090-1234-5678,hanako@example.jp,昭和45年3月1日\n" +
+		"M002,=cmd|' /C calc'!A0,サトウ イチロウ,160-0022,東京都新宿区新宿3-1,03-1111-2222,,,1980/02/30\n" +
+		"M003,鈴木 美咲,スズキ ミサキ,,,,,,\n" +
 		"M004,too,few\n"
 	sjis, _, err := transform.String(japanese.ShiftJIS.NewEncoder(), body)
 	if err != nil {
@@ -38,29 +41,41 @@ func TestImportCSV(t *testing.T) {
 
 	before := k.ok("audit", "verify")
 	out := k.ok("import", file, "--channel", "store", "--dry-run")
-	mustContain(t, "dry run", out, "cp932, 8 columns", "生年月日", "→ birth_date", `"birth_date":"1970-03-01"`, "dry run: 4 rows, 2 would be sent to One ID: 2 new customers, 0 joined to a customer, 0 updated, 0 unchanged, 0 flagged as possible duplicates; 2 rejected; nothing changed")
+	mustContain(t, "dry run", out, "cp932, 9 columns", "生年月日", "携帯                   → phone", "→ birth_date", `"birth_date":"1970-03-01"`,
+		`"phones":["03-3461-0000","090-1234-5678"]`, // both phone columns
+		"rejected: line 3, 生年月日: not a valid date", "rejected: line 5: 3 fields, the header has 9",
+		"dry run: 4 rows, 2 would be sent to One ID: 2 new customers, 0 joined to a customer, 0 updated, 0 unchanged, 0 flagged as possible duplicates; 2 rejected; nothing changed")
 	if after := k.ok("audit", "verify"); after != before {
 		t.Errorf("the dry run wrote to the audit trail: %q then %q", before, after)
 	}
 	out = k.ok("import", file, "--channel", "store")
 	mustContain(t, "import", out, "imported 4 rows", "2 created", "2 rejected", "members.csv.rejects.csv")
 	rej := mustRead(t, file+".rejects.csv")
-	for _, want := range []string{"\uFEFFline,column,reason,会員番号", "3,生年月日,not a valid date: no such calendar date,M002,佐藤 一郎", `5,,"3 fields, the header has 8",M004,too,few`} {
+	// A cell Excel would run as a formula gets an apostrophe.
+	for _, want := range []string{"\uFEFFline,column,reason,会員番号", `3,生年月日,not a valid date: no such calendar date,M002,'=cmd|' /C calc'!A0,`, `5,,"3 fields, the header has 9",M004,too,few`} {
 		if !strings.Contains(rej, want) {
 			t.Errorf("rejects file lacks %q:\n%s", want, rej)
 		}
 	}
+	// The reject file, fixed and imported, loses the apostrophe again.
+	fixed := filepath.Join(dir, "fixed.csv")
+	os.WriteFile(fixed, []byte("会員番号,氏名\nM009,'=佐藤\n"), 0o644)
+	mustContain(t, "fixed rejects", k.ok("import", fixed, "--channel", "store", "--dry-run"), `"family_name":"=佐藤"`)
 	// A dry run of the same file now predicts nothing new.
 	mustContain(t, "dry run after import", k.ok("import", file, "--channel", "store", "--dry-run"), "0 new customers, 0 joined to a customer, 0 updated, 2 unchanged")
 	// The same file again changes nothing.
 	mustContain(t, "re-import", k.ok("import", file, "--channel", "store"), "0 created, 0 joined, 0 updated, 2 unchanged, 2 rejected")
+	// A checkpoint left by another file of this name and size (edited in
+	// place) is not resumed from: the content decides.
+	os.WriteFile(file+".kizuna-checkpoint", []byte(`{"file":"members.csv","size":`+fmt.Sprint(len(sjis))+`,"sha256":"0000","channel":"store","database":"`+dbPath+`","line":3,"at":"2026-11-24T00:00:00Z"}`), 0o644)
+	mustContain(t, "stale checkpoint", k.ok("import", file, "--channel", "store"), "is set aside", "imported 4 rows")
 	if after := k.ok("audit", "verify"); after == before {
 		t.Error("the import left no audit entries")
 	}
 }
 
 func TestImportXLSX(t *testing.T) {
-	k, _ := migrated(t)
+	k, path := migrated(t)
 	k.ok("demo", "--customers", "3")
 	f := excelize.NewFile()
 	f.SetSheetName("Sheet1", "顧客一覧")
@@ -68,6 +83,7 @@ func TestImportXLSX(t *testing.T) {
 		{"顧客ID", "姓", "名", "セイ", "メイ", "E-Mail", "誕生日"},
 		{"X-1", "高橋", "美咲", "タカハシ", "ミサキ", "misaki@example.jp", "S45.3.1"},
 		{"X-2", "田中", "蓮", "タナカ", "レン", "ren@example", ""},
+		{"X-1", "高橋", "美咲", "タカハシ", "ミサキ", "misaki.t@example.jp", ""}, // the ID again
 	} {
 		cell, _ := excelize.CoordinatesToCellName(1, i+1)
 		f.SetSheetRow("顧客一覧", cell, &r)
@@ -78,8 +94,13 @@ func TestImportXLSX(t *testing.T) {
 	}
 	k.fails(1, []string{`no sheet "Sheet9" (sheets: 顧客一覧)`}, "import", file, "--channel", "ec", "--sheet", "Sheet9")
 	out := k.ok("import", file, "--channel", "ec", "--sheet", "顧客一覧")
-	mustContain(t, "xlsx import", out, "xlsx, sheet 顧客一覧, 7 columns", "→ external_id", "imported 2 rows", "1 created", "1 rejected")
-	mustContain(t, "rejects", mustRead(t, file+".rejects.csv"), "3,E-Mail,not a valid email address", "X-2,田中")
+	mustContain(t, "xlsx import", out, "xlsx, sheet 顧客一覧, 7 columns", "→ external_id", "imported 3 rows", "1 created", "2 rejected")
+	mustContain(t, "rejects", mustRead(t, file+".rejects.csv"), "3,E-Mail,not a valid email address", "X-2,田中",
+		`4,顧客ID,"the ID ""X-1"" is on line 2 of this file already; only that row was imported",X-1`)
+	ids := identity.New(openStore(t, path), nil)
+	if found, err := ids.Lookup(context.Background(), "email", "misaki.t@example.jp"); err != nil || len(found) != 0 {
+		t.Errorf("the second row with ID X-1 was imported: %+v %v", found, err)
+	}
 	mustContain(t, "re-import", k.ok("import", file, "--channel", "ec"), "1 unchanged")
 	// --id-column names the ID column where the header is not one Kizuna
 	// knows; it must agree with --map.

@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"os"
 	"slices"
-	"strconv"
 	"time"
 
 	"github.com/kizuna-oss/kizuna"
@@ -48,7 +47,8 @@ func runProducts(ctx context.Context, e *Env, args []string) error {
 		return err
 	}
 	defer f.Close()
-	_, header, rows, err := importer.OpenTable(f, *encoding, *sheet)
+	t, err := importer.OpenTable(f, *encoding, *sheet)
+	header, rows := t.Header, t.Rows
 	if err != nil {
 		return fmt.Errorf("%s: %w", path, err)
 	}
@@ -126,7 +126,7 @@ func runProducts(ctx context.Context, e *Env, args []string) error {
 		rw := csv.NewWriter(&buf)
 		rw.Write(append([]string{"line", "column", "reason"}, header...))
 		for _, r := range rejected {
-			rw.Write(append([]string{strconv.Itoa(r.Line), r.Column, r.Reason}, r.Values...))
+			rw.Write(r.Record())
 		}
 		rw.Flush()
 		if err := os.WriteFile(rejectPath, buf.Bytes(), 0o600); err != nil {

@@ -893,6 +893,10 @@ func TestBrowserImport(t *testing.T) {
 	if txt := brMainText(b); !strings.Contains(txt, "3行のうち2行を取り込めます") {
 		t.Errorf("the preview does not count the rows: %.400s", txt)
 	}
+	// What One ID would do with the rows, tried and rolled back.
+	if got := b.Text("#predicted"); !strings.Contains(got, "最初の2行を試すと：新規のお客様 2件") {
+		t.Errorf("the preview's prediction: %q", got)
+	}
 	browsertest.Screenshot(t, b.Context(), "import-preview")
 	brSubmit(t, b, "#start-import")
 	b.Do(chromedp.WaitVisible(chromedp.CSS("#rejects")))

@@ -1,7 +1,8 @@
 // Package exporter writes customers to the files staff open in Excel: CSV
 // in UTF-8 with a byte-order mark (Excel reads UTF-8 only with it), CSV in
-// Shift_JIS (CP932) for older Excel and back-office tools, and XLSX. Cells
-// that a spreadsheet would run as a formula are neutralized, and personal
+// Shift_JIS (CP932) for older Excel and back-office tools, and XLSX. CSV
+// cells that a spreadsheet would run as a formula are neutralized (a
+// workbook's cells are text, never formulas), and personal
 // fields are masked for readers who may not see them. Who may export, and
 // the audit of each export, belong to the callers.
 package exporter
@@ -278,20 +279,28 @@ func (ew *Writer) Write(c *customer.Customer) error {
 		if ew.masked && col.Personal && col.masked != nil {
 			v = col.masked(v)
 		}
-		ew.row[i] = Neutralize(v)
+		ew.row[i] = v
 	}
 	ew.sum.Rows++
 	return ew.write(ew.row)
 }
 
+// write writes a row. CSV cells are neutralized, since a spreadsheet
+// decides what a CSV cell is; a workbook's cells are written as text,
+// which Excel never runs, so they are left as they are (an apostrophe
+// would show).
 func (ew *Writer) write(row []string) error {
 	switch ew.format {
 	case CSV:
-		return ew.csv.Write(row)
+		enc := make([]string, len(row))
+		for i, v := range row {
+			enc[i] = Neutralize(v)
+		}
+		return ew.csv.Write(enc)
 	case CSVSJIS:
 		enc := make([]string, len(row))
 		for i, v := range row {
-			enc[i] = ew.toSJIS(v)
+			enc[i] = ew.toSJIS(Neutralize(v))
 		}
 		return ew.csv.Write(enc)
 	}

@@ -111,12 +111,16 @@ func TestXLSX(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(rows) != 4 || rows[1][2] != "2900000000013" || rows[1][3] != "060-0001" || rows[2][1] != `'=HYPERLINK("http://evil.example")` || rows[3][1] != "𠮷田" {
+	// A value that looks like a formula is shown as it is, with no
+	// apostrophe: the cell is text, never a formula.
+	if len(rows) != 4 || rows[1][2] != "2900000000013" || rows[1][3] != "060-0001" || rows[2][1] != `=HYPERLINK("http://evil.example")` || rows[3][1] != "𠮷田" {
 		t.Errorf("workbook rows: %q", rows)
 	}
-	// Cells are text, never formulas.
 	if formula, _ := f.GetCellFormula("Sheet1", "B3"); formula != "" {
 		t.Errorf("B3 holds a formula: %q", formula)
+	}
+	if typ, err := f.GetCellType("Sheet1", "B3"); err != nil || (typ != excelize.CellTypeInlineString && typ != excelize.CellTypeSharedString) {
+		t.Errorf("B3 is of type %v (%v), want text", typ, err)
 	}
 }
 

@@ -2,7 +2,9 @@ package httpapi_test
 
 import (
 	"bytes"
+	"context"
 	"log/slog"
+	"net/url"
 	"strings"
 	"testing"
 	"time"
@@ -48,6 +50,19 @@ func TestImportJob(t *testing.T) {
 		}
 		if strings.Join(j.Plan.Fields, ",") != "member_card,full_name,full_name_kana,phone,birth_date" || len(j.Plan.Samples) != 2 {
 			t.Errorf("mapping %v, samples %+v", j.Plan.Fields, j.Plan.Samples)
+		}
+		// The preview tried the valid rows on One ID (rolled back).
+		if j.Plan.Predicted != 2 || j.Progress.Created != 2 {
+			t.Errorf("prediction: %d rows, %+v", j.Plan.Predicted, j.Progress)
+		}
+		if n, _ := db.CountCustomers(context.Background()); n["active"] != 0 {
+			t.Errorf("the preview stored customers: %v", n)
+		}
+		// A column mapped to an attribute nobody declared is refused at
+		// once, not row by row.
+		pr := wantProblem(t, h.do(t, "POST", "/api/v1/imports?channel=store&map="+url.QueryEscape("生年月日=attr.rank"), admin, []byte(sjis), "Content-Type", "text/csv"), 400)
+		if !strings.Contains(pr.Detail, "attr.rank, which is not a declared attribute") {
+			t.Errorf("undeclared attribute: %+v", pr)
 		}
 		wantProblem(t, h.do(t, "POST", "/api/v1/imports?channel=nowhere", admin, []byte(sjis), "Content-Type", "text/csv"), 400)
 

@@ -108,12 +108,18 @@ func TestIngestVersionsAndRejections(t *testing.T) {
 			in("manual", "M1", `{"family_name":"田中"}`),
 			in("ec", "E6", `{"family_name":"田中","consents":[{"purpose":"spam","channel":"email","granted":true}]}`),
 			in("ec", "E7", `{"emails":"a@example.jp"}`),
+			// Lengths: a name of 100 characters is taken, 101 is not
+			// (a memo column mapped to the name, say).
+			in("ec", "E8", `{"family_name":"`+strings.Repeat("長", 100)+`","addresses":[{"street":"`+strings.Repeat("町", 200)+`"}]}`),
+			in("ec", "E9", `{"family_name":"`+strings.Repeat("長", 101)+`"}`),
+			in("ec", "E10", `{"addresses":[{"street":"`+strings.Repeat("町", 201)+`"}]}`),
 		)
 		want := []struct{ status, field string }{
 			{identity.ResultCreated, ""}, {identity.ResultRejected, "profile.emails[0]"}, {identity.ResultRejected, "channel"},
 			{identity.ResultRejected, "profile.shoe_size"}, {identity.ResultRejected, "external_id"},
 			{identity.ResultRejected, "profile.addresses[1].postal_code"}, {identity.ResultCreated, ""},
 			{identity.ResultRejected, "channel"}, {identity.ResultRejected, "profile.consents[0].purpose"}, {identity.ResultRejected, "profile.emails"},
+			{identity.ResultCreated, ""}, {identity.ResultRejected, "profile.family_name"}, {identity.ResultRejected, "profile.addresses[0].street"},
 		}
 		for i, w := range want {
 			got := res[i]

@@ -10,6 +10,7 @@ import (
 	"sort"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/kizuna-oss/kizuna"
 	"github.com/kizuna-oss/kizuna/customer"
@@ -155,6 +156,73 @@ func normalizeProfile(p *customer.Profile, prefix, channel string, observed time
 	p.Tags = tags
 	if len(p.Tags) == 0 {
 		p.Tags = nil
+	}
+	return checkLengths(p, f)
+}
+
+// Limits on what one record may hold: generous for real names and
+// addresses, and short enough that a column of the wrong thing (a memo
+// mapped to a name, a file read in the wrong encoding) is caught.
+const (
+	maxNameRunes    = 100
+	maxAddressRunes = 200
+	maxTextRunes    = 1000 // a string attribute
+	maxListItems    = 20   // emails, phones, cards, addresses, tags
+)
+
+func checkLengths(p *customer.Profile, f func(string) string) error {
+	long := func(path, v string, limit int) error {
+		if n := utf8.RuneCountInString(v); n > limit {
+			return kizuna.FieldError(path, "is longer than %d characters (%d)", limit, n)
+		}
+		return nil
+	}
+	for _, c := range []struct {
+		path, v string
+		limit   int
+	}{
+		{f("family_name"), p.FamilyName, maxNameRunes}, {f("given_name"), p.GivenName, maxNameRunes},
+		{f("family_name_kana"), p.FamilyNameKana, maxNameRunes}, {f("given_name_kana"), p.GivenNameKana, maxNameRunes},
+		{f("family_name_romaji"), p.FamilyNameRomaji, maxNameRunes}, {f("given_name_romaji"), p.GivenNameRomaji, maxNameRunes},
+	} {
+		if err := long(c.path, c.v, c.limit); err != nil {
+			return err
+		}
+	}
+	for name, n := range map[string]int{"emails": len(p.Emails), "phones": len(p.Phones), "member_cards": len(p.MemberCards), "addresses": len(p.Addresses), "tags": len(p.Tags)} {
+		if n > maxListItems {
+			return kizuna.FieldError(f(name), "holds %d values; at most %d", n, maxListItems)
+		}
+	}
+	for i, e := range p.Emails {
+		if len(e) > 254 { // RFC 5321's limit on a path
+			return kizuna.FieldError(fmt.Sprintf("%s[%d]", f("emails"), i), "is longer than 254 bytes (%d)", len(e))
+		}
+	}
+	for i, c := range p.MemberCards {
+		if err := long(fmt.Sprintf("%s[%d]", f("member_cards"), i), c, maxNameRunes); err != nil {
+			return err
+		}
+	}
+	for i, t := range p.Tags {
+		if err := long(fmt.Sprintf("%s[%d]", f("tags"), i), t, maxNameRunes); err != nil {
+			return err
+		}
+	}
+	for i, a := range p.Addresses {
+		path := fmt.Sprintf("%s[%d]", f("addresses"), i)
+		for _, c := range []struct{ name, v string }{{"city", a.City}, {"street", a.Street}, {"building", a.Building}, {"prefecture", a.Prefecture}} {
+			if err := long(path+"."+c.name, c.v, maxAddressRunes); err != nil {
+				return err
+			}
+		}
+	}
+	for name, v := range p.Attributes {
+		if sv, ok := v.(string); ok {
+			if err := long(f("attributes."+name), sv, maxTextRunes); err != nil {
+				return err
+			}
+		}
 	}
 	return nil
 }

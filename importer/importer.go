@@ -16,6 +16,7 @@ import (
 	"fmt"
 	"io"
 	"slices"
+	"strconv"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -78,13 +79,17 @@ func AutoMap(headers []string, overrides map[string]string) (Mapping, error) {
 	return Mapping{Headers: headers, Fields: fields}, err
 }
 
+// listFields hold several values: a file's second phone or email column
+// (電話番号 and 携帯, PCメール and 携帯メール) adds to the first.
+var listFields = []string{"email", "phone", "member_card"}
+
 // autoMap gives each column the field its header is an alias of (each
-// field once), then applies the overrides.
+// field once, but for listFields), then applies the overrides.
 func autoMap(headers []string, overrides, aliases map[string]string, valid []string) ([]string, error) {
 	fields := make([]string, len(headers))
 	used := map[string]bool{}
 	for i, h := range headers {
-		if f, ok := aliases[headerKey(h)]; ok && !used[f] {
+		if f, ok := aliases[headerKey(h)]; ok && (!used[f] || slices.Contains(listFields, f)) {
 			fields[i], used[f] = f, true
 		}
 	}
@@ -145,26 +150,39 @@ var ErrEncoding = errors.New("unknown encoding")
 // XLSX is the encoding OpenTable reports for an Excel workbook.
 const XLSX = "xlsx"
 
+// Table is a file opened for import.
+type Table struct {
+	Encoding string // as read; XLSX for a workbook
+	Header   []string
+	Rows     func(yield func(Row, *Reject) bool)
+	// Total is how many rows a workbook's sheet says follow the header (0
+	// for CSV, whose progress is counted in bytes).
+	Total int
+}
+
 // OpenTable reads the header of a CSV or TSV file (in the encoding given,
 // or detected when "") or of an Excel workbook (the sheet given, or the
-// first), and returns the encoding read (XLSX for a workbook) and the
-// rows. r must be seekable: a workbook is a zip.
-func OpenTable(r io.ReadSeeker, encoding, sheet string) (enc string, header []string, rows func(yield func(Row, *Reject) bool), err error) {
+// first). r must be seekable: a workbook is a zip.
+func OpenTable(r io.ReadSeeker, encoding, sheet string) (Table, error) {
+	var t Table
 	head := make([]byte, 4)
 	n, _ := io.ReadFull(r, head)
 	if _, err := r.Seek(0, io.SeekStart); err != nil {
-		return "", nil, nil, err
+		return t, err
 	}
+	var err error
 	if IsZip(head[:n]) {
-		header, rows, err = ReadXLSX(r, sheet)
-		return XLSX, header, rows, err
+		t.Encoding = XLSX
+		t.Header, t.Rows, t.Total, err = ReadXLSX(r, sheet)
+		return t, err
 	}
 	dec, enc, err := Decode(r, encoding)
 	if err != nil {
-		return "", nil, nil, err
+		return t, err
 	}
-	header, rows, err = ReadRows(dec)
-	return enc, header, rows, err
+	t.Encoding = enc
+	t.Header, t.Rows, err = ReadRows(dec)
+	return t, err
 }
 
 func trimPartial(b []byte) []byte {
@@ -189,6 +207,38 @@ type Reject struct {
 	Column string // header of the column at fault, or "" for the whole row
 	Reason string
 	Values []string
+}
+
+// Record is the reject as a line of the reject file: line, column, reason,
+// then the row. A value a spreadsheet would run as a formula (starting
+// with =, +, -, @, tab or CR) gets a leading apostrophe, as exports do,
+// since staff open the file in Excel to fix it; Unformula takes it off
+// again when the fixed file is imported.
+func (r Reject) Record() []string {
+	out := make([]string, 0, 3+len(r.Values))
+	out = append(out, strconv.Itoa(r.Line), r.Column, neutralize(r.Reason))
+	for _, v := range r.Values {
+		out = append(out, neutralize(v))
+	}
+	return out
+}
+
+// neutralize is exporter.Neutralize (a package the importer does not
+// depend on).
+func neutralize(s string) string {
+	if s != "" && strings.IndexByte("=+-@\t\r", s[0]) >= 0 {
+		return "'" + s
+	}
+	return s
+}
+
+// Unformula takes off the apostrophe that a reject file or an export put
+// before a value starting with =, +, -, @, tab or CR.
+func Unformula(v string) string {
+	if len(v) > 1 && v[0] == '\'' && strings.IndexByte("=+-@\t\r", v[1]) >= 0 {
+		return v[1:]
+	}
+	return v
 }
 
 // ReadRows reads a CSV or TSV (the delimiter is chosen from the header
@@ -289,7 +339,7 @@ func (m Mapping) ToSource(channel string, row Row) (customer.SourceProfileInput,
 		return customer.SourceProfileInput{}, &Reject{Line: row.Line, Column: m.Headers[col], Reason: reason, Values: row.Values}
 	}
 	for i, f := range m.Fields {
-		v := strings.TrimSpace(row.Values[i])
+		v := strings.TrimSpace(Unformula(row.Values[i]))
 		if f == "" || v == "" {
 			continue
 		}
@@ -398,9 +448,28 @@ func (m Mapping) ColumnFor(path string) string {
 	case "family_name_kana", "given_name_kana":
 		candidates = append(candidates, "full_name_kana")
 	}
+	// emails[1] is the second email column, when the file has two.
+	nth := 0
+	if n, err := strconv.Atoi(strings.TrimSuffix(strings.SplitN(rest, "]", 2)[0], "]")); err == nil && slices.Contains(listFields, field) {
+		nth = n
+	}
 	for _, c := range candidates {
-		if i := slices.Index(m.Fields, c); i >= 0 {
-			return m.Headers[i]
+		seen := 0
+		first := -1
+		for i, f := range m.Fields {
+			if f != c {
+				continue
+			}
+			if first < 0 {
+				first = i
+			}
+			if seen == nth {
+				return m.Headers[i]
+			}
+			seen++
+		}
+		if first >= 0 {
+			return m.Headers[first]
 		}
 	}
 	return path

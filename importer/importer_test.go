@@ -201,7 +201,7 @@ func FuzzXLSX(f *testing.F) {
 	f.Add(good[:len(good)/2])
 	f.Add([]byte("PK\x03\x04"))
 	f.Fuzz(func(t *testing.T, b []byte) {
-		header, rows, err := ReadXLSX(bytes.NewReader(b), "")
+		header, rows, _, err := ReadXLSX(bytes.NewReader(b), "")
 		if err != nil {
 			return
 		}

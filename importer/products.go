@@ -60,7 +60,8 @@ func (m ProductMapping) ToProduct(row Row) (commerce.Product, *Reject) {
 		if field == "" || col >= len(row.Values) {
 			continue
 		}
-		v := strings.TrimSpace(normalize.Text(row.Values[col]))
+		raw := strings.TrimSpace(Unformula(row.Values[col]))
+		v := normalize.Text(raw)
 		reject := func(format string, args ...any) (commerce.Product, *Reject) {
 			return commerce.Product{}, &Reject{Line: row.Line, Column: m.Headers[col], Reason: fmt.Sprintf(format, args...), Values: row.Values}
 		}
@@ -70,11 +71,11 @@ func (m ProductMapping) ToProduct(row Row) (commerce.Product, *Reject) {
 		case "jan":
 			p.JAN = v
 		case "name":
-			p.Name = strings.TrimSpace(row.Values[col]) // as written: full-width letters in a name are the retailer's choice
+			p.Name = raw // as written: full-width letters in a name are the retailer's choice
 		case "brand":
-			p.Brand = strings.TrimSpace(row.Values[col])
+			p.Brand = raw
 		case "category":
-			p.Category = splitCategory(strings.TrimSpace(row.Values[col]))
+			p.Category = splitCategory(raw)
 		case "currency":
 			if v != "" {
 				p.Price.Currency = strings.ToUpper(v)
@@ -111,7 +112,7 @@ func (m ProductMapping) ToProduct(row Row) (commerce.Product, *Reject) {
 				if p.Attributes == nil {
 					p.Attributes = map[string]string{}
 				}
-				p.Attributes[name] = strings.TrimSpace(row.Values[col])
+				p.Attributes[name] = raw
 			}
 		}
 	}

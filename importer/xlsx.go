@@ -17,8 +17,10 @@ func IsZip(head []byte) bool { return len(head) >= 4 && string(head[:4]) == "PK\
 // way ReadRows reads a CSV: the first row is the header; Line is the
 // spreadsheet's row number. Cells are read as displayed, so numbers arrive
 // as the user sees them in Excel, and dates as Japanese Excel shows them,
-// the short date format as yyyy-mm-dd.
-func ReadXLSX(r io.Reader, sheet string) (header []string, rows func(yield func(Row, *Reject) bool), err error) {
+// the short date format as yyyy-mm-dd. total is how many rows follow the
+// header by the sheet's recorded dimension (empty rows included; 0 when
+// the workbook records none), for a progress bar.
+func ReadXLSX(r io.Reader, sheet string) (header []string, rows func(yield func(Row, *Reject) bool), total int, err error) {
 	// Bounds on what a workbook may unpack to: a small upload must not
 	// expand into gigabytes (a zip bomb) before a row is read.
 	//
@@ -30,7 +32,7 @@ func ReadXLSX(r io.Reader, sheet string) (header []string, rows func(yield func(
 	f, err := excelize.OpenReader(r, excelize.Options{UnzipSizeLimit: 2 << 30, UnzipXMLSizeLimit: 256 << 20,
 		ShortDatePattern: "yyyy-mm-dd", CultureInfo: excelize.CultureNameJaJP})
 	if err != nil {
-		return nil, nil, fmt.Errorf("not a readable Excel workbook: %w", err)
+		return nil, nil, 0, fmt.Errorf("not a readable Excel workbook: %w", err)
 	}
 	sheets := f.GetSheetList()
 	if sheet == "" && len(sheets) > 0 {
@@ -38,12 +40,12 @@ func ReadXLSX(r io.Reader, sheet string) (header []string, rows func(yield func(
 	}
 	if !slices.Contains(sheets, sheet) {
 		f.Close()
-		return nil, nil, fmt.Errorf("no sheet %q (sheets: %s)", sheet, strings.Join(sheets, ", "))
+		return nil, nil, 0, fmt.Errorf("no sheet %q (sheets: %s)", sheet, strings.Join(sheets, ", "))
 	}
 	it, err := f.Rows(sheet)
 	if err != nil {
 		f.Close()
-		return nil, nil, err
+		return nil, nil, 0, err
 	}
 	line := 0
 	for it.Next() {
@@ -51,7 +53,7 @@ func ReadXLSX(r io.Reader, sheet string) (header []string, rows func(yield func(
 		cols, err := it.Columns()
 		if err != nil {
 			f.Close()
-			return nil, nil, fmt.Errorf("sheet %s row %d: %w", sheet, line, err)
+			return nil, nil, 0, fmt.Errorf("sheet %s row %d: %w", sheet, line, err)
 		}
 		if len(cols) > 0 {
 			header = cols
@@ -60,10 +62,17 @@ func ReadXLSX(r io.Reader, sheet string) (header []string, rows func(yield func(
 	}
 	if header == nil {
 		f.Close()
-		return nil, nil, fmt.Errorf("sheet %s is empty", sheet)
+		return nil, nil, 0, fmt.Errorf("sheet %s is empty", sheet)
 	}
 	for i := range header {
 		header[i] = strings.TrimSpace(header[i])
+	}
+	if dim, err := f.GetSheetDimension(sheet); err == nil {
+		if _, last, ok := strings.Cut(dim, ":"); ok {
+			if _, lastRow, err := excelize.CellNameToCoordinates(last); err == nil && lastRow > line {
+				total = lastRow - line
+			}
+		}
 	}
 	rows = func(yield func(Row, *Reject) bool) {
 		defer f.Close()
@@ -95,5 +104,5 @@ func ReadXLSX(r io.Reader, sheet string) (header []string, rows func(yield func(
 			}
 		}
 	}
-	return header, rows, nil
+	return header, rows, total, nil
 }

@@ -27,6 +27,10 @@ func TestReadXLSX(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
+	// Excel records the range a sheet uses (excelize leaves A1).
+	if err := f.SetSheetDimension("会員", "A1:E5"); err != nil {
+		t.Fatal(err)
+	}
 	f.NewSheet("メモ")
 	var buf bytes.Buffer
 	if err := f.Write(&buf); err != nil {
@@ -35,12 +39,15 @@ func TestReadXLSX(t *testing.T) {
 	if !IsZip(buf.Bytes()) {
 		t.Fatal("an xlsx is not recognized")
 	}
-	if _, _, err := ReadXLSX(bytes.NewReader(buf.Bytes()), "顧客"); err == nil || !strings.Contains(err.Error(), "会員, メモ") {
+	if _, _, _, err := ReadXLSX(bytes.NewReader(buf.Bytes()), "顧客"); err == nil || !strings.Contains(err.Error(), "会員, メモ") {
 		t.Errorf("unknown sheet: %v", err)
 	}
-	header, it, err := ReadXLSX(bytes.NewReader(buf.Bytes()), "")
+	header, it, total, err := ReadXLSX(bytes.NewReader(buf.Bytes()), "")
 	if err != nil {
 		t.Fatal(err)
+	}
+	if total != len(rows)-1 { // the sheet's dimension, for the progress bar
+		t.Errorf("total %d rows after the header, want %d", total, len(rows)-1)
 	}
 	m, _ := AutoMap(header, nil)
 	var got []string
@@ -65,7 +72,7 @@ func TestReadXLSX(t *testing.T) {
 	if len(rejects) != 1 || rejects[0].Line != 5 || rejects[0].Column != "生年月日" {
 		t.Errorf("rejects %+v", rejects)
 	}
-	if _, _, err := ReadXLSX(strings.NewReader("not a workbook"), ""); err == nil {
+	if _, _, _, err := ReadXLSX(strings.NewReader("not a workbook"), ""); err == nil {
 		t.Error("garbage read as a workbook")
 	}
 }
@@ -97,7 +104,7 @@ func TestReadXLSXDateCells(t *testing.T) {
 	if err := f.Write(&buf); err != nil {
 		t.Fatal(err)
 	}
-	header, it, err := ReadXLSX(bytes.NewReader(buf.Bytes()), "")
+	header, it, _, err := ReadXLSX(bytes.NewReader(buf.Bytes()), "")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -15,7 +15,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"strconv"
+	"slices"
+	"strings"
 
 	"github.com/kizuna-oss/kizuna"
 	"github.com/kizuna-oss/kizuna/customer"
@@ -39,6 +40,9 @@ type Options struct {
 	// (created, joined, flagged), in transactions rolled back. Batches do
 	// not see each other then: a person twice in the file counts twice.
 	Predict bool
+	// PredictFirst limits the prediction to the first valid rows (0: all),
+	// so that a preview of a large file stays quick.
+	PredictFirst int
 }
 
 // Progress is where a run is, reported after every batch.
@@ -56,15 +60,23 @@ type Progress struct {
 	Valid     int   `json:"valid" doc:"Rows sent (or, in a dry run, that would be sent) to One ID"`
 }
 
+// Importable is how many of the rows read were not rejected (in a
+// preview: by the mapping, and by One ID for the rows it tried).
+func (p Progress) Importable() int { return p.Rows - p.Rejected }
+
 // Plan is what the file looks like: read before any row is imported.
 type Plan struct {
-	Encoding string           `json:"encoding"`
-	Headers  []string         `json:"headers"`
-	Fields   []string         `json:"fields" doc:"Per column: the field it fills, or empty when ignored"`
-	Samples  []Sample         `json:"samples,omitempty"`
-	Mapping  importer.Mapping `json:"-"`
-	rows     func(func(importer.Row, *importer.Reject) bool)
-	counter  *countingReader
+	Encoding string   `json:"encoding"`
+	Headers  []string `json:"headers"`
+	Fields   []string `json:"fields" doc:"Per column: the field it fills, or empty when ignored"`
+	Samples  []Sample `json:"samples,omitempty"`
+	// Predicted is how many rows the dry run's created/joined/flagged
+	// counts cover (all valid rows, or the first PredictFirst).
+	Predicted int              `json:"predicted_rows,omitempty" doc:"Valid rows the preview's created, joined and flagged counts cover"`
+	Total     int              `json:"total_rows,omitempty" doc:"Rows after the header by the workbook's own count (XLSX only), empty ones included"`
+	Mapping   importer.Mapping `json:"-"`
+	rows      func(func(importer.Row, *importer.Reject) bool)
+	counter   *countingReader
 }
 
 // Sample is a row as it would be sent (dry runs).
@@ -97,9 +109,9 @@ func (c *countingReader) Seek(offset int64, whence int) (int64, error) {
 // for workbooks (an XLSX is a zip).
 func Open(r io.ReadSeeker, opts Options) (*Plan, error) {
 	p := &Plan{counter: &countingReader{r: r}}
-	var header []string
-	var err error
-	p.Encoding, header, p.rows, err = importer.OpenTable(p.counter, opts.Encoding, opts.Sheet)
+	t, err := importer.OpenTable(p.counter, opts.Encoding, opts.Sheet)
+	p.Encoding, p.rows, p.Total = t.Encoding, t.Rows, t.Total
+	header := t.Header
 	switch {
 	case errors.Is(err, importer.ErrEncoding):
 		return nil, kizuna.FieldError("encoding", "%s", err)
@@ -170,7 +182,7 @@ func (p *Plan) Run(ctx context.Context, svc Ingester, actor kizuna.Actor, opts O
 		if rejects == nil {
 			return nil
 		}
-		return rejects.Write(append([]string{strconv.Itoa(r.Line), r.Column, r.Reason}, r.Values...))
+		return rejects.Write(r.Record())
 	}
 	var runErr error
 	finished := false
@@ -211,15 +223,21 @@ func (p *Plan) Run(ctx context.Context, svc Ingester, actor kizuna.Actor, opts O
 }
 
 // apply writes one chunk and counts it into pr.
-func (p *Plan) apply(ctx context.Context, svc Ingester, actor kizuna.Actor, c chunk, pr *Progress, reject func(importer.Reject) error) error {
+func (p *Plan) apply(ctx context.Context, svc Ingester, actor kizuna.Actor, c chunk, pr *Progress, reject func(importer.Reject) error) (ferr error) {
 	pr.Rows += c.rows
 	pr.Skipped += c.skipped
 	pr.Valid += c.items
-	for _, r := range c.rejects {
-		if err := reject(r); err != nil {
-			return err
+	// The reject file is in line order: the rows the mapping refused and
+	// those One ID refused, merged.
+	rejects := c.rejects
+	defer func() {
+		slices.SortStableFunc(rejects, func(a, b importer.Reject) int { return cmp.Compare(a.Line, b.Line) })
+		for _, r := range rejects {
+			if err := reject(r); err != nil && ferr == nil {
+				ferr = err
+			}
 		}
-	}
+	}()
 	if c.batch != nil {
 		res, err := svc.CommitBatch(ctx, actor, c.batch)
 		if err != nil {
@@ -239,9 +257,7 @@ func (p *Plan) apply(ctx context.Context, svc Ingester, actor kizuna.Actor, c ch
 			case identity.ResultUnchanged:
 				pr.Unchanged++
 			case identity.ResultRejected:
-				if err := reject(importer.Reject{Line: c.lines[i], Column: p.Mapping.ColumnFor(x.Error.Field), Reason: x.Error.Reason, Values: c.rowsOf[i]}); err != nil {
-					return err
-				}
+				rejects = append(rejects, importer.Reject{Line: c.lines[i], Column: p.Mapping.ColumnFor(x.Error.Field), Reason: x.Error.Reason, Values: c.rowsOf[i]})
 			}
 		}
 	}
@@ -262,9 +278,19 @@ func (p *Plan) read(ctx context.Context, svc Ingester, opts Options, out chan<- 
 	defer close(out)
 	var c chunk
 	var items []customer.SourceProfileInput
+	predicted := 0
 	send := func() bool {
-		if len(items) > 0 && c.err == nil && (!opts.DryRun || opts.Predict) {
-			c.batch, c.err = svc.PrepareBatch(ctx, nil, items, opts.DryRun)
+		predict := opts.Predict && (opts.PredictFirst == 0 || predicted < opts.PredictFirst)
+		if len(items) > 0 && c.err == nil && (!opts.DryRun || predict) {
+			n := len(items)
+			if opts.DryRun && opts.PredictFirst > 0 {
+				n = min(n, opts.PredictFirst-predicted)
+			}
+			c.batch, c.err = svc.PrepareBatch(ctx, nil, items[:n], opts.DryRun)
+			if opts.DryRun && c.err == nil {
+				predicted += n
+				p.Predicted = predicted
+			}
 		}
 		c.items = len(items)
 		if p.counter != nil {
@@ -278,6 +304,10 @@ func (p *Plan) read(ctx context.Context, svc Ingester, opts Options, out chan<- 
 		c, items = chunk{}, nil
 		return true
 	}
+	// A customer ID column names each row's record: a second row with an
+	// ID the file gave before is refused, not let overwrite the first.
+	idCol := slices.Index(p.Mapping.Fields, "external_id")
+	firstLine := map[string]int{}
 	for row, rej := range p.rows {
 		if err := ctx.Err(); err != nil {
 			c.err = err
@@ -295,6 +325,14 @@ func (p *Plan) read(ctx context.Context, svc Ingester, opts Options, out chan<- 
 		c.last = line
 		if rej == nil {
 			in, r := p.Mapping.ToSource(opts.Channel, row)
+			if r == nil && idCol >= 0 {
+				if first, ok := firstLine[in.ExternalID]; ok {
+					r = &importer.Reject{Line: row.Line, Column: p.Headers[idCol], Values: row.Values,
+						Reason: fmt.Sprintf("the ID %q is on line %d of this file already; only that row was imported", in.ExternalID, first)}
+				} else {
+					firstLine[in.ExternalID] = row.Line
+				}
+			}
 			if r == nil {
 				if opts.DryRun && len(p.Samples) < opts.Samples {
 					p.Samples = append(p.Samples, Sample{Line: row.Line, ExternalID: in.ExternalID, Profile: string(in.Profile)})
@@ -311,6 +349,18 @@ func (p *Plan) read(ctx context.Context, svc Ingester, opts Options, out chan<- 
 	}
 	c.final = true
 	send()
+}
+
+// CheckAttributes refuses a mapping that fills a custom attribute not
+// declared: every row would be rejected, one by one, for the same reason.
+func CheckAttributes(m importer.Mapping, declared []customer.AttributeDef) error {
+	for i, f := range m.Fields {
+		name, ok := strings.CutPrefix(f, "attr.")
+		if ok && !slices.ContainsFunc(declared, func(a customer.AttributeDef) bool { return a.Name == name }) {
+			return kizuna.FieldError("map", "column %s is mapped to attr.%s, which is not a declared attribute: declare it first (PUT /api/v1/attributes/%s with its type)", m.Headers[i], name, name)
+		}
+	}
+	return nil
 }
 
 // RejectHeader is the header line of a reject file for a file's columns.

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/kizuna-oss/kizuna"
+	"github.com/kizuna-oss/kizuna/customer"
 )
 
 // Job statuses.
@@ -63,6 +64,8 @@ type Store interface {
 	// ClaimImportJob returns the oldest queued or running job (running ones
 	// were interrupted by a restart) and marks it running; nil if none.
 	ClaimImportJob(ctx context.Context, now time.Time) (*Job, error)
+	// Attributes are the declared custom attributes a column may fill.
+	Attributes(ctx context.Context) ([]customer.AttributeDef, error)
 }
 
 // Manager uploads, previews and runs jobs, one at a time, in the
@@ -109,9 +112,17 @@ func (m *Manager) Upload(ctx context.Context, actor kizuna.Actor, channel, fileN
 
 // preview reads the mapping and samples (a dry run of the first rows).
 func (m *Manager) preview(ctx context.Context, j *Job, content []byte) error {
-	opts := Options{Channel: j.Channel, Encoding: j.Options.Encoding, Sheet: j.Options.Sheet, Map: j.Options.Map, DryRun: true, Samples: 5}
+	opts := Options{Channel: j.Channel, Encoding: j.Options.Encoding, Sheet: j.Options.Sheet, Map: j.Options.Map, DryRun: true, Samples: 5,
+		Predict: true, PredictFirst: previewPredictRows}
 	plan, err := Open(bytes.NewReader(content), opts)
 	if err != nil {
+		return err
+	}
+	attrs, err := m.store.Attributes(ctx)
+	if err != nil {
+		return err
+	}
+	if err := CheckAttributes(plan.Mapping, attrs); err != nil {
 		return err
 	}
 	// Count every row (cheap without One ID) and keep a few samples.
@@ -119,9 +130,14 @@ func (m *Manager) preview(ctx context.Context, j *Job, content []byte) error {
 	if err != nil {
 		return err
 	}
-	j.Plan, j.Progress = plan, Progress{Rows: pr.Rows, Valid: pr.Valid, Rejected: pr.Rejected}
+	j.Plan, j.Progress = plan, pr
 	return nil
 }
+
+// previewPredictRows is how many rows of an upload a preview runs through
+// One ID (rolled back) to say how many would be new customers, joined to
+// one, or flagged: enough to see a mistake, quick for a large file.
+const previewPredictRows = 1000
 
 // Remap changes a previewed job's options (column mapping, encoding, sheet).
 func (m *Manager) Remap(ctx context.Context, id string, opts JobOptions) (*Job, error) {
