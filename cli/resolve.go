@@ -28,7 +28,9 @@ func runResolve(ctx context.Context, e *Env, args []string) error {
 	fs := flags(e, "resolve", "[--apply] [--train] [flags] | --eval TRUTH.csv [--json]",
 		"Finds the people behind the source records with the probabilistic matcher and compares them with the\n"+
 			"customers as they are. Without --apply it only reports what it would merge, split and queue for review\n"+
-			"(a dry run). --train re-estimates the model (stored as a new version; the first run always trains).\n"+
+			"(a dry run). --train re-estimates the model and stores it as a new version, with its fields and thresholds,\n"+
+			"which later runs and every upsert then use; without a stored model a run trains one (a dry run keeps it\n"+
+			"for itself only).\n"+
 			"Staff decisions are kept: dismissed pairs stay apart, merges by people stay merged.\n\n"+
 			"--eval scores how the stored customers cluster the source records against a ground truth\n"+
 			"(channel,external_id,person_id, as `kizuna demo --truth FILE` writes): pairwise and B-cubed\n"+
@@ -39,8 +41,9 @@ func runResolve(ctx context.Context, e *Env, args []string) error {
 	apply := fs.Bool("apply", false, "carry out the merges and splits and queue the doubtful pairs for review")
 	train := fs.Bool("train", false, "re-estimate the model from the data and store it as a new version")
 	show := fs.Int("show", 10, "merges and splits to list")
-	auto := fs.Float64("auto-merge", resolve.DefaultAutoMerge, "merge pairs at or above this match probability")
-	review := fs.Float64("review", resolve.DefaultReview, "queue pairs at or above this probability (and below --auto-merge) for review")
+	auto := fs.Float64("auto-merge", 0, fmt.Sprintf("merge pairs at or above this match probability (default: the stored model's, else %.2f; --train stores it with the model, for upserts too)", resolve.DefaultAutoMerge))
+	review := fs.Float64("review", 0, fmt.Sprintf("queue pairs at or above this probability (and below --auto-merge) for review (default: the stored model's, else %.2f; stored by --train)", resolve.DefaultReview))
+	defaultFields := fs.Bool("default-fields", false, "compare the default fields only, without the custom ones the stored model compares (with --train)")
 	maxBlock := fs.Int("max-block", resolve.DefaultMaxBlock, "skip blocking keys held by more records than this")
 	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile to this file (for tuning)")
 	memProfile := fs.String("memprofile", "", "write a heap profile to this file at the end (for tuning)")
@@ -52,7 +55,12 @@ func runResolve(ctx context.Context, e *Env, args []string) error {
 	if *evalPath != "" {
 		return evalClusters(ctx, e, &cfg, *evalPath, *asJSON)
 	}
-	fields := resolve.DefaultFields()
+	// Without --field the stored model's fields are compared (custom ones
+	// included); --field gives the defaults and these.
+	var fields []resolve.Field
+	if len(extra) > 0 {
+		fields = resolve.DefaultFields()
+	}
 	for _, f := range extra {
 		name, kind, ok := strings.Cut(f, ":")
 		name = strings.TrimPrefix(name, "attr.")
@@ -91,7 +99,7 @@ func runResolve(ctx context.Context, e *Env, args []string) error {
 	start := time.Now()
 	svc := identity.New(db, db)
 	rep, err := svc.Resolve(ctx, kizuna.System(identity.ResolverActor), identity.ResolveOptions{
-		Train: *train, Apply: *apply, Show: *show,
+		Train: *train, Apply: *apply, Show: *show, DefaultFields: *defaultFields,
 		Match: resolve.Options{Fields: fields, AutoMerge: *auto, Review: *review, MaxBlock: *maxBlock, Progress: pr.Update},
 	})
 	pr.Done()
@@ -103,11 +111,15 @@ func runResolve(ctx context.Context, e *Env, args []string) error {
 	}
 	w := e.Stdout
 	verb := map[bool]string{false: "would ", true: ""}[rep.Applied]
-	trained := ""
-	if rep.Trained {
-		trained = " (trained now)"
+	model := fmt.Sprintf("model version %d", rep.ModelVersion)
+	switch {
+	case rep.Trained && rep.ModelStored:
+		model += " (trained now)"
+	case rep.Trained:
+		model = "a model trained for this run and not stored (a dry run changes nothing; --train stores it)"
 	}
-	fmt.Fprintf(w, "model version %d%s; %d source records in %d customers; %d candidate pairs", rep.ModelVersion, trained, rep.Records, rep.Customers, rep.CandidatePairs)
+	fmt.Fprintf(w, "%s, merging at p ≥ %.3g and queueing for review at p ≥ %.3g; %d source records in %d customers; %d candidate pairs",
+		model, rep.AutoMerge, rep.Review, rep.Records, rep.Customers, rep.CandidatePairs)
 	if rep.SkippedBlocks > 0 {
 		fmt.Fprintf(w, " (%d blocking keys too common to use)", rep.SkippedBlocks)
 	}

@@ -38,9 +38,10 @@ func TestResolveEval(t *testing.T) {
 	os.WriteFile(bad, []byte("store,S1,p1\nstore,S1,p2\n"), 0o644)
 	k.fails(1, []string{"bad.csv", "line 2: store/S1 is listed twice"}, "resolve", "--eval", bad)
 
-	// A dry run trains the first model and changes no customer.
+	// A dry run trains a model for itself and changes nothing: no
+	// customer, no stored model.
 	dry := k.ok("resolve")
-	mustContain(t, "resolve dry run", dry, "model version 1 (trained now)", "dry run: nothing changed")
+	mustContain(t, "resolve dry run", dry, "a model trained for this run and not stored", "merging at p ≥ 0.95 and queueing for review at p ≥ 0.5", "dry run: nothing changed")
 	plan := regexp.MustCompile(`would merge (\d+) customers`).FindStringSubmatch(dry)
 	if plan == nil || plan[1] == "0" {
 		t.Fatalf("the dry run plans no merge:\n%s", dry)
@@ -50,7 +51,7 @@ func TestResolveEval(t *testing.T) {
 	}
 	// Applying it merges, and scores far better than the deterministic joins.
 	applied := k.ok("resolve", "--apply")
-	mustContain(t, "resolve --apply", applied, "model version 1;", "merge "+plan[1]+" customers")
+	mustContain(t, "resolve --apply", applied, "model version 1 (trained now)", "merge "+plan[1]+" customers")
 	after := score()
 	if after["pairwise_f1"] <= m["pairwise_f1"] || after["pairwise_precision"] < 0.98 || after["clusters"] >= m["clusters"] {
 		t.Errorf("after --apply: %v; before: %v", after, m)
@@ -69,6 +70,17 @@ func TestResolveEval(t *testing.T) {
 	// A new field needs a new model; a bad one is a usage error.
 	k.fails(1, []string{"train a new model"}, "resolve", "--field", "rank:exact")
 	mustContain(t, "resolve --field --train", k.ok("resolve", "--field", "rank:exact", "--train"), "model version 3 (trained now)")
+	// Later runs compare what the stored model compares, custom field
+	// included, until told otherwise.
+	mustContain(t, "resolve after --field", k.ok("resolve"), "model version 3,")
+	mustContain(t, "resolve --default-fields", k.ok("resolve", "--default-fields", "--train"), "model version 4 (trained now)")
+	mustContain(t, "resolve after --default-fields", k.ok("resolve"), "model version 4,")
+	// Thresholds given with --train are stored with the model; without
+	// it they hold for the run.
+	mustContain(t, "resolve --auto-merge --train", k.ok("resolve", "--train", "--auto-merge", "0.99", "--review", "0.6"), "model version 5 (trained now), merging at p ≥ 0.99 and queueing for review at p ≥ 0.6")
+	mustContain(t, "resolve with stored thresholds", k.ok("resolve"), "model version 5, merging at p ≥ 0.99 and queueing for review at p ≥ 0.6")
+	mustContain(t, "resolve --review", k.ok("resolve", "--review", "0.7"), "model version 5, merging at p ≥ 0.99 and queueing for review at p ≥ 0.7")
+	mustContain(t, "resolve after a run's own threshold", k.ok("resolve"), "queueing for review at p ≥ 0.6")
 	k.fails(2, []string{`--field "rank"`, "NAME:KIND"}, "resolve", "--field", "rank")
 	k.fails(2, []string{"--field", "KIND one of name"}, "resolve", "--field", "rank:fuzzy")
 }

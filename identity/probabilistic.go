@@ -1,6 +1,7 @@
 package identity
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -34,18 +35,24 @@ type Probabilistic struct {
 	loadedAt    time.Time
 }
 
-// NewProbabilistic returns the matcher; opts gives the thresholds
-// (zero values: the defaults, as kizuna resolve uses). It compares the
-// fields the stored model was trained for (kizuna resolve --field).
+// NewProbabilistic returns the matcher; opts gives the thresholds (zero
+// values: those the stored model was trained with, else the defaults, as
+// kizuna resolve uses). It compares the fields the stored model was
+// trained for (kizuna resolve --field).
 func NewProbabilistic(store customer.Store, opts resolve.Options) *Probabilistic {
-	p := &Probabilistic{store: store, autoMerge: opts.AutoMerge, review: opts.Review, refresh: time.Minute}
-	if p.autoMerge <= 0 {
-		p.autoMerge = resolve.DefaultAutoMerge
+	return &Probabilistic{store: store, autoMerge: opts.AutoMerge, review: opts.Review, refresh: time.Minute}
+}
+
+// thresholds are the auto-merge and review thresholds for model m.
+func (p *Probabilistic) thresholds(m *resolve.Model) (autoMerge, review float64) {
+	autoMerge, review = p.autoMerge, p.review
+	if autoMerge <= 0 {
+		autoMerge = cmp.Or(m.AutoMerge, resolve.DefaultAutoMerge)
 	}
-	if p.review <= 0 {
-		p.review = resolve.DefaultReview
+	if review <= 0 {
+		review = cmp.Or(m.Review, resolve.DefaultReview)
 	}
-	return p
+	return autoMerge, review
 }
 
 // Prepare reads the newest stored model, at most once a minute (a new
@@ -135,7 +142,7 @@ func (p *Probabilistic) Match(ctx context.Context, c Candidate, lookup Lookup) (
 	if err != nil {
 		return Decision{}, err
 	}
-	r, err := resolve.NewResolver(resolve.Options{Fields: fields, NoTermFrequency: true})
+	r, err := resolve.NewResolver(resolve.Options{Fields: fields, NoTermFrequency: true, Common: m.Common})
 	if err != nil {
 		return Decision{}, err
 	}
@@ -174,15 +181,16 @@ func (p *Probabilistic) Match(ctx context.Context, c Candidate, lookup Lookup) (
 		return strings.Compare(a.id, b.id)
 	})
 	d := Decision{Rule: "new"}
+	autoMerge, review := p.thresholds(m)
 	for _, sc := range all {
 		ev := sc.best.Explain(fields)
 		switch {
-		case d.CustomerID == "" && !sc.conflict && sc.best.Probability >= p.autoMerge:
+		case d.CustomerID == "" && !sc.conflict && sc.best.Probability >= autoMerge:
 			d.CustomerID, d.Rule, d.Probability, d.Evidence = sc.id, "probabilistic", sc.best.Probability, ev
 		case sc.conflict:
 			// Another person sharing an identifier (a household's phone or
 			// e-mail): not a duplicate.
-		case sc.best.Probability >= p.review:
+		case sc.best.Probability >= review:
 			d.Hints = append(d.Hints, Hint{OtherID: sc.id, OtherProfileID: sc.profile, Probability: sc.best.Probability, Evidence: ev,
 				Reason: fmt.Sprintf("match probability %.3f (%s)", sc.best.Probability, describe(ev, ""))})
 		}

@@ -27,8 +27,13 @@ type ResolveOptions struct {
 	// trains one).
 	Train bool
 	// Apply carries out the plan: splits, merges, and review pairs queued.
-	// Without it nothing is written but a trained model.
+	// Without it nothing is written but a model Train asked for (a model
+	// trained only because none was stored is used for the run and
+	// forgotten: a dry run changes nothing).
 	Apply bool
+	// DefaultFields compares the default fields only, dropping the custom
+	// ones the stored model compares (with Train: a model without them).
+	DefaultFields bool
 	// Show bounds the merges and splits listed in the report.
 	Show int
 }
@@ -37,6 +42,9 @@ type ResolveOptions struct {
 type ResolveReport struct {
 	ModelVersion   int            `json:"model_version"`
 	Trained        bool           `json:"trained"`
+	ModelStored    bool           `json:"model_stored" doc:"The model trained was stored as a new version (not in a dry run without --train)"`
+	AutoMerge      float64        `json:"auto_merge" doc:"The threshold pairs were merged at"`
+	Review         float64        `json:"review" doc:"The threshold pairs were queued for review at"`
 	Records        int            `json:"records"`
 	Customers      int            `json:"customers"`
 	People         int            `json:"people" doc:"Customers after the plan"`
@@ -76,6 +84,23 @@ type PlannedSplit struct {
 // ordinary audited merge or move) and queues the doubtful pairs for
 // review.
 func (s *Service) Resolve(ctx context.Context, actor kizuna.Actor, opts ResolveOptions) (*ResolveReport, error) {
+	// Unless told otherwise, a run compares what the stored model compares
+	// (custom fields included) at the thresholds it was trained with.
+	if stored, err := s.storedModel(ctx); err != nil {
+		return nil, err
+	} else if stored != nil {
+		if opts.Match.Fields == nil && !opts.DefaultFields {
+			if fields, err := resolve.FieldsOf(stored); err == nil {
+				opts.Match.Fields = fields
+			}
+		}
+		if opts.Match.AutoMerge <= 0 {
+			opts.Match.AutoMerge = stored.AutoMerge // 0 in old models: the default
+		}
+		if opts.Match.Review <= 0 {
+			opts.Match.Review = stored.Review
+		}
+	}
 	r, err := resolve.NewResolver(opts.Match)
 	if err != nil {
 		return nil, kizuna.Errorf(kizuna.EINVALID, "%v", err)
@@ -116,15 +141,17 @@ func (s *Service) Resolve(ctx context.Context, actor kizuna.Actor, opts ResolveO
 		return nil, err
 	}
 	if opts.Train || model == nil {
-		if model, version, err = s.train(ctx, actor, r, model, pairs, byRule); err != nil {
+		keep := opts.Train || opts.Apply
+		if model, version, err = s.train(ctx, actor, r, model, pairs, byRule, keep); err != nil {
 			return nil, err
 		}
-		rep.Trained = true
-		if pm, ok := s.matcher.(*Probabilistic); ok {
+		rep.Trained, rep.ModelStored = true, keep
+		if pm, ok := s.matcher.(*Probabilistic); ok && keep {
 			pm.forget() // upserts use the new version from now on
 		}
 	}
 	rep.ModelVersion = version
+	rep.Review, rep.AutoMerge = r.Thresholds()
 
 	con, err := s.constraints(ctx, r)
 	if err != nil {
@@ -148,6 +175,21 @@ func (s *Service) Resolve(ctx context.Context, actor kizuna.Actor, opts ResolveO
 	return rep, nil
 }
 
+// storedModel reads the newest stored model as it is (nil if none), for
+// its fields and thresholds.
+func (s *Service) storedModel(ctx context.Context) (*resolve.Model, error) {
+	version, raw, err := s.store.MatchModel(ctx)
+	if err != nil || version == 0 {
+		return nil, err
+	}
+	var m resolve.Model
+	if err := json.Unmarshal(raw, &m); err != nil {
+		return nil, fmt.Errorf("match model version %d: %w", version, err)
+	}
+	m.Version = version
+	return &m, nil
+}
+
 // matchModel reads the newest stored model; nil if there is none yet.
 func (s *Service) matchModel(ctx context.Context, fields []resolve.Field) (*resolve.Model, int, error) {
 	version, raw, err := s.store.MatchModel(ctx)
@@ -166,8 +208,13 @@ func (s *Service) matchModel(ctx context.Context, fields []resolve.Field) (*reso
 }
 
 // train estimates a model and stores it as the next version, audited.
-func (s *Service) train(ctx context.Context, actor kizuna.Actor, r *resolve.Resolver, start *resolve.Model, pairs []uint64, byRule [][]uint64) (*resolve.Model, int, error) {
+func (s *Service) train(ctx context.Context, actor kizuna.Actor, r *resolve.Resolver, start *resolve.Model, pairs []uint64, byRule [][]uint64, keep bool) (*resolve.Model, int, error) {
 	m := r.Train(start, pairs, byRule)
+	m.Review, m.AutoMerge = r.Thresholds()
+	m.Common = r.CommonValues(m)
+	if !keep {
+		return m, 0, nil
+	}
 	now := s.now().UTC().Truncate(time.Microsecond)
 	var version int
 	err := s.store.WithTx(ctx, func(tx customer.Tx) error {

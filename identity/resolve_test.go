@@ -92,8 +92,12 @@ func TestResolveMergesSplitsAndKeepsStaffDecisions(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if !rep.Trained || rep.ModelVersion != 1 || rep.Applied || rep.MergeCount == 0 || rep.SplitCount == 0 {
+		// It trains a model for itself, and keeps none.
+		if !rep.Trained || rep.ModelStored || rep.ModelVersion != 0 || rep.Applied || rep.MergeCount == 0 || rep.SplitCount == 0 {
 			t.Fatalf("dry run report: %+v", rep)
+		}
+		if v, _, err := db.MatchModel(ctx); err != nil || v != 0 {
+			t.Fatalf("a dry run stored model version %d (%v)", v, err)
 		}
 		if after := activeCustomers(t, db); after != before {
 			t.Fatalf("a dry run changed the customers: %d → %d", before, after)
@@ -109,7 +113,7 @@ func TestResolveMergesSplitsAndKeepsStaffDecisions(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if rep.Trained || rep.ModelVersion != 1 || !rep.Applied {
+		if !rep.Trained || !rep.ModelStored || rep.ModelVersion != 1 || !rep.Applied {
 			t.Fatalf("apply report: %+v", rep)
 		}
 		if got := activeCustomers(t, db); got != rep.People {
@@ -210,6 +214,35 @@ func TestIncrementalMatching(t *testing.T) {
 		// The deterministic rule would have joined him on the e-mail address.
 		if got := ownerOf(t, db, "app", "Y-P1"); got == before[0].CustomerID {
 			t.Fatal("joined on the shared e-mail address")
+		}
+	})
+}
+
+// Thresholds given when a model is trained are stored with it: upserts
+// use them, not the defaults.
+func TestUpsertsUseTheThresholdsStoredWithTheModel(t *testing.T) {
+	sqltest.Each(t, func(t *testing.T, db *sqlstore.DB) {
+		svc := identity.New(db, db)
+		ctx := context.Background()
+		loadDemo(t, svc, 400)
+		before := ingest(t, svc,
+			in("store", "Z-S1", `{"family_name":"髙橋","given_name":"美咲","family_name_kana":"ﾀｶﾊｼ","given_name_kana":"ﾐｻｷ","phones":["090-7777-1234"],"emails":["misaki.t@example.jp"],"birth_date":"1990-04-01","addresses":[{"postal_code":"150-0043","prefecture":"東京都","city":"渋谷区","street":"道玄坂一丁目2番3号"}]}`))
+		// Nothing merges on its own under this model: every pair above
+		// the review threshold goes to staff.
+		rep, err := svc.Resolve(ctx, kizuna.System(identity.ResolverActor), identity.ResolveOptions{Train: true, Match: resolve.Options{AutoMerge: 1, Review: 0.2}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if rep.AutoMerge != 1 || rep.Review != 0.2 || !rep.ModelStored {
+			t.Fatalf("report: %+v", rep)
+		}
+		r := ingest(t, svc, in("amazon", "Z-A1", `{"family_name":"Misaki Takahashi","phones":["+81 90 7777 1234"],"addresses":[{"postal_code":"1500043","city":"渋谷区","street":"道玄坂1-2-3"}]}`))[0]
+		if r.Status != identity.ResultCreated || len(r.Duplicates) != 1 || r.Duplicates[0] != before[0].CustomerID {
+			t.Fatalf("the record the default threshold would join: %+v", r)
+		}
+		// A later run without thresholds uses the stored ones.
+		if rep, err = svc.Resolve(ctx, kizuna.System(identity.ResolverActor), identity.ResolveOptions{}); err != nil || rep.AutoMerge != 1 || rep.Review != 0.2 || rep.Trained {
+			t.Fatalf("a run without thresholds: %+v %v", rep, err)
 		}
 	})
 }

@@ -18,6 +18,30 @@ type Model struct {
 	Pairs     int          `json:"trained_on_pairs"`
 	Lambda    float64      `json:"lambda"`
 	Fields    []FieldModel `json:"fields"`
+	// AutoMerge and Review are the thresholds the model was trained with
+	// (0 in models from before they were kept: the defaults). Upserts and
+	// later runs use them unless told otherwise.
+	AutoMerge float64 `json:"auto_merge,omitempty"`
+	Review    float64 `json:"review,omitempty"`
+	// Common are, per field, the values common enough in the data the
+	// model was trained on to weaken agreement (佐藤, a shop's landline),
+	// with their share of records: a match of one new record against its
+	// candidates (an upsert) has no counts of its own to tell.
+	Common []CommonValues `json:"common,omitempty"`
+}
+
+// CommonValues are one field's common values and their share of records:
+// Values as compared, Readings a name's reading (see tfKeys).
+type CommonValues struct {
+	Values   map[string]float64 `json:"values,omitempty"`
+	Readings map[string]float64 `json:"readings,omitempty"`
+}
+
+func (c *CommonValues) share(m int, v string) float64 {
+	if m == 1 {
+		return c.Readings[v]
+	}
+	return c.Values[v]
 }
 
 // FieldModel holds one field's parameters, one per level.

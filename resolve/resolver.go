@@ -61,10 +61,15 @@ type Options struct {
 	AutoMerge float64 // merge at or above this probability (default 0.99)
 	Review    float64 // queue for staff at or above this (default 0.5)
 	Seed      uint64  // random pairs for u (default 1)
-	// NoTermFrequency compares without term frequencies: for a handful of
-	// records (one new record against its candidates) counts say nothing.
+	// NoTermFrequency compares without counting term frequencies: for a
+	// handful of records (one new record against its candidates) counts
+	// say nothing. The common values a model keeps (Model.Common) are
+	// used instead.
 	NoTermFrequency bool
-	Progress        func(stage string, done, total int)
+	// Common are the common values to use with NoTermFrequency (a stored
+	// model's).
+	Common   []CommonValues
+	Progress func(stage string, done, total int)
 }
 
 // Defaults of Options.
@@ -222,10 +227,18 @@ func (r *Resolver) levels(a, b *Record, levels []Level, tf []float64) {
 		if l == nameReading && r.opts.Fields[f].Kind == KindName {
 			m = 1
 		}
-		if c := r.freq[f][m][v]; v != "" && c > 2 && !r.opts.NoTermFrequency {
-			// Held by more than the two records compared: a common value
-			// (see Model.Weight).
-			tf[f] = float64(c) / n
+		switch {
+		case v == "":
+		case r.opts.NoTermFrequency:
+			if f < len(r.opts.Common) {
+				tf[f] = r.opts.Common[f].share(m, v)
+			}
+		default:
+			if c := r.freq[f][m][v]; c > 2 {
+				// Held by more than the two records compared: a common
+				// value (see Model.Weight).
+				tf[f] = float64(c) / n
+			}
 		}
 	}
 }
@@ -371,6 +384,51 @@ func fnv1a(k uint64, s string) uint64 {
 
 // randomPairsForU is how many random pairs estimate u.
 const randomPairsForU = 1_000_000
+
+// maxCommonValues bounds the common values a model keeps per field and
+// kind (value, reading): the most common, which weigh least.
+const maxCommonValues = 2000
+
+// CommonValues are, per field, the values whose share of records is above
+// what one of the field's agreeing levels says of strangers (its u in
+// model m): the values Model.Weight weakens. At most maxCommonValues of
+// each, the most common first.
+func (r *Resolver) CommonValues(m *Model) []CommonValues {
+	n := float64(len(r.Records))
+	out := make([]CommonValues, len(r.opts.Fields))
+	if n == 0 {
+		return out
+	}
+	for f := range r.opts.Fields {
+		u := slices.Min(m.Fields[f].U[1:]) // level 0 is Different
+		for k := range 2 {
+			type vc struct {
+				v string
+				c int32
+			}
+			var common []vc
+			for v, c := range r.freq[f][k] {
+				if c > 2 && float64(c)/n > u {
+					common = append(common, vc{v, c})
+				}
+			}
+			if len(common) == 0 {
+				continue
+			}
+			slices.SortFunc(common, func(a, b vc) int { return cmp.Or(cmp.Compare(b.c, a.c), strings.Compare(a.v, b.v)) })
+			shares := make(map[string]float64, min(len(common), maxCommonValues))
+			for _, x := range common[:min(len(common), maxCommonValues)] {
+				shares[x.v] = float64(x.c) / n
+			}
+			if k == 0 {
+				out[f].Values = shares
+			} else {
+				out[f].Readings = shares
+			}
+		}
+	}
+	return out
+}
 
 // Train estimates u from random pairs and m and Lambda by EM over the
 // candidate pairs, starting from start (nil: NewModel). It returns a new

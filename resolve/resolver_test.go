@@ -3,6 +3,8 @@ package resolve_test
 import (
 	"encoding/json"
 	"fmt"
+	"math"
+	"slices"
 	"testing"
 
 	"github.com/kizuna-oss/kizuna/customer"
@@ -84,5 +86,51 @@ func TestResolveDemo(t *testing.T) {
 		if c.Conflict != "" || c.Probability < resolve.DefaultAutoMerge {
 			t.Fatalf("merged %+v", c)
 		}
+	}
+}
+
+// The common values a model keeps give a match of one record against its
+// candidates (an upsert, no counts of its own) the weights the batch run
+// gives: agreeing on a common name is weaker evidence than on a rare one.
+func TestCommonValuesCarryTermFrequenciesToUpserts(t *testing.T) {
+	r, _ := demoSet(t, 2000, resolve.Options{})
+	pairs, byRule, _ := r.Candidates()
+	m := r.Train(nil, pairs, byRule)
+	m.Common = r.CommonValues(m)
+	name := slices.IndexFunc(r.Fields(), func(f resolve.Field) bool { return f.Name == "name" })
+	if name < 0 || len(m.Common) != len(r.Fields()) || len(m.Common[name].Values) == 0 {
+		t.Fatalf("no common names kept: %d fields", len(m.Common))
+	}
+	// The batch's weights for every candidate pair, and the same pairs
+	// compared in a resolver of two records with the model's common values.
+	differ, weakened := 0, 0
+	for _, p := range pairs[:min(len(pairs), 3000)] {
+		a, b := int(p>>32), int(p&0xffffffff)
+		batch := r.Compare(m, a, b)
+		two, err := resolve.NewResolver(resolve.Options{NoTermFrequency: true, Common: m.Common})
+		if err != nil {
+			t.Fatal(err)
+		}
+		two.Add(r.Records[a])
+		two.Add(r.Records[b])
+		up := two.Compare(m, 0, 1)
+		without, _ := resolve.NewResolver(resolve.Options{NoTermFrequency: true})
+		without.Add(r.Records[a])
+		without.Add(r.Records[b])
+		plain := without.Compare(m, 0, 1)
+		if up.Weights[name] < plain.Weights[name]-1e-9 {
+			weakened++
+		}
+		// Kept values give the batch's weight; values too rare to keep
+		// were not weakened in the batch either.
+		if math.Abs(up.Weights[name]-batch.Weights[name]) > 1e-9 {
+			differ++
+		}
+	}
+	if weakened == 0 {
+		t.Error("no common name was weakened in an upsert")
+	}
+	if differ > 0 {
+		t.Errorf("%d pairs weigh their names differently in an upsert than in the batch", differ)
 	}
 }
