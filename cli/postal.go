@@ -12,10 +12,10 @@ import (
 
 func runPostal(ctx context.Context, e *Env, args []string) error {
 	cfg := config.Defaults()
-	fs := flags(e, "postal", "import FILE | lookup CODE [flags]",
+	fs := flags(e, "postal", "import FILE | lookup CODE|ADDRESS [flags]",
 		"import loads Japan Post's postal code data: KEN_ALL.CSV (CP932) or utf_ken_all.csv (UTF-8), or either zipped, from\n"+
 			"https://www.post.japanpost.jp/zipcode/download.html. It replaces the dictionary in one transaction.\n"+
-			"lookup prints the address of a postal code.")
+			"lookup prints the address of a postal code, or the postal code of an address (東京都渋谷区道玄坂2-10-7).")
 	cfg.BindDB(fs, e.Getenv)
 	sub, err := subcommand(fs, args, "import", "lookup")
 	if err != nil {
@@ -37,7 +37,7 @@ func runPostal(ctx context.Context, e *Env, args []string) error {
 	if sub == "lookup" {
 		code, err := normalize.PostalCode(arg)
 		if err != nil {
-			return fmt.Errorf("kizuna postal lookup: %q: %w: %w", arg, err, errUsage)
+			return lookupAddress(ctx, e, db, arg)
 		}
 		es, err := db.PostalCode(ctx, code)
 		if err != nil {
@@ -78,5 +78,25 @@ func runPostal(ctx context.Context, e *Env, args []string) error {
 		return err
 	}
 	fmt.Fprintf(e.Stdout, "postal codes imported: %d entries, %d distinct codes, in %s\n", len(entries), len(codes), time.Since(start).Round(time.Millisecond))
+	return nil
+}
+
+// lookupAddress prints the postal code of an address.
+func lookupAddress(ctx context.Context, e *Env, db postal.Store, address string) error {
+	dir := postal.NewDirectory(db)
+	f, ok, err := dir.Find(ctx, "", address)
+	if err != nil {
+		return err
+	}
+	switch {
+	case !ok && dir.Empty(ctx):
+		return fmt.Errorf("the postal code dictionary is empty: load it with `kizuna postal import KEN_ALL.CSV`")
+	case !ok:
+		return fmt.Errorf("%q is neither a postal code nor an address beginning with a city of the dictionary (give the prefecture where two have a city of that name)", address)
+	case f.Code == "":
+		fmt.Fprintf(e.Stdout, "%s%s %s: more than one postal code fits; give the town or 丁目\n", f.Prefecture, f.City, f.Street)
+		return nil
+	}
+	fmt.Fprintf(e.Stdout, "〒%s-%s %s\n", f.Code[:3], f.Code[3:], postal.Entry{Prefecture: f.Prefecture, City: f.City, Town: f.Entries[0].Town}.Address())
 	return nil
 }
