@@ -1,6 +1,8 @@
 package resolve
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
 	"math"
 	"slices"
@@ -31,7 +33,10 @@ type Model struct {
 }
 
 // CommonValues are one field's common values and their share of records:
-// Values as compared, Readings a name's reading (see tfKeys).
+// Values as compared, Readings a name's reading (see tfKeys). Values are
+// kept by commonKey, a hash, not as written: a value held by a few records
+// of one person (her mobile in three channels) counts as common too, and a
+// model, which erasure does not touch, should not spell it out.
 type CommonValues struct {
 	Values   map[string]float64 `json:"values,omitempty"`
 	Readings map[string]float64 `json:"readings,omitempty"`
@@ -39,9 +44,16 @@ type CommonValues struct {
 
 func (c *CommonValues) share(m int, v string) float64 {
 	if m == 1 {
-		return c.Readings[v]
+		return c.Readings[commonKey(v)]
 	}
-	return c.Values[v]
+	return c.Values[commonKey(v)]
+}
+
+// commonKey is the key a common value is kept under: the first 12 bytes
+// of its SHA-256, in hex.
+func commonKey(v string) string {
+	h := sha256.Sum256([]byte(v))
+	return hex.EncodeToString(h[:12])
 }
 
 // FieldModel holds one field's parameters, one per level.

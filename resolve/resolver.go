@@ -418,7 +418,7 @@ func (r *Resolver) CommonValues(m *Model) []CommonValues {
 			slices.SortFunc(common, func(a, b vc) int { return cmp.Or(cmp.Compare(b.c, a.c), strings.Compare(a.v, b.v)) })
 			shares := make(map[string]float64, min(len(common), maxCommonValues))
 			for _, x := range common[:min(len(common), maxCommonValues)] {
-				shares[x.v] = float64(x.c) / n
+				shares[commonKey(x.v)] = float64(x.c) / n
 			}
 			if k == 0 {
 				out[f].Values = shares

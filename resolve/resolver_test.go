@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/kizuna-oss/kizuna/customer"
@@ -100,6 +101,12 @@ func TestCommonValuesCarryTermFrequenciesToUpserts(t *testing.T) {
 	name := slices.IndexFunc(r.Fields(), func(f resolve.Field) bool { return f.Name == "name" })
 	if name < 0 || len(m.Common) != len(r.Fields()) || len(m.Common[name].Values) == 0 {
 		t.Fatalf("no common names kept: %d fields", len(m.Common))
+	}
+	// Values are kept as hashes, never as written.
+	for k := range m.Common[name].Values {
+		if len(k) != 24 || strings.Trim(k, "0123456789abcdef") != "" {
+			t.Fatalf("common value kept as %q", k)
+		}
 	}
 	// The batch's weights for every candidate pair, and the same pairs
 	// compared in a resolver of two records with the model's common values.
