@@ -18,6 +18,9 @@ type Store interface {
 	LoyaltyTx(ctx context.Context, fn func(Tx) error) error
 	// LoyaltyProgram is the program as set (false when never set).
 	LoyaltyProgram(ctx context.Context) (Program, bool, error)
+	// LoyaltyPrograms are the programs set over time, oldest first (none
+	// when never set).
+	LoyaltyPrograms(ctx context.Context) ([]ProgramVersion, error)
 	// PointsAccount is a customer's account, lots and active holds (an
 	// empty account when the customer has none).
 	PointsAccount(ctx context.Context, customerID string) (Account, []Lot, []Hold, error)
@@ -62,8 +65,9 @@ type Tx interface {
 	OrderForPoints(ctx context.Context, orderID string) (*commerce.Order, int64, error)
 	// SetOrderEarned records that an order's version was settled.
 	SetOrderEarned(ctx context.Context, orderID string, version int) error
-	// SetProgram stores the program's rules.
-	SetProgram(ctx context.Context, p Program) error
+	// SetProgram stores the program's rules, in force for orders placed
+	// from from on; the versions before it are kept.
+	SetProgram(ctx context.Context, p Program, from time.Time) error
 	// RankChanges is a customer's rank history, newest first.
 	RankChanges(ctx context.Context, customerID string) ([]RankChange, error)
 	// Categories maps SKUs to their category paths.
@@ -102,6 +106,13 @@ type Service struct {
 	mu        sync.Mutex
 	program   *Program
 	programAt time.Time
+	versions  []ProgramVersion // read at programAt too
+}
+
+// ProgramVersion is a program and when it came into force.
+type ProgramVersion struct {
+	From    time.Time `json:"from"`
+	Program Program   `json:"program"`
 }
 
 const programTTL = 10 * time.Second
@@ -130,10 +141,37 @@ func (s *Service) Program(ctx context.Context) (Program, error) {
 	if !ok {
 		p = DefaultProgram()
 	}
+	versions, err := s.store.LoyaltyPrograms(ctx)
+	if err != nil {
+		return DefaultProgram(), err
+	}
 	s.mu.Lock()
-	s.program, s.programAt = &p, time.Now()
+	s.program, s.versions, s.programAt = &p, versions, time.Now()
 	s.mu.Unlock()
 	return p, nil
+}
+
+// programFor is the program in force when an order was placed: an order
+// earns, and gives back on a return, by the rules of its purchase, so a
+// change of program never re-prices points already earned.
+func (s *Service) programFor(ctx context.Context, placed time.Time) (Program, error) {
+	current, err := s.Program(ctx)
+	if err != nil {
+		return current, err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for i := len(s.versions) - 1; i >= 0; i-- {
+		if !placed.Before(s.versions[i].From) {
+			return s.versions[i].Program, nil
+		}
+	}
+	if len(s.versions) > 0 {
+		// Placed before the first program was set: the default was in
+		// force (a store seeds its history with it).
+		return s.versions[0].Program, nil
+	}
+	return current, nil
 }
 
 // Balance is a customer's points now.
@@ -267,21 +305,23 @@ func (s *Service) Hold(ctx context.Context, actor kizuna.Actor, customerID strin
 	return out, repeated, nil
 }
 
-// SetProgram replaces the program's rules; audited. Orders settled later
-// earn by them; points already earned stay as they are.
+// SetProgram replaces the program's rules; audited. Orders placed from
+// now on earn by them; orders placed before keep the rules they were
+// placed under, returns included, so points already earned stay as they
+// are.
 func (s *Service) SetProgram(ctx context.Context, actor kizuna.Actor, p Program) (Program, error) {
 	if err := p.Validate(); err != nil {
 		return Program{}, err
 	}
 	now := s.clock()
 	err := s.store.LoyaltyTx(ctx, func(tx Tx) error {
-		if err := tx.SetProgram(ctx, p); err != nil {
+		if err := tx.SetProgram(ctx, p, now); err != nil {
 			return err
 		}
 		return tx.Audit(ctx, audit.New(actor, now, "points.program", "setting", "loyalty_program", "", map[string]any{"program": p}))
 	})
 	s.mu.Lock()
-	s.program = nil // read again, as stored
+	s.program, s.versions = nil, nil // read again, as stored
 	s.mu.Unlock()
 	return p, err
 }
@@ -401,14 +441,10 @@ func (s *Service) Adjust(ctx context.Context, actor kizuna.Actor, role, customer
 // before, as an earn or a reversal. Running it again changes nothing, so
 // it is safe after every order change, and after a crash.
 func (s *Service) EarnForOrder(ctx context.Context, orderID string) error {
-	prog, err := s.Program(ctx)
-	if err != nil {
-		return err
-	}
 	now := s.clock()
 	var who string
-	err = s.store.LoyaltyTx(ctx, func(tx Tx) (err error) {
-		who, err = s.earnTx(ctx, tx, &prog, now, orderID)
+	err := s.store.LoyaltyTx(ctx, func(tx Tx) (err error) {
+		who, err = s.earnTx(ctx, tx, now, orderID)
 		return err
 	})
 	if err != nil || who == "" {
@@ -419,7 +455,7 @@ func (s *Service) EarnForOrder(ctx context.Context, orderID string) error {
 }
 
 // earnTx settles an order's points and returns its customer.
-func (s *Service) earnTx(ctx context.Context, tx Tx, prog *Program, now time.Time, orderID string) (string, error) {
+func (s *Service) earnTx(ctx context.Context, tx Tx, now time.Time, orderID string) (string, error) {
 	o, sofar, err := tx.OrderForPoints(ctx, orderID)
 	if err != nil {
 		return "", err
@@ -427,6 +463,11 @@ func (s *Service) earnTx(ctx context.Context, tx Tx, prog *Program, now time.Tim
 	if o.CustomerID == "" {
 		return "", nil // a guest order earns once it is attached
 	}
+	p, err := s.programFor(ctx, o.PlacedAt)
+	if err != nil {
+		return "", err
+	}
+	prog := &p
 	skus := make([]string, len(o.Lines))
 	for i, l := range o.Lines {
 		skus[i] = l.SKU
@@ -485,8 +526,7 @@ func (s *Service) EarnPending(ctx context.Context, limit int) (int, error) {
 	if err != nil || len(ids) == 0 {
 		return 0, err
 	}
-	prog, err := s.Program(ctx)
-	if err != nil {
+	if _, err := s.Program(ctx); err != nil { // read once, not in the transaction
 		return 0, err
 	}
 	now := s.clock()
@@ -494,7 +534,7 @@ func (s *Service) EarnPending(ctx context.Context, limit int) (int, error) {
 	err = s.store.LoyaltyTx(ctx, func(tx Tx) error {
 		who = who[:0]
 		for _, id := range ids {
-			c, err := s.earnTx(ctx, tx, &prog, now, id)
+			c, err := s.earnTx(ctx, tx, now, id)
 			if err != nil {
 				return err
 			}

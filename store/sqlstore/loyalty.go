@@ -38,6 +38,44 @@ func (db *DB) LoyaltyProgram(ctx context.Context) (loyalty.Program, bool, error)
 	return p, true, nil
 }
 
+// programHistoryKey holds every program set, with when it came into force.
+const programHistoryKey = "loyalty_program_history"
+
+// LoyaltyPrograms are the programs set over time, oldest first.
+func (db *DB) LoyaltyPrograms(ctx context.Context) ([]loyalty.ProgramVersion, error) {
+	return db.programs(ctx, db.read)
+}
+
+func (db *DB) programs(ctx context.Context, q interface {
+	QueryRowContext(context.Context, string, ...any) *sql.Row
+}) ([]loyalty.ProgramVersion, error) {
+	var v string
+	err := q.QueryRowContext(ctx, db.rebind(`SELECT value FROM settings WHERE key = ?`), programHistoryKey).Scan(&v)
+	switch {
+	case errors.Is(err, sql.ErrNoRows):
+		// Set before the history was kept, or never.
+		err = q.QueryRowContext(ctx, db.rebind(`SELECT value FROM settings WHERE key = ?`), programKey).Scan(&v)
+		if errors.Is(err, sql.ErrNoRows) {
+			return nil, nil
+		}
+		if err != nil {
+			return nil, fmt.Errorf("read the points program: %w", err)
+		}
+		var p loyalty.Program
+		if err := json.Unmarshal([]byte(v), &p); err != nil {
+			return nil, fmt.Errorf("read the points program: %w", err)
+		}
+		return []loyalty.ProgramVersion{{Program: p}}, nil
+	case err != nil:
+		return nil, fmt.Errorf("read the points program history: %w", err)
+	}
+	var out []loyalty.ProgramVersion
+	if err := json.Unmarshal([]byte(v), &out); err != nil {
+		return nil, fmt.Errorf("read the points program history: %w", err)
+	}
+	return out, nil
+}
+
 const (
 	accountCols = `customer_id, seq, points, held, debt, updated_at`
 	entryCols   = `customer_id, seq, id, kind, points, lot, hold_id, order_id, reason, ref, actor_id, at, available_at, expires_at, moved, debt, extends_lots`
@@ -658,12 +696,31 @@ func (t *loyaltyTx) Categories(ctx context.Context, skus []string) (map[string]s
 	return out, rows.Err()
 }
 
-func (t *loyaltyTx) SetProgram(ctx context.Context, p loyalty.Program) error {
+// SetProgram stores the program and adds it to the history. A database
+// whose program was set before the history was kept starts it with that
+// program (or the default, never set), in force since always.
+func (t *loyaltyTx) SetProgram(ctx context.Context, p loyalty.Program, from time.Time) error {
+	versions, err := t.db.programs(ctx, t.q)
+	if err != nil {
+		return err
+	}
+	if len(versions) == 0 {
+		versions = []loyalty.ProgramVersion{{Program: loyalty.DefaultProgram()}}
+	}
+	versions = append(versions, loyalty.ProgramVersion{From: from.UTC(), Program: p})
 	b, err := json.Marshal(p)
 	if err != nil {
 		return err
 	}
-	return t.exec(ctx, `INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value`, programKey, string(b))
+	h, err := json.Marshal(versions)
+	if err != nil {
+		return err
+	}
+	const upsert = `INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value`
+	if err := t.exec(ctx, upsert, programKey, string(b)); err != nil {
+		return err
+	}
+	return t.exec(ctx, upsert, programHistoryKey, string(h))
 }
 
 func (t *loyaltyTx) Audit(ctx context.Context, entries ...audit.Entry) error {

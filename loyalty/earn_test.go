@@ -1,0 +1,114 @@
+package loyalty_test
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/kizuna-oss/kizuna"
+	"github.com/kizuna-oss/kizuna/commerce"
+	"github.com/kizuna-oss/kizuna/loyalty"
+	"github.com/kizuna-oss/kizuna/store/sqlstore"
+	"github.com/kizuna-oss/kizuna/store/sqlstore/sqltest"
+)
+
+// Every earn rule of the program, on orders written out by hand: the base
+// (tax-inclusive or not), the rounding of a fraction, channel rates,
+// category multipliers (the longest path wins), campaigns by period and
+// channel, discounts and points paid, ranks, returns and cancellations.
+func TestEarnRules(t *testing.T) {
+	dec := time.Date(2026, 12, 10, 3, 0, 0, 0, time.UTC)
+	nov := time.Date(2026, 11, 30, 3, 0, 0, 0, time.UTC)
+	ln := func(sku string, qty, amount int64, tax commerce.TaxRate) commerce.OrderLine {
+		return commerce.OrderLine{SKU: sku, Quantity: qty, Amount: amount, UnitPrice: amount / qty, TaxRate: tax}
+	}
+	order := func(channel string, at time.Time, lines ...commerce.OrderLine) *commerce.Order {
+		return &commerce.Order{Channel: channel, PlacedAt: at, Status: commerce.OrderDelivered, Lines: lines}
+	}
+	base := func(change func(*loyalty.Program)) *loyalty.Program {
+		p := loyalty.DefaultProgram()
+		p.Rate, p.Rounding, p.TaxExcluded = 1, commerce.RoundDown, false
+		p.ChannelRates, p.CategoryMultipliers, p.Campaigns = nil, nil, nil
+		if change != nil {
+			change(&p)
+		}
+		return &p
+	}
+	cats := map[string]string{"SENCHA": "食品/日本茶/煎茶", "SNACK": "食品/菓子", "CUP": "雑貨/食器"}
+	returned := order("store", nov, ln("CUP", 4, 10000, 10))
+	returned.Lines[0].Returned = 1
+	cancelled := order("store", nov, ln("CUP", 4, 10000, 10))
+	cancelled.Status = commerce.OrderCancelled
+	discounted := order("store", nov, ln("CUP", 4, 10000, 10))
+	discounted.Discount, discounted.PointsUsed = 1000, 1000
+	campaign := []loyalty.Campaign{{Name: "歳末ポイント3倍", From: time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC), To: time.Date(2027, 1, 1, 0, 0, 0, 0, time.UTC), Multiplier: 3, Channels: []string{"store"}}}
+	for _, c := range []struct {
+		name string
+		prog *loyalty.Program
+		o    *commerce.Order
+		rank float64
+		want int64
+	}{
+		{"1 point per 100 yen, tax included", base(nil), order("store", nov, ln("CUP", 4, 10000, 10)), 1, 100},
+		{"on the tax-excluded amount (9,090 yen)", base(func(p *loyalty.Program) { p.TaxExcluded = true }), order("store", nov, ln("CUP", 4, 10000, 10)), 1, 90},
+		{"tax-excluded at the reduced rate (9,259 yen)", base(func(p *loyalty.Program) { p.TaxExcluded = true }), order("store", nov, ln("SENCHA", 1, 10000, 8)), 1, 92},
+		{"a fraction rounded down", base(nil), order("store", nov, ln("CUP", 1, 199, 10)), 1, 1},
+		{"a fraction rounded half up", base(func(p *loyalty.Program) { p.Rounding = commerce.RoundHalfUp }), order("store", nov, ln("CUP", 1, 150, 10)), 1, 2},
+		{"half up below a half", base(func(p *loyalty.Program) { p.Rounding = commerce.RoundHalfUp }), order("store", nov, ln("CUP", 1, 149, 10)), 1, 1},
+		{"a fraction rounded up", base(func(p *loyalty.Program) { p.Rounding = commerce.RoundUp }), order("store", nov, ln("CUP", 1, 101, 10)), 1, 2},
+		{"a channel's own rate", base(func(p *loyalty.Program) { p.ChannelRates = map[string]float64{"rakuten": 0.5} }), order("rakuten", nov, ln("CUP", 4, 10000, 10)), 1, 50},
+		{"other channels keep the rate", base(func(p *loyalty.Program) { p.ChannelRates = map[string]float64{"rakuten": 0.5} }), order("ec", nov, ln("CUP", 4, 10000, 10)), 1, 100},
+		{"category multipliers, the longest path winning", base(func(p *loyalty.Program) {
+			p.CategoryMultipliers = map[string]float64{"食品": 2, "食品/日本茶": 3}
+		}), order("store", nov, ln("SENCHA", 1, 1000, 8), ln("SNACK", 1, 1000, 8), ln("CUP", 1, 1000, 10)), 1, 60},
+		{"a campaign in its period and channel", base(func(p *loyalty.Program) { p.Campaigns = campaign }), order("store", dec, ln("CUP", 4, 10000, 10)), 1, 300},
+		{"a campaign in another channel", base(func(p *loyalty.Program) { p.Campaigns = campaign }), order("ec", dec, ln("CUP", 4, 10000, 10)), 1, 100},
+		{"a campaign not yet begun", base(func(p *loyalty.Program) { p.Campaigns = campaign }), order("store", nov, ln("CUP", 4, 10000, 10)), 1, 100},
+		{"a discount and points paid earn nothing", base(nil), discounted, 1, 80},
+		{"points paid earn when the program says so", base(func(p *loyalty.Program) { p.EarnOnPointsPaid = true }), discounted, 1, 90},
+		{"a rank's multiplier", base(nil), order("store", nov, ln("CUP", 4, 10000, 10)), 1.5, 150},
+		{"a returned unit earns nothing", base(nil), returned, 1, 75},
+		{"a cancelled order earns nothing", base(nil), cancelled, 1, 0},
+	} {
+		if got := c.prog.Earned(c.o, cats, c.rank); got != c.want {
+			t.Errorf("%s: %d points, want %d", c.name, got, c.want)
+		}
+	}
+}
+
+// A program change applies to orders placed after it: a return of an
+// order placed before gives back what that order earned, by its own
+// rules, and never earns it more.
+func TestAProgramChangeKeepsThePointsEarned(t *testing.T) {
+	sqltest.Each(t, func(t *testing.T, db *sqlstore.DB) {
+		f := setup(t, db)
+		ctx := context.Background()
+		o := f.buy(t, "P-1", line("CUP", 4, 2500)) // 100 points at 1 %
+		f.clock.add(day)
+		f.setProgram(t, func(p *loyalty.Program) { p.Rate = 5 })
+		f.clock.add(day)
+		if _, _, err := f.orders.AddReturn(ctx, kizuna.System("pos"), o.ID, commerce.Return{ID: "RT-P1", Lines: []commerce.ReturnLine{{Line: 1, Quantity: 2}}}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := f.points.EarnPending(ctx, 100); err != nil {
+			t.Fatal(err)
+		}
+		f.buy(t, "P-2", line("TEA", 1, 2000)) // 100 points at 5 %
+		entries, err := f.points.Statement(ctx, f.cust, 0, 100)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got []string
+		for _, e := range entries {
+			got = append(got, fmt.Sprintf("%s%+d", e.Kind, e.Points))
+		}
+		if s := strings.Join(got, " "); s != "earn+100 reverse-50 earn+100" {
+			t.Errorf("statement %q, want the return to take back half of the 1 %% points and the new order to earn 5 %%", s)
+		}
+		if rep := f.verify(t); len(rep.Problems) != 0 {
+			t.Fatalf("verify: %+v", rep.Problems)
+		}
+	})
+}
