@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/kizuna-oss/kizuna"
+	"github.com/kizuna-oss/kizuna/commerce"
 	"github.com/kizuna-oss/kizuna/loyalty"
 	"github.com/kizuna-oss/kizuna/store/sqlstore"
 	"github.com/kizuna-oss/kizuna/store/sqlstore/sqltest"
@@ -132,4 +133,41 @@ func (f *fixture) withRanks(t *testing.T) {
 	if _, err := f.points.SetProgram(ctx, kizuna.System("test"), prog.WithRanks()); err != nil {
 		t.Fatal(err)
 	}
+}
+
+// A rank counts what the goods cost, net of returns: not the shipping
+// fee, and not an order returned whole, which is no visit either.
+func TestRanksCountGoodsNotShippingOrReturns(t *testing.T) {
+	sqltest.Each(t, func(t *testing.T, db *sqlstore.DB) {
+		f := setup(t, db)
+		ctx := context.Background()
+		f.setProgram(t, func(p *loyalty.Program) { *p = p.WithRanks() })
+		order := func(number string, shipping int64, lines ...commerce.OrderLine) string {
+			t.Helper()
+			o := commerce.Order{Channel: "ec", ExternalID: number, Customer: commerce.OrderCustomer{MemberCard: "2100-0000-0042"},
+				Status: commerce.OrderDelivered, PlacedAt: f.clock.now(), ShippingFee: shipping, Lines: lines}
+			res, err := f.orders.Upsert(ctx, kizuna.System("ec"), nil, []commerce.Order{o})
+			if err != nil || res[0].Status == commerce.OrderRejected {
+				t.Fatalf("order: %v %+v", err, res)
+			}
+			return res[0].OrderID
+		}
+		order("S-1", 800, line("TEA", 1, 10000))
+		f.clock.add(day)
+		returned := order("S-2", 800, line("CUP", 2, 5000))
+		if _, _, err := f.orders.AddReturn(ctx, kizuna.System("ec"), returned, commerce.Return{ID: "RT-S2", Lines: []commerce.ReturnLine{{Line: 1, Quantity: 2}}}); err != nil {
+			t.Fatal(err)
+		}
+		f.clock.add(day)
+		if _, err := f.points.EvaluateRanks(ctx, []string{f.cust}); err != nil {
+			t.Fatal(err)
+		}
+		st, err := f.points.RankOf(ctx, f.cust)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if st.Spend != 10000 || st.Visits != 1 {
+			t.Errorf("spend %d and %d visits, want ¥10,000 and 1 (no shipping, no order returned whole)", st.Spend, st.Visits)
+		}
+	})
 }

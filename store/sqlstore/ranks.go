@@ -43,7 +43,9 @@ func rankFacts(ctx context.Context, db *DB, q querier, ids []string, since, unti
 	days := map[string]map[string]bool{}
 	for start := 0; start < len(ids); start += db.lookupChunk() {
 		in, args := db.inList(ids[start:min(start+db.lookupChunk(), len(ids))])
-		rows, err := q.QueryContext(ctx, db.rebind(`SELECT customer_id, placed_at, total - refunded FROM orders
+		// Spend is what the goods cost, net of returns (the shipping fee
+		// is no purchase); an order returned whole is no visit.
+		rows, err := q.QueryContext(ctx, db.rebind(`SELECT customer_id, placed_at, total - refunded - shipping_fee FROM orders
 			WHERE customer_id `+in+` AND placed_at >= ? AND placed_at <= ? AND status <> ?`), append(args, since.UTC(), until.UTC(), string(commerce.OrderCancelled))...)
 		if err != nil {
 			return nil, fmt.Errorf("rank facts: %w", err)
@@ -57,6 +59,12 @@ func rankFacts(ctx context.Context, db *DB, q querier, ids []string, since, unti
 				return nil, err
 			}
 			f := out[id]
+			if net <= 0 {
+				// Returned whole (a refund of the shipping fee too takes
+				// the sum below zero).
+				out[id] = f
+				continue
+			}
 			f.Spend += net
 			if days[id] == nil {
 				days[id] = map[string]bool{}
