@@ -217,9 +217,23 @@ func (s *Server) tillSaleAction(w http.ResponseWriter, r *http.Request, rq *requ
 		s.domainError(w, r, rq, kizuna.FieldError("store", "no store with code %s", store))
 		return
 	}
-	o := commerce.Order{Channel: channel, ExternalID: tillKey(store, receipt, s.now()), Store: store, Status: commerce.OrderDelivered, PlacedAt: s.now(),
+	tax := commerce.TaxStandard
+	if r.PostFormValue("tax") == "8" {
+		tax = commerce.TaxReduced // food and drink to take away (軽減税率)
+	}
+	key := tillKey(store, receipt, s.now())
+	o := commerce.Order{Channel: channel, ExternalID: key, Store: store, Status: commerce.OrderDelivered, PlacedAt: s.now(),
 		Customer: commerce.OrderCustomer{ID: id},
-		Lines:    []commerce.OrderLine{{SKU: "POS", Name: i18n.T(rq.Locale, "till.sale_line"), Quantity: 1, UnitPrice: amount, TaxRate: commerce.TaxStandard}}}
+		Lines:    []commerce.OrderLine{{SKU: "POS", Name: i18n.T(rq.Locale, "till.sale_line"), Quantity: 1, UnitPrice: amount, TaxRate: tax}}}
+	// Points redeemed for this receipt paid part of the sale: the order
+	// says so, and earns nothing on that part (unless the program says
+	// otherwise).
+	if h, err := s.Points.HoldByRef(ctx, key); err != nil {
+		s.serverError(w, r, rq, err)
+		return
+	} else if h != nil && h.Status == loyalty.HoldCommitted {
+		o.PointsUsed = min(h.Points, amount)
+	}
 	res, err := s.Orders.Upsert(ctx, rq.Actor, nil, []commerce.Order{o})
 	if err != nil {
 		s.domainError(w, r, rq, err)

@@ -95,6 +95,18 @@ func TestTillFindsAwardsAndRedeems(t *testing.T) {
 	if b, _ := s.points.Balance(ctx, member.ID); b.Available != before.Available-10 || b.Held != 0 {
 		t.Fatalf("available %d → %d (held %d), want −10", before.Available, b.Available, b.Held)
 	}
+	// The sale those points paid for, food at the reduced rate: the order
+	// records the points used and earns nothing on them (¥990 → 9 points).
+	if r := cl.post("/till/"+member.ID+"/sale", url.Values{"store": {"S001"}, "receipt": {"0043"}, "amount": {"1000"}, "tax": {"8"}}); r.Code != http.StatusSeeOther {
+		t.Fatalf("sale paid in part with points: %d %.300s", r.Code, r.Body)
+	}
+	paid, err := s.orders.OrderByRef(ctx, commerce.OrderRef{Channel: "store", ExternalID: key(today, "0043")})
+	if err != nil || paid.PointsUsed != 10 || paid.Lines[0].TaxRate != commerce.TaxReduced {
+		t.Fatalf("the sale paid with points: %+v %v", paid, err)
+	}
+	if b, _ := s.points.Balance(ctx, member.ID); b.Pending != before.Pending+54+9 {
+		t.Fatalf("pending %d → %d, want +54 +9", before.Pending, b.Pending)
+	}
 	// A customer merged into the member: their till page is the member's,
 	// and a hold from a page opened before the merge takes the member's points.
 	var other string

@@ -646,6 +646,17 @@ func (s *Service) ExpireDue(ctx context.Context, limit int) (customers int, expi
 }
 
 // HoldByID is a hold as it is now (ENOTFOUND when there is none).
+// HoldByRef finds a hold by the key it was made with (a till's store, day
+// and receipt); nil when there is none.
+func (s *Service) HoldByRef(ctx context.Context, ref string) (*Hold, error) {
+	var h *Hold
+	err := s.store.LoyaltyTx(ctx, func(tx Tx) (err error) {
+		h, err = tx.HoldByRef(ctx, ref)
+		return err
+	})
+	return h, err
+}
+
 func (s *Service) HoldByID(ctx context.Context, id string) (*Hold, error) {
 	var h *Hold
 	err := s.store.LoyaltyTx(ctx, func(tx Tx) (err error) {
