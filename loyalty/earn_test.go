@@ -112,3 +112,48 @@ func TestAProgramChangeKeepsThePointsEarned(t *testing.T) {
 		}
 	})
 }
+
+// Points spent on an order come back when the order is cancelled: those of
+// the holds committed for it, once.
+func TestACancelledOrderGivesBackThePointsItUsed(t *testing.T) {
+	sqltest.Each(t, func(t *testing.T, db *sqlstore.DB) {
+		f := setup(t, db)
+		ctx := context.Background()
+		f.buy(t, "C-0", line("CUP", 4, 2500)) // 100 points
+		f.clock.add(15 * day)                 // past the return window
+		h, _, err := f.points.Hold(ctx, kizuna.System("pos"), f.cust, 30, "S001-20260416-0007", "C-1")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := f.points.Commit(ctx, kizuna.System("pos"), h.ID, ""); err != nil {
+			t.Fatal(err)
+		}
+		// An EC order paid in part with the points, cancelled before it ships.
+		o := commerce.Order{Channel: "ec", ExternalID: "C-1", Customer: commerce.OrderCustomer{MemberCard: "2100-0000-0042"},
+			Status: commerce.OrderPaid, PlacedAt: f.clock.now(), PointsUsed: 30, Lines: []commerce.OrderLine{line("TEA", 1, 3000)}}
+		res, err := f.orders.Upsert(ctx, kizuna.System("ec"), nil, []commerce.Order{o})
+		if err != nil || res[0].Status == commerce.OrderRejected {
+			t.Fatalf("order: %v %+v", err, res)
+		}
+		if err := f.points.EarnForOrder(ctx, res[0].OrderID); err != nil {
+			t.Fatal(err)
+		}
+		if b := f.balance(t); b.Available != 70 || b.Pending != 29 { // ¥2,970 earns 29
+			t.Fatalf("after the sale: %+v", b)
+		}
+		if _, err := f.orders.SetStatus(ctx, kizuna.System("ec"), res[0].OrderID, commerce.OrderCancelled, "お客様都合"); err != nil {
+			t.Fatal(err)
+		}
+		for range 2 { // settled twice: given back once
+			if err := f.points.EarnForOrder(ctx, res[0].OrderID); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if b := f.balance(t); b.Available != 100 || b.Pending != 0 {
+			t.Fatalf("after the cancellation: %+v, want the 30 points back and the 29 taken", b)
+		}
+		if rep := f.verify(t); len(rep.Problems) != 0 {
+			t.Fatalf("verify: %+v", rep.Problems)
+		}
+	})
+}

@@ -55,6 +55,9 @@ type Tx interface {
 	// nil when there is none).
 	HoldByRef(ctx context.Context, ref string) (*Hold, error)
 	HoldByID(ctx context.Context, id string) (*Hold, error)
+	// CommittedHoldsFor are a customer's committed holds that paid for
+	// the sale orderRef names (a receipt or order number).
+	CommittedHoldsFor(ctx context.Context, customerID, orderRef string) ([]Hold, error)
 	// EntryByRef finds an entry by its idempotency key (nil when none).
 	EntryByRef(ctx context.Context, ref string) (*LedgerEntry, error)
 	// Save appends entries and writes the projection: the account, the
@@ -513,7 +516,40 @@ func (s *Service) earnTx(ctx context.Context, tx Tx, now time.Time, orderID stri
 			return "", err
 		}
 	}
+	if o.Status == commerce.OrderCancelled && o.PointsUsed > 0 {
+		if err := s.giveBackPointsUsed(ctx, tx, prog, now, o); err != nil {
+			return "", err
+		}
+	}
 	return o.CustomerID, tx.SetOrderEarned(ctx, o.ID, o.Version)
+}
+
+// giveBackPointsUsed returns to the customer the points that paid for an
+// order that was then cancelled: those of the holds committed for it (by
+// its number, as the till and the API's order_ref give it), up to the
+// points the order says were used; once, as an adjustment valid from now.
+func (s *Service) giveBackPointsUsed(ctx context.Context, tx Tx, prog *Program, now time.Time, o *commerce.Order) error {
+	ref := "refund:" + o.ID
+	if e, err := tx.EntryByRef(ctx, ref); err != nil || e != nil {
+		return err
+	}
+	holds, err := tx.CommittedHoldsFor(ctx, o.CustomerID, o.ExternalID)
+	if err != nil {
+		return err
+	}
+	var paid int64
+	for _, h := range holds {
+		paid += h.Points
+	}
+	give := min(paid, o.PointsUsed)
+	if give <= 0 {
+		return nil
+	}
+	return s.change(ctx, tx, o.CustomerID, func(st *state, add func(*LedgerEntry) error) error {
+		exp := prog.expiry(now)
+		return add(&LedgerEntry{Kind: KindAdjust, Points: give, OrderID: o.ID, Reason: "order_cancelled_points_returned", Ref: ref,
+			ActorID: "loyalty", At: now, AvailableAt: &now, ExpiresAt: &exp})
+	})
 }
 
 // EarnPending settles the orders changed since their points were last

@@ -595,6 +595,11 @@ func (t *loyaltyTx) HoldByRef(ctx context.Context, ref string) (*loyalty.Hold, e
 	return t.oneHold(ctx, `ref = ?`, ref)
 }
 
+func (t *loyaltyTx) CommittedHoldsFor(ctx context.Context, customerID, orderRef string) ([]loyalty.Hold, error) {
+	return collect(ctx, t.db, t.q, scanHold, `SELECT `+holdCols+` FROM points_holds WHERE customer_id = ? AND order_ref = ? AND status = ? ORDER BY id`,
+		customerID, orderRef, loyalty.HoldCommitted)
+}
+
 func (t *loyaltyTx) HoldByID(ctx context.Context, id string) (*loyalty.Hold, error) {
 	return t.oneHold(ctx, `id = ?`, id)
 }
