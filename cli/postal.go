@@ -97,6 +97,10 @@ func lookupAddress(ctx context.Context, e *Env, db postal.Store, address string)
 		fmt.Fprintf(e.Stdout, "%s%s %s: more than one postal code fits; give the town or 丁目\n", f.Prefecture, f.City, f.Street)
 		return nil
 	}
-	fmt.Fprintf(e.Stdout, "〒%s-%s %s\n", f.Code[:3], f.Code[3:], postal.Entry{Prefecture: f.Prefecture, City: f.City, Town: f.Entries[0].Town}.Address())
+	fmt.Fprintf(e.Stdout, "〒%s-%s %s", f.Code[:3], f.Code[3:], postal.Entry{Prefecture: f.Prefecture, City: f.City, Town: f.Entries[0].Town}.Address())
+	if !f.Town {
+		fmt.Fprint(e.Stdout, " (the city's own code: no town of the dictionary begins the address; check its spelling)")
+	}
+	fmt.Fprintln(e.Stdout)
 	return nil
 }

@@ -247,7 +247,9 @@ func (s *Server) postalSearch(ctx context.Context, q string) (hint *postalHint, 
 		return nil, q
 	}
 	f, ok, err := dir.Find(ctx, "", q)
-	if err != nil || !ok || f.Code == "" {
+	if err != nil || !ok || f.Code == "" || !f.Town {
+		// A city alone (東京都渋谷区) or a town the dictionary does not
+		// know: its code would list the wrong customers.
 		return nil, q
 	}
 	return &postalHint{Code: f.Code, Addresses: postalAddresses(f.Entries), FromAddress: true}, f.Code

@@ -24,6 +24,7 @@ type PostalCode struct {
 // PostalAddress is an address found in the dictionary.
 type PostalAddress struct {
 	Code       string        `json:"code,omitempty" doc:"The 7-digit postal code; absent when the address fits several (say more of it)"`
+	Town       bool          `json:"town" doc:"A town of the dictionary begins the address. When false, code is the city's own (「以下に掲載がない場合」), which is also what a misspelt town gets: check the address"`
 	Prefecture string        `json:"prefecture"`
 	City       string        `json:"city" doc:"The city the address begins with"`
 	Street     string        `json:"street" doc:"The address after the city, as the dictionary writes it (NFKC, no spaces)"`
@@ -100,6 +101,6 @@ func (s *Server) registerPostal() {
 				}
 				return nil, s.handlerError(kizuna.Errorf(kizuna.ENOTFOUND, "no city of the postal code dictionary begins %q, or more than one does: give the prefecture", in.Address))
 			}
-			return &struct{ Body PostalAddress }{PostalAddress{Code: f.Code, Prefecture: f.Prefecture, City: f.City, Street: f.Street, Entries: postalEntries(f.Entries)}}, nil
+			return &struct{ Body PostalAddress }{PostalAddress{Code: f.Code, Town: f.Town, Prefecture: f.Prefecture, City: f.City, Street: f.Street, Entries: postalEntries(f.Entries)}}, nil
 		})
 }

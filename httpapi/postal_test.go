@@ -48,9 +48,13 @@ func TestPostalCodes(t *testing.T) {
 			t.Errorf("bad code: %+v", pr)
 		}
 
-		var f postal.Found
+		var f struct {
+			Code, Prefecture, City, Street string
+			Town                           bool
+			Entries                        []postal.Entry
+		}
 		h.must(t, 200, "GET", "/api/v1/postal-codes?address="+url.QueryEscape("東京都渋谷区道玄坂２丁目10-7"), key, nil).json(t, &f)
-		if f.Code != "1500043" || f.City != "渋谷区" || f.Street != "道玄坂2丁目10-7" || len(f.Entries) != 2 {
+		if f.Code != "1500043" || !f.Town || f.City != "渋谷区" || f.Street != "道玄坂2丁目10-7" || len(f.Entries) != 2 {
 			t.Errorf("find: %+v", f)
 		}
 		h.must(t, 200, "GET", "/api/v1/postal-codes?prefecture="+url.QueryEscape("広島県")+"&address="+url.QueryEscape("府中市府川町1"), key, nil).json(t, &f)

@@ -539,8 +539,13 @@ func (s *Service) applyResolution(ctx context.Context, actor kizuna.Actor, r *re
 }
 
 // maxFlagComparisons bounds the record pairs compared for one flagged pair
-// of customers (each may have many source records).
+// of customers (each may have many source records); a pair with more is
+// left to staff, never cleared on part of the evidence.
 const maxFlagComparisons = 400
+
+// reviewPage is how many pairs of the review queue are read at a time
+// (a variable so that a test can page through a small queue).
+var reviewPage = 1000
 
 // clearRuleFlags scores the pairs a rule flagged (a shared phone, with no
 // probability) that this run did not queue for review, and takes those the
@@ -551,7 +556,7 @@ const maxFlagComparisons = 400
 func (s *Service) clearRuleFlags(ctx context.Context, r *resolve.Resolver, m *resolve.Model, owner func(int) string) (int, error) {
 	var flags []customer.Duplicate
 	for after := ""; ; {
-		page, err := s.store.Duplicates(ctx, customer.DuplicateOpen, 1000, after)
+		page, err := s.store.Duplicates(ctx, customer.DuplicateOpen, reviewPage, after)
 		if err != nil {
 			return 0, fmt.Errorf("read the review queue: %w", err)
 		}
@@ -560,10 +565,10 @@ func (s *Service) clearRuleFlags(ctx context.Context, r *resolve.Resolver, m *re
 				flags = append(flags, d)
 			}
 		}
-		if len(page) < 1000 {
+		if len(page) < reviewPage {
 			break
 		}
-		after = page[len(page)-1].ID
+		after = customer.DuplicateCursor(page[len(page)-1])
 	}
 	if len(flags) == 0 {
 		return 0, nil
@@ -575,13 +580,13 @@ func (s *Service) clearRuleFlags(ctx context.Context, r *resolve.Resolver, m *re
 	review, _ := r.Thresholds()
 	cleared := 0
 	for _, d := range flags {
+		as, bs := records[d.CustomerID], records[d.OtherID]
+		if len(as)*len(bs) > maxFlagComparisons {
+			continue // too many records to be sure: left to staff
+		}
 		var best *resolve.Comparison
-		n := 0
-		for _, a := range records[d.CustomerID] {
-			for _, b := range records[d.OtherID] {
-				if n++; n > maxFlagComparisons {
-					break
-				}
+		for _, a := range as {
+			for _, b := range bs {
 				if c := r.Compare(m, a, b); best == nil || c.Probability > best.Probability {
 					best = &c
 				}

@@ -103,6 +103,8 @@ func TestResolveClearsARuleFlagTheModelScoresBelowReview(t *testing.T) {
 		if err != nil || len(flagged) != 1 || flagged[0].Probability != 0 || flagged[0].Status != customer.DuplicateOpen {
 			t.Fatalf("the rule's flag: %+v %v", flagged, err)
 		}
+		// The queue is read a page at a time: pages of one pair here.
+		defer identity.SetReviewPage(1)()
 		rep, err := svc.Resolve(ctx, kizuna.System(identity.ResolverActor), identity.ResolveOptions{Train: true, Apply: true})
 		if err != nil {
 			t.Fatal(err)

@@ -89,8 +89,12 @@ func (d *Directory) Place(ctx context.Context, code string) (Place, error) {
 
 // Found is an address located in the dictionary.
 type Found struct {
-	Code  string // "" when the address fits no code or several
-	Place        // the city, found at the start of the address
+	Code string // "" when the address fits no code or several
+	// Town says a town of the dictionary begins the address; without one
+	// Code is the city's own (「以下に掲載がない場合」), which is also what a
+	// misspelt town gets.
+	Town  bool
+	Place // the city, found at the start of the address
 	// Street is the address after the city, as the dictionary writes it
 	// (NFKC, no spaces).
 	Street  string
@@ -122,7 +126,8 @@ func (d *Directory) Find(ctx context.Context, prefecture, address string) (f Fou
 	if err != nil {
 		return Found{}, false, err
 	}
-	f = Found{Place: pl, Street: street, Code: Locate(entries, street)}
+	f = Found{Place: pl, Street: street}
+	f.Code, f.Town = Locate(entries, street)
 	for _, e := range entries {
 		if f.Code != "" && e.Code == f.Code {
 			f.Entries = append(f.Entries, e)
@@ -199,8 +204,12 @@ func (d *Directory) Complete(ctx context.Context, a *Address) error {
 	if a.PostalCode != "" || a.Street == "" {
 		return nil
 	}
-	f, ok, err := d.Find(ctx, a.Prefecture, a.City+a.Street)
-	if err != nil || !ok {
+	// A street that repeats the city (渋谷区 / 渋谷区道玄坂1-2-3) is read once.
+	f, ok, err := d.Find(ctx, a.Prefecture, a.City+strings.TrimPrefix(strings.TrimSpace(a.Street), a.City))
+	if err != nil || !ok || !f.Town {
+		// Only a town of the dictionary makes the address sure: a city
+		// alone may be a ward of another city written without it (北区),
+		// and the city's own code is what a misspelt town gets.
 		return err
 	}
 	if a.Prefecture == "" {

@@ -49,42 +49,44 @@ func SplitCity(places []Place, prefecture, address string) (p Place, rest string
 // for 道玄坂); where a town has one code per range of 丁目 (札幌市中央区
 // 大通西 1〜19丁目 and 20〜28丁目) the 丁目 number picks one; an address in
 // no listed town gets the city's own code (「以下に掲載がない場合」).
-// It answers "" when the address fits no code or more than one.
-func Locate(entries []Entry, rest string) string {
+// It answers "" when the address fits no code or more than one; town says
+// whether a town of the dictionary begins the address (the city's own code
+// is also what a misspelt town gets).
+func Locate(entries []Entry, rest string) (code string, town bool) {
 	rest = strings.TrimPrefix(strings.TrimPrefix(compact(rest), "大字"), "字")
-	var town []Entry
+	var matched []Entry
 	for _, e := range entries {
 		if e.Town == "" || !strings.HasPrefix(rest, e.Town) {
 			continue
 		}
-		if len(town) > 0 && len(e.Town) < len(town[0].Town) {
+		if len(matched) > 0 && len(e.Town) < len(matched[0].Town) {
 			continue
 		}
-		if len(town) > 0 && len(e.Town) > len(town[0].Town) {
-			town = town[:0]
+		if len(matched) > 0 && len(e.Town) > len(matched[0].Town) {
+			matched = matched[:0]
 		}
-		town = append(town, e)
+		matched = append(matched, e)
 	}
-	if len(town) == 0 {
+	if len(matched) == 0 {
 		for _, e := range entries {
 			if e.Town == "" {
-				town = append(town, e)
+				matched = append(matched, e)
 			}
 		}
-		return oneCode(town)
+		return oneCode(matched), false
 	}
-	if code := oneCode(town); code != "" {
-		return code
+	if code := oneCode(matched); code != "" {
+		return code, true
 	}
 	// One town, several codes: the 丁目 or 番地 number chooses.
-	after := normalize.Address(strings.TrimPrefix(rest, town[0].Town)).Locality
+	after := normalize.Address(strings.TrimPrefix(rest, matched[0].Town)).Locality
 	num := leadingNumber.FindString(after)
 	if num == "" {
-		return ""
+		return "", true
 	}
 	chome, _ := strconv.Atoi(num)
 	var covering, others []Entry
-	for _, e := range town {
+	for _, e := range matched {
 		switch covers, ranged := chomeNote(e.TownNote, chome); {
 		case covers:
 			covering = append(covering, e)
@@ -93,11 +95,11 @@ func Locate(entries []Entry, rest string) string {
 		}
 	}
 	if len(covering) > 0 {
-		return oneCode(covering)
+		return oneCode(covering), true
 	}
 	// No range names the 丁目: the town's other code (「その他」), if it
 	// has just one.
-	return oneCode(others)
+	return oneCode(others), true
 }
 
 // oneCode is the code all entries share, or "".

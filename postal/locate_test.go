@@ -26,6 +26,9 @@ var cityEntries = []Entry{
 	{Code: "0030022", Prefecture: "北海道", City: "札幌市白石区", Town: "南郷通", TownNote: "南"},
 	{Code: "0030023", Prefecture: "北海道", City: "札幌市白石区", Town: "南郷通", TownNote: "北"},
 	{Code: "2080032", Prefecture: "東京都", City: "武蔵村山市", Town: "三ツ木"},
+	{Code: "1140000", Prefecture: "東京都", City: "北区"},
+	{Code: "6030000", Prefecture: "京都府", City: "京都市北区"},
+	{Code: "6038215", Prefecture: "京都府", City: "京都市北区", Town: "紫野門前町"},
 }
 
 // memory is a dictionary in memory, read the way the stores read theirs.
@@ -65,10 +68,12 @@ func TestFind(t *testing.T) {
 		{"", "北海道札幌市中央区大通西２０－１", true, "0640820", "札幌市中央区"}, // 20 in 20〜28
 		{"", "北海道札幌市中央区大通西二十丁目", true, "0640820", "札幌市中央区"}, // kanji numerals
 		{"", "北海道札幌市中央区大通西", true, "", "札幌市中央区"},            // no 丁目: either
-		{"", "北海道札幌市中央区大通西30丁目", true, "", "札幌市中央区"},        // in no range
-		{"", "北海道札幌市南区常盤100番地", true, "0050865", "札幌市南区"},   // 番地 in the list
-		{"", "北海道札幌市南区常盤200番地", true, "0050863", "札幌市南区"},   // the rest: その他
-		{"", "北海道札幌市白石区南郷通1丁目南", true, "", "札幌市白石区"},        // 南/北 are not numbers
+		{"", "京都府京都市北区紫野門前町1", true, "6038215", "京都市北区"},
+		{"", "北区紫野門前町1", true, "1140000", "北区"},           // Tokyo's 北区 by name alone: Find answers the city's code, Complete does not take it
+		{"", "北海道札幌市中央区大通西30丁目", true, "", "札幌市中央区"},      // in no range
+		{"", "北海道札幌市南区常盤100番地", true, "0050865", "札幌市南区"}, // 番地 in the list
+		{"", "北海道札幌市南区常盤200番地", true, "0050863", "札幌市南区"}, // the rest: その他
+		{"", "北海道札幌市白石区南郷通1丁目南", true, "", "札幌市白石区"},      // 南/北 are not numbers
 		{"", "東京都新宿区西新宿2-8-1", true, "1600023", "新宿区"},
 		{"", "東京都武蔵村山市大字三ツ木1-1", true, "2080032", "武蔵村山市"}, // 大字 as written in old addresses
 		{"", "府中市宮町1-1", false, "", ""},                    // two prefectures have a 府中市
@@ -101,8 +106,15 @@ func TestComplete(t *testing.T) {
 		// What the address says stays, even where the dictionary disagrees.
 		{Address{PostalCode: "1500043", Prefecture: "大阪府", Street: "北区1-1"}, Address{"1500043", "大阪府", "", "北区1-1"}},
 		{Address{Prefecture: "大阪府", Street: "渋谷区道玄坂1"}, Address{"", "大阪府", "", "渋谷区道玄坂1"}},
+		// A street that repeats the city.
+		{Address{City: "渋谷区", Street: "渋谷区道玄坂1-2-3"}, Address{"1500043", "東京都", "渋谷区", "渋谷区道玄坂1-2-3"}},
 		// Not enough to decide: left as it is.
 		{Address{Street: "府中市宮町1-1"}, Address{"", "", "", "府中市宮町1-1"}},
+		// Kyoto's 北区 written without 京都市: Tokyo's 北区 has no such
+		// town, so nothing is filled in (the city's own code would be wrong).
+		{Address{Street: "北区紫野門前町1"}, Address{"", "", "", "北区紫野門前町1"}},
+		// A misspelt town (道元坂): the city's own code would be a guess.
+		{Address{Prefecture: "東京都", Street: "渋谷区道元坂1-2-3"}, Address{"", "東京都", "", "渋谷区道元坂1-2-3"}},
 		{Address{Prefecture: "北海道", Street: "札幌市中央区大通西"}, Address{"", "北海道", "札幌市中央区", "大通西"}},
 		{Address{PostalCode: "9999999", Street: "どこか1-1"}, Address{"9999999", "", "", "どこか1-1"}},
 	} {
