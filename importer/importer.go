@@ -216,7 +216,7 @@ type Reject struct {
 // again when the fixed file is imported.
 func (r Reject) Record() []string {
 	out := make([]string, 0, 3+len(r.Values))
-	out = append(out, strconv.Itoa(r.Line), r.Column, neutralize(r.Reason))
+	out = append(out, strconv.Itoa(r.Line), neutralize(r.Column), neutralize(r.Reason))
 	for _, v := range r.Values {
 		out = append(out, neutralize(v))
 	}

@@ -322,6 +322,14 @@ func (p *Plan) read(ctx context.Context, svc Ingester, opts Options, out chan<- 
 			line = rej.Line
 		}
 		if line <= opts.After {
+			// Stored by an earlier run: its ID still counts as given.
+			if rej == nil && idCol >= 0 && idCol < len(row.Values) {
+				if in, r := p.Mapping.ToSource(opts.Channel, row); r == nil {
+					if h := maphash.String(seed, in.ExternalID); firstLine[h] == 0 {
+						firstLine[h] = row.Line
+					}
+				}
+			}
 			c.skipped++
 			continue
 		}
@@ -333,7 +341,7 @@ func (p *Plan) read(ctx context.Context, svc Ingester, opts Options, out chan<- 
 				h := maphash.String(seed, in.ExternalID)
 				if first, ok := firstLine[h]; ok {
 					r = &importer.Reject{Line: row.Line, Column: p.Headers[idCol], Values: row.Values,
-						Reason: fmt.Sprintf("the ID %q is on line %d of this file already; only that row was imported", in.ExternalID, first)}
+						Reason: fmt.Sprintf("the ID %q is on line %d of this file already; a file gives each ID once, so this row was not imported", in.ExternalID, first)}
 				} else {
 					firstLine[h] = row.Line
 				}
@@ -370,5 +378,9 @@ func CheckAttributes(m importer.Mapping, declared []customer.AttributeDef) error
 
 // RejectHeader is the header line of a reject file for a file's columns.
 func RejectHeader(headers []string) []string {
-	return append([]string{"line", "column", "reason"}, headers...)
+	out := []string{"line", "column", "reason"}
+	for _, h := range headers {
+		out = append(out, importer.Reject{Values: []string{h}}.Record()[3])
+	}
+	return out
 }

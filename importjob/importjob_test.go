@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"runtime"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -181,5 +182,26 @@ func TestRunInterrupted(t *testing.T) {
 	}
 	if pr.Line < 11 || pr.Line != 1+len(f.committed) {
 		t.Errorf("interrupted at line %d with %d rows committed: the checkpoint must be exactly what is stored", pr.Line, len(f.committed))
+	}
+}
+
+// An ID a file gave twice is refused the second time, also when a run
+// resumes between the two (the first row was stored by the run before).
+func TestAnIDRepeatedInAFileIsRefusedAcrossAResume(t *testing.T) {
+	src := "会員ID,氏名\nA,山田 花子\nB,佐藤 一郎\nA,山田 花子（二度目）\nC,鈴木 美咲\n"
+	for _, after := range []int{0, 2, 3} {
+		plan, err := Open(strings.NewReader(src), Options{Map: map[string]string{"会員ID": "external_id"}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		f := &fakeOneID{items: map[*identity.Batch][]customer.SourceProfileInput{}}
+		var rejects bytes.Buffer
+		rw := csv.NewWriter(&rejects)
+		if _, err := plan.Run(context.Background(), f, kizuna.Actor{}, Options{Channel: "store", Batch: 2, After: after}, rw, nil); err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(rejects.String(), `4,会員ID,"the ID ""A"" is on line 2 of this file already`) || slices.Contains(f.committed, "A") && after >= 2 {
+			t.Errorf("after line %d: rejects %q, committed %v", after, rejects.String(), f.committed)
+		}
 	}
 }

@@ -444,6 +444,11 @@ func (s *Service) Adjust(ctx context.Context, actor kizuna.Actor, role, customer
 // before, as an earn or a reversal. Running it again changes nothing, so
 // it is safe after every order change, and after a crash.
 func (s *Service) EarnForOrder(ctx context.Context, orderID string) error {
+	// The programs are read before the transaction (earnTx picks the one
+	// of the order's time from what was read).
+	if _, err := s.Program(ctx); err != nil {
+		return err
+	}
 	now := s.clock()
 	var who string
 	err := s.store.LoyaltyTx(ctx, func(tx Tx) (err error) {

@@ -25,10 +25,10 @@ type Model struct {
 	// later runs use them unless told otherwise.
 	AutoMerge float64 `json:"auto_merge,omitempty"`
 	Review    float64 `json:"review,omitempty"`
-	// Common are, per field, the values common enough in the data the
-	// model was trained on to weaken agreement (佐藤, a shop's landline),
-	// with their share of records: a match of one new record against its
-	// candidates (an upsert) has no counts of its own to tell.
+	// Common are, per field, the names common enough in the data the
+	// model was trained on to weaken agreement (佐藤美咲), with their share
+	// of records: a match of one new record against its candidates (an
+	// upsert) has no counts of its own to tell (see CommonValues).
 	Common []CommonValues `json:"common,omitempty"`
 }
 

@@ -389,10 +389,18 @@ const randomPairsForU = 1_000_000
 // kind (value, reading): the most common, which weigh least.
 const maxCommonValues = 2000
 
-// CommonValues are, per field, the values whose share of records is above
-// what one of the field's agreeing levels says of strangers (its u in
-// model m): the values Model.Weight weakens. At most maxCommonValues of
-// each, the most common first.
+// minCommonRecords is how many records must hold a name for a model to
+// keep it: a name that common belongs to many people, not to one person
+// with records in several channels.
+const minCommonRecords = 10
+
+// CommonValues are, per name field, the names whose share of records is
+// above what one of the field's agreeing levels says of strangers (its u
+// in model m): the values Model.Weight weakens. At most maxCommonValues of
+// each, the most common first. Only names are kept, and only those held by
+// minCommonRecords records or more: an identifier (a phone, an email) held
+// by a few records is one person's, and a model is no place for it, hashed
+// or not (a phone number's hash is found by trying them all).
 func (r *Resolver) CommonValues(m *Model) []CommonValues {
 	n := float64(len(r.Records))
 	out := make([]CommonValues, len(r.opts.Fields))
@@ -400,6 +408,9 @@ func (r *Resolver) CommonValues(m *Model) []CommonValues {
 		return out
 	}
 	for f := range r.opts.Fields {
+		if r.opts.Fields[f].Kind != KindName {
+			continue
+		}
 		u := slices.Min(m.Fields[f].U[1:]) // level 0 is Different
 		for k := range 2 {
 			type vc struct {
@@ -408,7 +419,7 @@ func (r *Resolver) CommonValues(m *Model) []CommonValues {
 			}
 			var common []vc
 			for v, c := range r.freq[f][k] {
-				if c > 2 && float64(c)/n > u {
+				if c >= minCommonRecords && float64(c)/n > u {
 					common = append(common, vc{v, c})
 				}
 			}

@@ -90,7 +90,7 @@ func TestResolveDemo(t *testing.T) {
 	}
 }
 
-// The common values a model keeps give a match of one record against its
+// The common names a model keeps give a match of one record against its
 // candidates (an upsert, no counts of its own) the weights the batch run
 // gives: agreeing on a common name is weaker evidence than on a rare one.
 func TestCommonValuesCarryTermFrequenciesToUpserts(t *testing.T) {
@@ -102,15 +102,20 @@ func TestCommonValuesCarryTermFrequenciesToUpserts(t *testing.T) {
 	if name < 0 || len(m.Common) != len(r.Fields()) || len(m.Common[name].Values) == 0 {
 		t.Fatalf("no common names kept: %d fields", len(m.Common))
 	}
-	// Values are kept as hashes, never as written.
+	// Values are kept as hashes, never as written, and only names.
 	for k := range m.Common[name].Values {
 		if len(k) != 24 || strings.Trim(k, "0123456789abcdef") != "" {
 			t.Fatalf("common value kept as %q", k)
 		}
 	}
+	for f, c := range m.Common {
+		if f != name && (len(c.Values) > 0 || len(c.Readings) > 0) {
+			t.Errorf("the model keeps common values of %s", r.Fields()[f].Name)
+		}
+	}
 	// The batch's weights for every candidate pair, and the same pairs
 	// compared in a resolver of two records with the model's common values.
-	differ, weakened := 0, 0
+	over, weakened := 0, 0
 	for _, p := range pairs[:min(len(pairs), 3000)] {
 		a, b := int(p>>32), int(p&0xffffffff)
 		batch := r.Compare(m, a, b)
@@ -125,19 +130,20 @@ func TestCommonValuesCarryTermFrequenciesToUpserts(t *testing.T) {
 		without.Add(r.Records[a])
 		without.Add(r.Records[b])
 		plain := without.Compare(m, 0, 1)
-		if up.Weights[name] < plain.Weights[name]-1e-9 {
+		// A kept name weighs what it weighs in the batch; a name too rare
+		// to keep (under minCommonRecords) weighs at most what the model
+		// says without frequencies. Never less than in the batch.
+		if up.Weights[name] < plain.Weights[name]-1e-9 && math.Abs(up.Weights[name]-batch.Weights[name]) < 1e-9 {
 			weakened++
 		}
-		// Kept values give the batch's weight; values too rare to keep
-		// were not weakened in the batch either.
-		if math.Abs(up.Weights[name]-batch.Weights[name]) > 1e-9 {
-			differ++
+		if up.Weights[name] < batch.Weights[name]-1e-9 {
+			over++
 		}
 	}
 	if weakened == 0 {
-		t.Error("no common name was weakened in an upsert")
+		t.Error("no common name was weakened in an upsert as in the batch")
 	}
-	if differ > 0 {
-		t.Errorf("%d pairs weigh their names differently in an upsert than in the batch", differ)
+	if over > 0 {
+		t.Errorf("%d pairs weigh their names less in an upsert than in the batch", over)
 	}
 }

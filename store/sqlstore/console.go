@@ -197,8 +197,9 @@ func (t *tx) InsertNote(ctx context.Context, n *customer.Note) error {
 	return t.execNow(ctx, `INSERT INTO customer_notes (`+noteCols+`) VALUES (?,?,?,?,?,?)`, n.ID, n.CustomerID, n.AuthorID, n.AuthorName, n.Body, n.CreatedAt)
 }
 
-// backfillSearch fills customer_search for customers stored before schema
-// 3, inside the migration's transaction.
+// backfillSearch fills customer_search from the golden records, inside a
+// migration's transaction: for customers stored before schema 3, and again
+// at schema 18, when the name keys changed.
 func (db *DB) backfillSearch(ctx context.Context, tx *sql.Tx) error {
 	rows, err := tx.QueryContext(ctx, `SELECT id, profile FROM customers WHERE status = 'active'`)
 	if err != nil {

@@ -408,7 +408,7 @@ func (db *DB) migrateTo(ctx context.Context, to int) ([]Migration, error) {
 			if _, err := tx.ExecContext(ctx, m.SQL); err != nil {
 				return fmt.Errorf("migration %s: %w", m.Name, err)
 			}
-			if m.Version == 3 {
+			if m.Version == 3 || m.Version == 18 {
 				if err := db.backfillSearch(ctx, tx); err != nil {
 					return fmt.Errorf("migration %s: %w", m.Name, err)
 				}

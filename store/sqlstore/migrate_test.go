@@ -171,3 +171,43 @@ func TestMigration14KeysEarlierEvents(t *testing.T) {
 		})
 	}
 }
+
+// Migration 18 writes the search index again from the golden records: a
+// term stored under an older name fold (斉藤 before 斉 folded to 斎) is
+// replaced by the one a search now looks for.
+func TestMigration18RebuildsTheSearchIndex(t *testing.T) {
+	for _, dialect := range []string{sqlstore.SQLite, sqlstore.Postgres} {
+		t.Run(dialect, func(t *testing.T) {
+			ctx := context.Background()
+			db, rdb := openAt(t, dialect, 17)
+			svc := identity.New(db, db)
+			res, err := svc.Ingest(ctx, kizuna.System("test"), nil, []customer.SourceProfileInput{{Channel: "store", ExternalID: "S-1",
+				Profile: json.RawMessage(`{"family_name":"斉藤","given_name":"花子"}`)}})
+			if err != nil || res[0].CustomerID == "" {
+				t.Fatalf("ingest: %v %+v", err, res)
+			}
+			// What schema 17 stored for her: the name under the old fold.
+			update := `UPDATE customer_search SET term = ? WHERE term = ?`
+			if dialect == sqlstore.Postgres {
+				update = `UPDATE customer_search SET term = $1 WHERE term = $2`
+			}
+			r, err := rdb.ExecContext(ctx, update, "n:斉藤花子", "n:斎藤花子")
+			if n, _ := r.RowsAffected(); err != nil || n != 1 {
+				t.Fatalf("set the old term: %v (%d rows)", err, n)
+			}
+			if err := db.VerifyFacets(ctx); err == nil {
+				t.Fatal("the old term passes the facet check")
+			}
+			if _, err := db.Migrate(ctx); err != nil {
+				t.Fatal(err)
+			}
+			if err := db.VerifyFacets(ctx); err != nil {
+				t.Fatalf("after migration 18: %v", err)
+			}
+			found, err := svc.Search(ctx, "斉藤", 10)
+			if err != nil || len(found) != 1 || found[0].Customer.ID != res[0].CustomerID {
+				t.Fatalf("search 斉藤 after the migration: %+v %v", found, err)
+			}
+		})
+	}
+}

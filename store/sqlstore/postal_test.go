@@ -3,6 +3,8 @@ package sqlstore_test
 import (
 	"context"
 	"reflect"
+	"slices"
+	"strings"
 	"testing"
 
 	"github.com/kizuna-oss/kizuna/postal"
@@ -37,7 +39,12 @@ func TestPostalDictionary(t *testing.T) {
 		if n, _ := db.PostalCodeCount(ctx); n != len(entries) {
 			t.Errorf("count %d, want %d", n, len(entries))
 		}
+		// In any order: PostgreSQL sorts text by the database's collation.
 		places, err := db.PostalPlaces(ctx)
+		byName := func(a, b postal.Place) int {
+			return strings.Compare(a.Prefecture+"\x00"+a.City, b.Prefecture+"\x00"+b.City)
+		}
+		slices.SortFunc(places, byName)
 		if err != nil || !reflect.DeepEqual(places, postal.Places(entries)) {
 			t.Errorf("places: %+v %v, want %+v", places, err, postal.Places(entries))
 		}

@@ -60,8 +60,8 @@ func rankFacts(ctx context.Context, db *DB, q querier, ids []string, since, unti
 			}
 			f := out[id]
 			if net <= 0 {
-				// Returned whole (a refund of the shipping fee too takes
-				// the sum below zero).
+				// Returned whole: the refund is the goods' whole price (the
+				// shipping fee is never refunded, and is subtracted above).
 				out[id] = f
 				continue
 			}
