@@ -93,6 +93,20 @@ func (f *fixture) setProgram(t *testing.T, change func(*loyalty.Program)) {
 	}
 }
 
+// statement is a customer's ledger as "kind±points" words: earn+100 hold-80.
+func (f *fixture) statement(t *testing.T, customerID string) string {
+	t.Helper()
+	entries, err := f.points.Statement(context.Background(), customerID, 0, 100)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var kinds []string
+	for _, e := range entries {
+		kinds = append(kinds, fmt.Sprintf("%s%+d", e.Kind, e.Points))
+	}
+	return strings.Join(kinds, " ")
+}
+
 func (f *fixture) balance(t *testing.T) *loyalty.Balance {
 	t.Helper()
 	b, err := f.points.Balance(context.Background(), f.cust)
@@ -217,15 +231,7 @@ func TestReturnsReverseAndSpentPointsBecomeDebt(t *testing.T) {
 		if b := f.balance(t); b.Debt != 0 || b.Pending != 25 {
 			t.Fatalf("after the next purchase: %+v", b)
 		}
-		entries, err := f.points.Statement(ctx, f.cust, 0, 100)
-		if err != nil {
-			t.Fatal(err)
-		}
-		var kinds []string
-		for _, e := range entries {
-			kinds = append(kinds, fmt.Sprintf("%s%+d", e.Kind, e.Points))
-		}
-		if got := strings.Join(kinds, " "); got != "earn+100 hold-80 commit+0 reverse-75 earn+80" {
+		if got := f.statement(t, f.cust); got != "earn+100 hold-80 commit+0 reverse-75 earn+80" {
 			t.Fatalf("statement: %s", got)
 		}
 		if rep := f.verify(t); len(rep.Problems) != 0 {
@@ -449,15 +455,7 @@ func TestMergeMovesPointsAndUnmergeMovesThemBack(t *testing.T) {
 		if err != nil || back.Available != 200 || f.balance(t).Available != 300 {
 			t.Fatalf("after the unmerge: restored %+v (%v), survivor %+v", back, err, f.balance(t))
 		}
-		entries, err := f.points.Statement(ctx, second, 0, 100)
-		if err != nil {
-			t.Fatal(err)
-		}
-		var kinds []string
-		for _, e := range entries {
-			kinds = append(kinds, fmt.Sprintf("%s%+d", e.Kind, e.Points))
-		}
-		if got := strings.Join(kinds, " "); got != "adjust+200 merge_out-200 merge_in+200" {
+		if got := f.statement(t, second); got != "adjust+200 merge_out-200 merge_in+200" {
 			t.Fatalf("the restored customer's statement: %s", got)
 		}
 		if rep := f.verify(t); len(rep.Problems) != 0 {
