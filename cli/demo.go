@@ -448,7 +448,8 @@ func settleDemoPoints(ctx context.Context, db *sqlstore.DB) (int64, error) {
 	if err != nil {
 		return 0, err
 	}
-	if _, err := points.SetProgram(ctx, kizuna.System("demo"), prog.WithRanks()); err != nil {
+	// The demo's program (with ranks) was in force for all its orders.
+	if _, err := points.SetProgramFrom(ctx, kizuna.System("demo"), prog.WithRanks(), time.Time{}); err != nil {
 		return 0, fmt.Errorf("demo ranks: %w", err)
 	}
 	if _, err := points.EarnAll(ctx, 2000); err != nil {

@@ -147,3 +147,33 @@ func TestACancelledOrderGivesBackThePointsItUsed(t *testing.T) {
 		}
 	})
 }
+
+// A program set for all orders (the demo loading years of them) applies
+// to orders placed before it was set.
+func TestAProgramSetForAllOrders(t *testing.T) {
+	sqltest.Each(t, func(t *testing.T, db *sqlstore.DB) {
+		f := setup(t, db)
+		ctx := context.Background()
+		o := commerce.Order{Channel: "store", ExternalID: "A-1", Customer: commerce.OrderCustomer{MemberCard: "2100-0000-0042"},
+			Status: commerce.OrderDelivered, PlacedAt: f.clock.now(), Lines: []commerce.OrderLine{line("TEA", 1, 10000)}}
+		res, err := f.orders.Upsert(ctx, kizuna.System("pos"), nil, []commerce.Order{o})
+		if err != nil || res[0].Status == commerce.OrderRejected {
+			t.Fatalf("order: %v %+v", err, res)
+		}
+		f.clock.add(day)
+		prog, _ := f.points.Program(ctx)
+		prog.Rate = 3
+		if _, err := f.points.SetProgramFrom(ctx, kizuna.System("demo"), prog, time.Time{}); err != nil {
+			t.Fatal(err)
+		}
+		if err := f.points.EarnForOrder(ctx, res[0].OrderID); err != nil {
+			t.Fatal(err)
+		}
+		if s := f.statement(t, f.cust); s != "earn+300" {
+			t.Errorf("statement %q, want the order to earn 3 %%", s)
+		}
+		if got, _ := f.points.Program(ctx); got.Rate != 3 {
+			t.Errorf("the program in force has rate %v", got.Rate)
+		}
+	})
+}

@@ -313,12 +313,19 @@ func (s *Service) Hold(ctx context.Context, actor kizuna.Actor, customerID strin
 // placed under, returns included, so points already earned stay as they
 // are.
 func (s *Service) SetProgram(ctx context.Context, actor kizuna.Actor, p Program) (Program, error) {
+	return s.SetProgramFrom(ctx, actor, p, s.clock())
+}
+
+// SetProgramFrom is SetProgram for orders placed from a given time on (the
+// zero time: all orders, as when a program is loaded with the data it
+// was in force for).
+func (s *Service) SetProgramFrom(ctx context.Context, actor kizuna.Actor, p Program, from time.Time) (Program, error) {
 	if err := p.Validate(); err != nil {
 		return Program{}, err
 	}
 	now := s.clock()
 	err := s.store.LoyaltyTx(ctx, func(tx Tx) error {
-		if err := tx.SetProgram(ctx, p, now); err != nil {
+		if err := tx.SetProgram(ctx, p, from); err != nil {
 			return err
 		}
 		return tx.Audit(ctx, audit.New(actor, now, "points.program", "setting", "loyalty_program", "", map[string]any{"program": p}))

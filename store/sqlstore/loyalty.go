@@ -713,7 +713,10 @@ func (t *loyaltyTx) SetProgram(ctx context.Context, p loyalty.Program, from time
 		versions = []loyalty.ProgramVersion{{Program: loyalty.DefaultProgram()}}
 	}
 	versions = append(versions, loyalty.ProgramVersion{From: from.UTC(), Program: p})
-	b, err := json.Marshal(p)
+	// In force-from order; a program set for the same time as another
+	// comes after it, and so wins.
+	slices.SortStableFunc(versions, func(a, b loyalty.ProgramVersion) int { return a.From.Compare(b.From) })
+	b, err := json.Marshal(versions[len(versions)-1].Program) // the latest in force
 	if err != nil {
 		return err
 	}
