@@ -221,8 +221,8 @@ func rankDay(t time.Time) string {
 // keepPoints settles order points as orders change (and every minute, in
 // case a signal was missed or a run failed), which also evaluates the
 // ranks of the customers concerned; moves points along merges and
-// unmerges; expires points and releases timed-out holds every few
-// minutes; and evaluates every customer's rank once a night (after 03:00
+// unmerges; expires points and releases timed-out holds every minute
+// (a hold past its time cannot be committed meanwhile); and evaluates every customer's rank once a night (after 03:00
 // Japan time), as purchases leave the rank window.
 func keepPoints(ctx context.Context, points *loyalty.Service, settle <-chan struct{}, logger *slog.Logger) {
 	tick := time.NewTicker(time.Minute)
@@ -238,7 +238,7 @@ func keepPoints(ctx context.Context, points *loyalty.Service, settle <-chan stru
 		} else if n > 0 {
 			logger.Info("points moved along merges", "merges", n)
 		}
-		if time.Since(lastExpiry) >= 5*time.Minute {
+		if time.Since(lastExpiry) >= time.Minute {
 			lastExpiry = time.Now()
 			n, pts, err := points.ExpireAll(ctx, 1000)
 			if err != nil && ctx.Err() == nil {

@@ -177,3 +177,33 @@ func TestAProgramSetForAllOrders(t *testing.T) {
 		}
 	})
 }
+
+// A hold past its time cannot be spent, even before the expiry run has
+// released it; the run gives its points back.
+func TestATimedOutHoldCannotBeCommitted(t *testing.T) {
+	sqltest.Each(t, func(t *testing.T, db *sqlstore.DB) {
+		f := setup(t, db)
+		ctx := context.Background()
+		f.buy(t, "T-0", line("CUP", 4, 2500)) // 100 points
+		f.clock.add(15 * day)
+		h, _, err := f.points.Hold(ctx, kizuna.System("pos"), f.cust, 40, "S001-20260416-0100", "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		prog, _ := f.points.Program(ctx)
+		f.clock.add(time.Duration(prog.HoldMinutes)*time.Minute + time.Second)
+		_, err = f.points.Commit(ctx, kizuna.System("pos"), h.ID, "")
+		if kizuna.ErrorCode(err) != kizuna.ECONFLICT || kizuna.ErrorCurrent(err) != "expired" {
+			t.Fatalf("commit of a timed-out hold: %v", err)
+		}
+		if _, _, err := f.points.ExpireDue(ctx, 100); err != nil {
+			t.Fatal(err)
+		}
+		if b := f.balance(t); b.Available != 100 || b.Held != 0 {
+			t.Fatalf("after the expiry run: %+v", b)
+		}
+		if s := f.statement(t, f.cust); s != "earn+100 hold-40 release+40" {
+			t.Errorf("statement %q", s)
+		}
+	})
+}

@@ -376,6 +376,14 @@ func (s *Service) settle(ctx context.Context, actor kizuna.Actor, holdID string,
 				e.Current = h.Status
 				return e
 			}
+			if kind == KindCommit && !now.Before(cur.ExpiresAt) {
+				// Past its time the hold is released (by the expiry run,
+				// within a minute), never spent: the till's sale must hold
+				// again.
+				e := kizuna.Errorf(kizuna.ECONFLICT, "hold %s timed out at %s; hold the points again", holdID, cur.ExpiresAt.Format(time.RFC3339))
+				e.Current = "expired"
+				return e
+			}
 			points := int64(0)
 			if kind == KindRelease {
 				points = cur.Points
