@@ -86,9 +86,11 @@ type PlannedSplit struct {
 func (s *Service) Resolve(ctx context.Context, actor kizuna.Actor, opts ResolveOptions) (*ResolveReport, error) {
 	// Unless told otherwise, a run compares what the stored model compares
 	// (custom fields included) at the thresholds it was trained with.
-	if stored, err := s.storedModel(ctx); err != nil {
+	stored, err := s.storedModel(ctx)
+	if err != nil {
 		return nil, err
-	} else if stored != nil {
+	}
+	if stored != nil {
 		if opts.Match.Fields == nil && !opts.DefaultFields {
 			if fields, err := resolve.FieldsOf(stored); err == nil {
 				opts.Match.Fields = fields
@@ -136,7 +138,7 @@ func (s *Service) Resolve(ctx context.Context, actor kizuna.Actor, opts ResolveO
 	pairs, byRule, skipped := r.Candidates()
 	rep.CandidatePairs, rep.SkippedBlocks = len(pairs), skipped
 
-	model, version, err := s.matchModel(ctx, r.Fields())
+	model, version, err := fitting(stored, r.Fields())
 	if err != nil && !(opts.Train && kizuna.ErrorCode(err) == kizuna.ECONFLICT) {
 		return nil, err
 	}
@@ -190,21 +192,16 @@ func (s *Service) storedModel(ctx context.Context) (*resolve.Model, error) {
 	return &m, nil
 }
 
-// matchModel reads the newest stored model; nil if there is none yet.
-func (s *Service) matchModel(ctx context.Context, fields []resolve.Field) (*resolve.Model, int, error) {
-	version, raw, err := s.store.MatchModel(ctx)
-	if err != nil || version == 0 {
-		return nil, 0, err
+// fitting is the stored model (nil if there is none yet) when it compares
+// fields; a model trained for other fields is a conflict.
+func fitting(m *resolve.Model, fields []resolve.Field) (*resolve.Model, int, error) {
+	if m == nil {
+		return nil, 0, nil
 	}
-	var m resolve.Model
-	if err := json.Unmarshal(raw, &m); err != nil {
-		return nil, 0, fmt.Errorf("match model version %d: %w", version, err)
-	}
-	m.Version = version
 	if err := m.Check(fields); err != nil {
 		return nil, 0, kizuna.Errorf(kizuna.ECONFLICT, "%v (kizuna resolve --train)", err)
 	}
-	return &m, version, nil
+	return m, m.Version, nil
 }
 
 // train estimates a model and stores it as the next version, audited.

@@ -119,23 +119,18 @@ func TestACancelledOrderGivesBackThePointsItUsed(t *testing.T) {
 			t.Fatal(err)
 		}
 		// An EC order paid in part with the points, cancelled before it ships.
-		o := commerce.Order{Channel: "ec", ExternalID: "C-1", Customer: commerce.OrderCustomer{MemberCard: "2100-0000-0042"},
-			Status: commerce.OrderPaid, PlacedAt: f.clock.now(), PointsUsed: 30, Lines: []commerce.OrderLine{line("TEA", 1, 3000)}}
-		res, err := f.orders.Upsert(ctx, kizuna.System("ec"), nil, []commerce.Order{o})
-		if err != nil || res[0].Status == commerce.OrderRejected {
-			t.Fatalf("order: %v %+v", err, res)
-		}
-		if err := f.points.EarnForOrder(ctx, res[0].OrderID); err != nil {
+		id := f.order(t, commerce.Order{Channel: "ec", ExternalID: "C-1", Status: commerce.OrderPaid, PointsUsed: 30, Lines: []commerce.OrderLine{line("TEA", 1, 3000)}})
+		if err := f.points.EarnForOrder(ctx, id); err != nil {
 			t.Fatal(err)
 		}
 		if b := f.balance(t); b.Available != 70 || b.Pending != 29 { // ¥2,970 earns 29
 			t.Fatalf("after the sale: %+v", b)
 		}
-		if _, err := f.orders.SetStatus(ctx, kizuna.System("ec"), res[0].OrderID, commerce.OrderCancelled, "お客様都合"); err != nil {
+		if _, err := f.orders.SetStatus(ctx, kizuna.System("ec"), id, commerce.OrderCancelled, "お客様都合"); err != nil {
 			t.Fatal(err)
 		}
 		for range 2 { // settled twice: given back once
-			if err := f.points.EarnForOrder(ctx, res[0].OrderID); err != nil {
+			if err := f.points.EarnForOrder(ctx, id); err != nil {
 				t.Fatal(err)
 			}
 		}
@@ -154,19 +149,14 @@ func TestAProgramSetForAllOrders(t *testing.T) {
 	sqltest.Each(t, func(t *testing.T, db *sqlstore.DB) {
 		f := setup(t, db)
 		ctx := context.Background()
-		o := commerce.Order{Channel: "store", ExternalID: "A-1", Customer: commerce.OrderCustomer{MemberCard: "2100-0000-0042"},
-			Status: commerce.OrderDelivered, PlacedAt: f.clock.now(), Lines: []commerce.OrderLine{line("TEA", 1, 10000)}}
-		res, err := f.orders.Upsert(ctx, kizuna.System("pos"), nil, []commerce.Order{o})
-		if err != nil || res[0].Status == commerce.OrderRejected {
-			t.Fatalf("order: %v %+v", err, res)
-		}
+		id := f.order(t, commerce.Order{Channel: "store", ExternalID: "A-1", Status: commerce.OrderDelivered, Lines: []commerce.OrderLine{line("TEA", 1, 10000)}})
 		f.clock.add(day)
 		prog, _ := f.points.Program(ctx)
 		prog.Rate = 3
 		if _, err := f.points.SetProgramFrom(ctx, kizuna.System("demo"), prog, time.Time{}); err != nil {
 			t.Fatal(err)
 		}
-		if err := f.points.EarnForOrder(ctx, res[0].OrderID); err != nil {
+		if err := f.points.EarnForOrder(ctx, id); err != nil {
 			t.Fatal(err)
 		}
 		if s := f.statement(t, f.cust); s != "earn+300" {

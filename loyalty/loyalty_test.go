@@ -59,20 +59,27 @@ func setup(t *testing.T, db *sqlstore.DB) *fixture {
 	return f
 }
 
+// order records o for the fixture's member (by her card), placed now, and
+// returns its ID; the points are not settled.
+func (f *fixture) order(t *testing.T, o commerce.Order) string {
+	t.Helper()
+	o.Customer, o.PlacedAt = commerce.OrderCustomer{MemberCard: "2100-0000-0042"}, f.clock.now()
+	res, err := f.orders.Upsert(context.Background(), kizuna.System(o.Channel), nil, []commerce.Order{o})
+	if err != nil || res[0].Status == commerce.OrderRejected {
+		t.Fatalf("order: %v %+v", err, res)
+	}
+	return res[0].OrderID
+}
+
 // buy records a till sale of yen at the Shibuya store and settles its points.
 func (f *fixture) buy(t *testing.T, number string, lines ...commerce.OrderLine) *commerce.Order {
 	t.Helper()
 	ctx := context.Background()
-	o := commerce.Order{Channel: "store", ExternalID: number, Customer: commerce.OrderCustomer{MemberCard: "2100-0000-0042"},
-		Status: commerce.OrderDelivered, PlacedAt: f.clock.now(), Lines: lines}
-	res, err := f.orders.Upsert(ctx, kizuna.System("pos"), nil, []commerce.Order{o})
-	if err != nil || res[0].Status == commerce.OrderRejected {
-		t.Fatalf("order: %v %+v", err, res)
-	}
-	if err := f.points.EarnForOrder(ctx, res[0].OrderID); err != nil {
+	id := f.order(t, commerce.Order{Channel: "store", ExternalID: number, Status: commerce.OrderDelivered, Lines: lines})
+	if err := f.points.EarnForOrder(ctx, id); err != nil {
 		t.Fatal(err)
 	}
-	got, err := f.orders.Order(ctx, res[0].OrderID)
+	got, err := f.orders.Order(ctx, id)
 	if err != nil {
 		t.Fatal(err)
 	}

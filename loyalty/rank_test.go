@@ -144,13 +144,7 @@ func TestRanksCountGoodsNotShippingOrReturns(t *testing.T) {
 		f.setProgram(t, func(p *loyalty.Program) { *p = p.WithRanks() })
 		order := func(number string, shipping int64, lines ...commerce.OrderLine) string {
 			t.Helper()
-			o := commerce.Order{Channel: "ec", ExternalID: number, Customer: commerce.OrderCustomer{MemberCard: "2100-0000-0042"},
-				Status: commerce.OrderDelivered, PlacedAt: f.clock.now(), ShippingFee: shipping, Lines: lines}
-			res, err := f.orders.Upsert(ctx, kizuna.System("ec"), nil, []commerce.Order{o})
-			if err != nil || res[0].Status == commerce.OrderRejected {
-				t.Fatalf("order: %v %+v", err, res)
-			}
-			return res[0].OrderID
+			return f.order(t, commerce.Order{Channel: "ec", ExternalID: number, Status: commerce.OrderDelivered, ShippingFee: shipping, Lines: lines})
 		}
 		order("S-1", 800, line("TEA", 1, 10000))
 		f.clock.add(day)

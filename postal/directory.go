@@ -19,8 +19,8 @@ type Directory struct {
 	now   func() time.Time
 
 	mu     sync.Mutex
-	since  time.Time // when the cache was started
-	places []Place
+	since  time.Time            // when the cache was started
+	places map[struct{}][]Place // one key: every place
 	areas  map[Place][]Entry
 	codes  map[string]Place
 }
@@ -39,7 +39,7 @@ func NewDirectory(store Reader) *Directory {
 // fresh empties the cache when it is old. Callers hold d.mu.
 func (d *Directory) fresh() {
 	if now := d.now(); d.codes == nil || now.Sub(d.since) > cacheFor || len(d.codes) > maxCachedCodes {
-		d.since, d.places, d.areas, d.codes = now, nil, map[Place][]Entry{}, map[string]Place{}
+		d.since, d.places, d.areas, d.codes = now, map[struct{}][]Place{}, map[Place][]Entry{}, map[string]Place{}
 	}
 }
 
@@ -58,33 +58,43 @@ func (d *Directory) Lookup(ctx context.Context, code string) ([]Entry, error) {
 // a field is "" where the entries differ (a code over two prefectures)
 // or the code is unknown.
 func (d *Directory) Place(ctx context.Context, code string) (Place, error) {
+	return remembered(d, func() map[string]Place { return d.codes }, code, func() (pl Place, err error) {
+		entries, err := d.store.PostalCode(ctx, code)
+		for i, e := range entries {
+			if i == 0 {
+				pl = Place{e.Prefecture, e.City}
+				continue
+			}
+			if e.Prefecture != pl.Prefecture {
+				pl.Prefecture = ""
+			}
+			if e.City != pl.City {
+				pl.City = ""
+			}
+		}
+		return pl, err
+	})
+}
+
+// remembered is what table holds for k, read with load when it holds
+// nothing yet and kept until the cache starts over (fresh). table is
+// called under d.mu: fresh replaces the maps.
+func remembered[K comparable, V any](d *Directory, table func() map[K]V, k K, load func() (V, error)) (V, error) {
 	d.mu.Lock()
 	d.fresh()
-	pl, ok := d.codes[code]
+	v, ok := table()[k]
 	d.mu.Unlock()
 	if ok {
-		return pl, nil
+		return v, nil
 	}
-	entries, err := d.store.PostalCode(ctx, code)
+	v, err := load()
 	if err != nil {
-		return Place{}, err
-	}
-	for i, e := range entries {
-		if i == 0 {
-			pl = Place{e.Prefecture, e.City}
-			continue
-		}
-		if e.Prefecture != pl.Prefecture {
-			pl.Prefecture = ""
-		}
-		if e.City != pl.City {
-			pl.City = ""
-		}
+		return v, err
 	}
 	d.mu.Lock()
-	d.codes[code] = pl
+	table()[k] = v
 	d.mu.Unlock()
-	return pl, nil
+	return v, nil
 }
 
 // Found is an address located in the dictionary.
@@ -144,42 +154,11 @@ func (d *Directory) Empty(ctx context.Context) bool {
 }
 
 func (d *Directory) allPlaces(ctx context.Context) ([]Place, error) {
-	d.mu.Lock()
-	d.fresh()
-	places := d.places
-	d.mu.Unlock()
-	if places != nil {
-		return places, nil
-	}
-	places, err := d.store.PostalPlaces(ctx)
-	if err != nil {
-		return nil, err
-	}
-	if places == nil {
-		places = []Place{} // an empty dictionary is an answer too
-	}
-	d.mu.Lock()
-	d.places = places
-	d.mu.Unlock()
-	return places, nil
+	return remembered(d, func() map[struct{}][]Place { return d.places }, struct{}{}, func() ([]Place, error) { return d.store.PostalPlaces(ctx) })
 }
 
 func (d *Directory) area(ctx context.Context, pl Place) ([]Entry, error) {
-	d.mu.Lock()
-	d.fresh()
-	entries, ok := d.areas[pl]
-	d.mu.Unlock()
-	if ok {
-		return entries, nil
-	}
-	entries, err := d.store.PostalArea(ctx, pl)
-	if err != nil {
-		return nil, err
-	}
-	d.mu.Lock()
-	d.areas[pl] = entries
-	d.mu.Unlock()
-	return entries, nil
+	return remembered(d, func() map[Place][]Entry { return d.areas }, pl, func() ([]Entry, error) { return d.store.PostalArea(ctx, pl) })
 }
 
 // Complete fills in what an address left out from the dictionary, never
