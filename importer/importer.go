@@ -422,9 +422,11 @@ func SplitName(full string) (family, given string) {
 }
 
 // ColumnFor names the file's column behind a field path that One ID
-// reported ("profile.emails[0]" → "メールアドレス"), so a reject points at
-// the cell to fix; the path itself when no column maps there.
-func (m Mapping) ColumnFor(path string) string {
+// reported ("profile.emails[0]" → "メールアドレス") for a row with values,
+// so a reject points at the cell to fix; the path itself when no column
+// maps there. emails[1] is the second email column that has a value in
+// the row, as ToSource built the list.
+func (m Mapping) ColumnFor(path string, values []string) string {
 	p := strings.TrimPrefix(path, "profile.")
 	base, rest, _ := strings.Cut(p, "[")
 	field := map[string]string{"emails": "email", "phones": "phone", "member_cards": "member_card"}[base]
@@ -462,6 +464,9 @@ func (m Mapping) ColumnFor(path string) string {
 			}
 			if first < 0 {
 				first = i
+			}
+			if i < len(values) && strings.TrimSpace(Unformula(values[i])) == "" {
+				continue
 			}
 			if seen == nth {
 				return m.Headers[i]

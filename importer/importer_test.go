@@ -178,9 +178,23 @@ func TestColumnFor(t *testing.T) {
 		"profile.addresses[0].postal_code": "〒", "profile.addresses[0].building": "建物名", "profile.attributes.store": "好きな店",
 		"profile.phones[0]": "profile.phones[0]", "external_id": "external_id",
 	} {
-		if got := m.ColumnFor(path); got != want {
+		if got := m.ColumnFor(path, nil); got != want {
 			t.Errorf("ColumnFor(%q) = %q, want %q", path, got, want)
 		}
+	}
+	// Two phone columns, the first empty in this row: the row's only
+	// phone (phones[0]) is the second column's.
+	m, _ = AutoMap([]string{"氏名", "電話番号", "携帯"}, nil)
+	row := []string{"山田 花子", " ", "090-12"}
+	if got := m.ColumnFor("profile.phones[0]", row); got != "携帯" {
+		t.Errorf("phones[0] with the first column empty = %q, want 携帯", got)
+	}
+	row = []string{"山田 花子", "03-1", "090-12"}
+	if got := m.ColumnFor("profile.phones[1]", row); got != "携帯" {
+		t.Errorf("phones[1] = %q, want 携帯", got)
+	}
+	if got := m.ColumnFor("profile.phones[0]", row); got != "電話番号" {
+		t.Errorf("phones[0] = %q, want 電話番号", got)
 	}
 }
 

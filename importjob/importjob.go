@@ -258,7 +258,7 @@ func (p *Plan) apply(ctx context.Context, svc Ingester, actor kizuna.Actor, c ch
 			case identity.ResultUnchanged:
 				pr.Unchanged++
 			case identity.ResultRejected:
-				rejects = append(rejects, importer.Reject{Line: c.lines[i], Column: p.Mapping.ColumnFor(x.Error.Field), Reason: x.Error.Reason, Values: c.rowsOf[i]})
+				rejects = append(rejects, importer.Reject{Line: c.lines[i], Column: p.Mapping.ColumnFor(x.Error.Field, c.rowsOf[i]), Reason: x.Error.Reason, Values: c.rowsOf[i]})
 			}
 		}
 	}

@@ -78,7 +78,11 @@ func Locate(entries []Entry, rest string) (code string, town bool) {
 	if code := oneCode(matched); code != "" {
 		return code, true
 	}
-	// One town, several codes: the 丁目 or 番地 number chooses.
+	// One town, several codes: a sub-area named after it, or else the 丁目
+	// or 番地 number, chooses.
+	if code := subArea(matched, strings.TrimPrefix(rest, matched[0].Town)); code != "" {
+		return code, true
+	}
 	after := normalize.Address(strings.TrimPrefix(rest, matched[0].Town)).Locality
 	num := leadingNumber.FindString(after)
 	if num == "" {
@@ -102,6 +106,28 @@ func Locate(entries []Entry, rest string) (code string, town bool) {
 	return oneCode(others), true
 }
 
+// subArea picks, among one town's entries, those whose note is a sub-area
+// the address names, right after the town (音江町稲田 for 音江町（稲田）)
+// or after its 丁目 or 条 number, as Sapporo writes them (南郷通1丁目南 for
+// 南郷通（南）), and answers their one code, or "".
+func subArea(entries []Entry, after string) string {
+	bare := leadingBlock.ReplaceAllString(after, "")
+	var named []Entry
+	for _, e := range entries {
+		note := normalize.Text(e.TownNote)
+		if note == "" || note == "その他" {
+			continue
+		}
+		if _, ranged := chomeNote(note, 0); ranged {
+			continue
+		}
+		if strings.HasPrefix(after, note) || strings.HasPrefix(bare, note) {
+			named = append(named, e)
+		}
+	}
+	return oneCode(named)
+}
+
 // oneCode is the code all entries share, or "".
 func oneCode(entries []Entry) string {
 	if len(entries) == 0 {
@@ -117,6 +143,9 @@ func oneCode(entries []Entry) string {
 
 var (
 	leadingNumber = regexp.MustCompile(`^\d+`)
+	// leadingBlock is a 丁目 or 条 number at the start of what follows a
+	// town: 1丁目, 一丁目, 3条, 1- (the sub-area comes after it).
+	leadingBlock = regexp.MustCompile(`^[\d〇一二三四五六七八九十]+(?:丁目|条|-)?`)
 	// chomeList is a note naming 丁目 or 番地 numbers and ranges:
 	// 1〜19丁目, 1・2丁目, 3、5〜7丁目, 400、400-2番地 (after NFKC: ～ is
 	// ~, 〜 stays). A hyphen is a branch number (400-2 is in 400), never a

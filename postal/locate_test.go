@@ -25,6 +25,8 @@ var cityEntries = []Entry{
 	{Code: "0050863", Prefecture: "北海道", City: "札幌市南区", Town: "常盤", TownNote: "その他"},
 	{Code: "0030022", Prefecture: "北海道", City: "札幌市白石区", Town: "南郷通", TownNote: "南"},
 	{Code: "0030023", Prefecture: "北海道", City: "札幌市白石区", Town: "南郷通", TownNote: "北"},
+	{Code: "0741276", Prefecture: "北海道", City: "深川市", Town: "音江町", TownNote: "稲田"},
+	{Code: "0741273", Prefecture: "北海道", City: "深川市", Town: "音江町", TownNote: "音江"},
 	{Code: "2080032", Prefecture: "東京都", City: "武蔵村山市", Town: "三ツ木"},
 	{Code: "1140000", Prefecture: "東京都", City: "北区"},
 	{Code: "6030000", Prefecture: "京都府", City: "京都市北区"},
@@ -69,11 +71,15 @@ func TestFind(t *testing.T) {
 		{"", "北海道札幌市中央区大通西二十丁目", true, "0640820", "札幌市中央区"}, // kanji numerals
 		{"", "北海道札幌市中央区大通西", true, "", "札幌市中央区"},            // no 丁目: either
 		{"", "京都府京都市北区紫野門前町1", true, "6038215", "京都市北区"},
-		{"", "北区紫野門前町1", true, "1140000", "北区"},           // Tokyo's 北区 by name alone: Find answers the city's code, Complete does not take it
-		{"", "北海道札幌市中央区大通西30丁目", true, "", "札幌市中央区"},      // in no range
-		{"", "北海道札幌市南区常盤100番地", true, "0050865", "札幌市南区"}, // 番地 in the list
-		{"", "北海道札幌市南区常盤200番地", true, "0050863", "札幌市南区"}, // the rest: その他
-		{"", "北海道札幌市白石区南郷通1丁目南", true, "", "札幌市白石区"},      // 南/北 are not numbers
+		{"", "北区紫野門前町1", true, "1140000", "北区"},                // Tokyo's 北区 by name alone: Find answers the city's code, Complete does not take it
+		{"", "北海道札幌市中央区大通西30丁目", true, "", "札幌市中央区"},           // in no range
+		{"", "北海道札幌市南区常盤100番地", true, "0050865", "札幌市南区"},      // 番地 in the list
+		{"", "北海道札幌市南区常盤200番地", true, "0050863", "札幌市南区"},      // the rest: その他
+		{"", "北海道札幌市白石区南郷通1丁目南2-3", true, "0030022", "札幌市白石区"}, // the sub-area after the 丁目
+		{"", "北海道札幌市白石区南郷通二丁目北", true, "0030023", "札幌市白石区"},
+		{"", "北海道札幌市白石区南郷通", true, "", "札幌市白石区"},       // 南 or 北: either
+		{"", "北海道深川市音江町稲田123", true, "0741276", "深川市"}, // the sub-area right after the town
+		{"", "北海道深川市音江町広里1", true, "", "深川市"},          // a sub-area the dictionary does not list
 		{"", "東京都新宿区西新宿2-8-1", true, "1600023", "新宿区"},
 		{"", "東京都武蔵村山市大字三ツ木1-1", true, "2080032", "武蔵村山市"}, // 大字 as written in old addresses
 		{"", "府中市宮町1-1", false, "", ""},                    // two prefectures have a 府中市
