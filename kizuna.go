@@ -9,6 +9,7 @@ import (
 	"encoding/base32"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -36,6 +37,10 @@ type Error struct {
 	Field   string
 	Current string // for a conflict: the state the object is in now
 	Err     error  // the cause, if any; never shown to API clients
+	// Also holds the input's further problems, when it has several (a
+	// bad email and a bad birth date in one record), so a caller can fix
+	// them all at once rather than one per attempt.
+	Also []*Error
 }
 
 func (e *Error) Error() string {
@@ -61,6 +66,26 @@ func Errorf(code, format string, args ...any) *Error {
 // FieldError returns an EINVALID error that names the offending field.
 func FieldError(field, format string, args ...any) *Error {
 	return &Error{Code: EINVALID, Field: field, Message: fmt.Sprintf(format, args...)}
+}
+
+// Invalid returns nil for no problems, or the first with the rest in Also.
+func Invalid(problems []*Error) error {
+	if len(problems) == 0 {
+		return nil
+	}
+	first := *problems[0]
+	first.Also = append(slices.Clone(first.Also), problems[1:]...)
+	return &first
+}
+
+// FieldErrors lists every problem of err: the first *Error in its chain
+// and those in its Also; nil when err holds no *Error.
+func FieldErrors(err error) []*Error {
+	var e *Error
+	if !errors.As(err, &e) {
+		return nil
+	}
+	return append([]*Error{e}, e.Also...)
 }
 
 // ErrorCode returns the code of the first *Error in err's chain, EINTERNAL for

@@ -25,7 +25,7 @@ func TestImportCSV(t *testing.T) {
 	file := filepath.Join(dir, "members.csv")
 	body := "会員番号,氏名,フリガナ,〒,住所１,ＴＥＬ,携帯,メールアドレス,生年月日\n" +
 		"M001,山田 花子,ヤマダ ハナコ,150-0043,東京都渋谷区道玄坂1-2-3,03-3461-0000,090-1234-5678,hanako@example.jp,昭和45年3月1日\n" +
-		"M002,=cmd|' /C calc'!A0,サトウ イチロウ,160-0022,東京都新宿区新宿3-1,03-1111-2222,,,1980/02/30\n" +
+		"M002,=cmd|' /C calc'!A0,サトウ イチロウ,160-0022,東京都新宿区新宿3-1,03-1111,,sato@@example.jp,1980/02/28\n" +
 		"M003,鈴木 美咲,スズキ ミサキ,,,,,,\n" +
 		"M004,too,few\n"
 	sjis, _, err := transform.String(japanese.ShiftJIS.NewEncoder(), body)
@@ -43,8 +43,10 @@ func TestImportCSV(t *testing.T) {
 	out := k.ok("import", file, "--channel", "store", "--dry-run")
 	mustContain(t, "dry run", out, "cp932, 9 columns", "生年月日", "携帯                   → phone", "→ birth_date", `"birth_date":"1970-03-01"`,
 		`"phones":["03-3461-0000","090-1234-5678"]`, // both phone columns
-		"rejected: line 3, 生年月日: not a valid date", "rejected: line 5: 3 fields, the header has 9",
-		"dry run: 4 rows, 2 would be sent to One ID: 2 new customers, 0 joined to a customer, 0 updated, 0 unchanged, 0 flagged as possible duplicates; 2 rejected; nothing changed")
+		// Every problem of a row, in one reject.
+		"rejected: line 3, ＴＥＬ; メールアドレス: ＴＥＬ: not a valid phone number: too short; メールアドレス: not a valid email address: more than one @",
+		"rejected: line 5: 3 fields, the header has 9",
+		"dry run: 4 rows, 3 would be sent to One ID: 2 new customers, 0 joined to a customer, 0 updated, 0 unchanged, 0 flagged as possible duplicates; 2 rejected; nothing changed")
 	if after := k.ok("audit", "verify"); after != before {
 		t.Errorf("the dry run wrote to the audit trail: %q then %q", before, after)
 	}
@@ -52,7 +54,7 @@ func TestImportCSV(t *testing.T) {
 	mustContain(t, "import", out, "imported 4 rows", "2 created", "2 rejected", "members.csv.rejects.csv")
 	rej := mustRead(t, file+".rejects.csv")
 	// A cell Excel would run as a formula gets an apostrophe.
-	for _, want := range []string{"\uFEFFline,column,reason,会員番号", `3,生年月日,not a valid date: no such calendar date,M002,'=cmd|' /C calc'!A0,`, `5,,"3 fields, the header has 9",M004,too,few`} {
+	for _, want := range []string{"\uFEFFline,column,reason,会員番号", `3,ＴＥＬ; メールアドレス,ＴＥＬ: not a valid phone number: too short; メールアドレス: not a valid email address: more than one @,M002,'=cmd|' /C calc'!A0,`, `5,,"3 fields, the header has 9",M004,too,few`} {
 		if !strings.Contains(rej, want) {
 			t.Errorf("rejects file lacks %q:\n%s", want, rej)
 		}

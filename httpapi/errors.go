@@ -84,12 +84,17 @@ func problemFromError(err error) *Problem {
 	st := statusOf(code)
 	pr := &Problem{Title: http.StatusText(st), Status: st, Detail: kizuna.ErrorMessage(err), Current: kizuna.ErrorCurrent(err)}
 	if f := kizuna.ErrorField(err); f != "" {
-		loc := "body." + f
-		if strings.HasPrefix(f, "query.") || strings.HasPrefix(f, "path.") {
-			loc = f // a parameter, not a body field
+		for _, e := range kizuna.FieldErrors(err) {
+			loc := "body." + e.Field
+			if strings.HasPrefix(e.Field, "query.") || strings.HasPrefix(e.Field, "path.") {
+				loc = e.Field // a parameter, not a body field
+			}
+			pr.Errors = append(pr.Errors, ProblemField{Location: loc, Message: e.Message})
 		}
-		pr.Errors = []ProblemField{{Location: loc, Message: kizuna.ErrorMessage(err)}}
 		pr.Detail = f + ": " + pr.Detail
+		if n := len(pr.Errors) - 1; n > 0 {
+			pr.Detail += fmt.Sprintf(" (and %d more: see errors)", n)
+		}
 	}
 	return pr
 }

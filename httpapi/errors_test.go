@@ -43,6 +43,20 @@ func TestErrorsAreProblems(t *testing.T) {
 			}
 		})
 
+		t.Run("every bad field is named", func(t *testing.T) {
+			p := wantProblem(t, h.do(t, "POST", "/api/v1/customers", admin, `{"family_name":"山田","emails":["a@"],"birth_date":"1980-02-30"}`), http.StatusBadRequest)
+			var locs []string
+			for _, e := range p.Errors {
+				locs = append(locs, e.Location)
+			}
+			if len(locs) != 2 || !strings.HasSuffix(locs[0], "emails[0]") || !strings.HasSuffix(locs[1], "birth_date") {
+				t.Errorf("errors %+v: want the email and the birth date", p.Errors)
+			}
+			if !strings.Contains(p.Detail, "and 1 more") {
+				t.Errorf("detail %q does not say there is more", p.Detail)
+			}
+		})
+
 		t.Run("unknown field is named", func(t *testing.T) {
 			p := wantProblem(t, h.do(t, "POST", "/api/v1/customers", admin, `{"family_name":"山田","nickname":"hana"}`), http.StatusBadRequest)
 			if !strings.Contains(p.Detail, "nickname") {

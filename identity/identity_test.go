@@ -113,6 +113,8 @@ func TestIngestVersionsAndRejections(t *testing.T) {
 			in("ec", "E8", `{"family_name":"`+strings.Repeat("長", 100)+`","addresses":[{"street":"`+strings.Repeat("町", 200)+`"}]}`),
 			in("ec", "E9", `{"family_name":"`+strings.Repeat("長", 101)+`"}`),
 			in("ec", "E10", `{"addresses":[{"street":"`+strings.Repeat("町", 201)+`"}]}`),
+			// Several problems: every one is reported, in one answer.
+			in("ec", "E11", `{"family_name":"`+strings.Repeat("長", 101)+`","emails":["ok@example.jp","bad@"],"phones":["12"],"birth_date":"1980-02-30","gender":"たぶん"}`),
 		)
 		want := []struct{ status, field string }{
 			{identity.ResultCreated, ""}, {identity.ResultRejected, "profile.emails[0]"}, {identity.ResultRejected, "channel"},
@@ -120,6 +122,7 @@ func TestIngestVersionsAndRejections(t *testing.T) {
 			{identity.ResultRejected, "profile.addresses[1].postal_code"}, {identity.ResultCreated, ""},
 			{identity.ResultRejected, "channel"}, {identity.ResultRejected, "profile.consents[0].purpose"}, {identity.ResultRejected, "profile.emails"},
 			{identity.ResultCreated, ""}, {identity.ResultRejected, "profile.family_name"}, {identity.ResultRejected, "profile.addresses[0].street"},
+			{identity.ResultRejected, "profile.emails[1]"},
 		}
 		for i, w := range want {
 			got := res[i]
@@ -133,6 +136,16 @@ func TestIngestVersionsAndRejections(t *testing.T) {
 			if got.Status != w.status || f != w.field || got.Index != i {
 				t.Errorf("item %d: got %s %q (%+v), want %s %q", i, got.Status, f, got.Error, w.status, w.field)
 			}
+		}
+		var fields []string
+		for _, e := range res[13].Errors {
+			fields = append(fields, e.Field)
+		}
+		if got, want := strings.Join(fields, " "), "profile.emails[1] profile.phones[0] profile.birth_date profile.gender profile.family_name"; got != want {
+			t.Errorf("all problems of E11: %s, want %s (%+v)", got, want, res[13].Errors)
+		}
+		if len(res[1].Errors) != 0 {
+			t.Errorf("one problem listed again in errors: %+v", res[1].Errors)
 		}
 		// Same content again: unchanged; changed content: a new version, the old kept.
 		if r := ingest(t, svc, in("ec", "E1", `{"family_name":"佐藤","emails":["sato@example.jp"]}`))[0]; r.Status != identity.ResultUnchanged || r.Version != 1 {

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"slices"
 	"sort"
 	"strings"
@@ -67,30 +68,29 @@ func normalizeProfile(p *customer.Profile, prefix, channel string, observed time
 	p.FamilyNameRomaji = normalize.Text(p.FamilyNameRomaji)
 	p.GivenNameRomaji = normalize.Text(p.GivenNameRomaji)
 
-	var err error
-	p.Emails, err = normalizeList(p.Emails, f("emails"), normalize.Email)
-	if err != nil {
-		return err
+	// Every problem of the record is reported, not just the first, so a
+	// file's row or an API call can be fixed in one go.
+	var problems []*kizuna.Error
+	bad := func(err error) {
+		problems = append(problems, kizuna.FieldErrors(err)...)
 	}
-	p.Phones, err = normalizeList(p.Phones, f("phones"), func(s string) (string, error) {
+	var err error
+	p.Emails = normalizeList(p.Emails, f("emails"), normalize.Email, bad)
+	p.Phones = normalizeList(p.Phones, f("phones"), func(s string) (string, error) {
 		e, _, err := normalize.Phone(s)
 		return e, err
-	})
-	if err != nil {
-		return err
-	}
-	p.MemberCards, err = normalizeList(p.MemberCards, f("member_cards"), func(s string) (string, error) {
+	}, bad)
+	p.MemberCards = normalizeList(p.MemberCards, f("member_cards"), func(s string) (string, error) {
 		return normalize.MemberCard(s), nil
-	})
-	if err != nil {
-		return err
-	}
+	}, bad)
 	for i := range p.Addresses {
 		a := &p.Addresses[i]
 		path := fmt.Sprintf("%s[%d]", f("addresses"), i)
 		if strings.TrimSpace(a.PostalCode) != "" {
-			if a.PostalCode, err = normalize.PostalCode(a.PostalCode); err != nil {
-				return kizuna.FieldError(path+".postal_code", "%v", err)
+			if pc, err := normalize.PostalCode(a.PostalCode); err != nil {
+				bad(kizuna.FieldError(path+".postal_code", "%v", err))
+			} else {
+				a.PostalCode = pc
 			}
 		}
 		if pref := normalize.Prefecture(a.Prefecture); pref != "" {
@@ -111,21 +111,23 @@ func normalizeProfile(p *customer.Profile, prefix, channel string, observed time
 	}
 	p.Addresses = slices.DeleteFunc(p.Addresses, func(a customer.Address) bool { return a == customer.Address{} })
 	if p.BirthDate != "" {
-		if p.BirthDate, err = normalize.Date(p.BirthDate); err != nil {
-			return kizuna.FieldError(f("birth_date"), "%v", err)
+		if d, err := normalize.Date(p.BirthDate); err != nil {
+			bad(kizuna.FieldError(f("birth_date"), "%v", err))
+		} else {
+			p.BirthDate = d
 		}
 	}
 	if p.Gender, err = normalize.Gender(p.Gender); err != nil {
-		return kizuna.FieldError(f("gender"), "%v", err)
+		bad(kizuna.FieldError(f("gender"), "%v", err))
 	}
 	for i := range p.Consents {
 		c := &p.Consents[i]
 		path := fmt.Sprintf("%s[%d]", f("consents"), i)
 		if !slices.Contains(customer.ConsentPurposes, c.Purpose) {
-			return kizuna.FieldError(path+".purpose", "must be one of %s", strings.Join(customer.ConsentPurposes, ", "))
+			bad(kizuna.FieldError(path+".purpose", "must be one of %s", strings.Join(customer.ConsentPurposes, ", ")))
 		}
 		if !slices.Contains(customer.ConsentChannels, c.Channel) {
-			return kizuna.FieldError(path+".channel", "must be one of %s", strings.Join(customer.ConsentChannels, ", "))
+			bad(kizuna.FieldError(path+".channel", "must be one of %s", strings.Join(customer.ConsentChannels, ", ")))
 		}
 		c.Source = channel
 		if c.At.IsZero() {
@@ -133,14 +135,17 @@ func normalizeProfile(p *customer.Profile, prefix, channel string, observed time
 		}
 		c.At = c.At.UTC().Truncate(time.Microsecond)
 	}
-	for name, v := range p.Attributes {
+	// In name order, so the problems come out the same every time.
+	for _, name := range slices.Sorted(maps.Keys(p.Attributes)) {
 		def, ok := attrs[name]
 		if !ok {
-			return kizuna.FieldError(f("attributes."+name), "attribute %q is not declared in the attribute schema", name)
+			bad(kizuna.FieldError(f("attributes."+name), "attribute %q is not declared in the attribute schema", name))
+			continue
 		}
-		nv, err := checkAttribute(def, v)
+		nv, err := checkAttribute(def, p.Attributes[name])
 		if err != nil {
-			return kizuna.FieldError(f("attributes."+name), "%v", err)
+			bad(kizuna.FieldError(f("attributes."+name), "%v", err))
+			continue
 		}
 		p.Attributes[name] = nv
 	}
@@ -157,7 +162,8 @@ func normalizeProfile(p *customer.Profile, prefix, channel string, observed time
 	if len(p.Tags) == 0 {
 		p.Tags = nil
 	}
-	return checkLengths(p, f)
+	checkLengths(p, f, bad)
+	return kizuna.Invalid(problems)
 }
 
 // Limits on what one record may hold: generous for real names and
@@ -170,12 +176,11 @@ const (
 	maxListItems    = 20   // emails, phones, cards, addresses, tags
 )
 
-func checkLengths(p *customer.Profile, f func(string) string) error {
-	long := func(path, v string, limit int) error {
+func checkLengths(p *customer.Profile, f func(string) string, bad func(error)) {
+	long := func(path, v string, limit int) {
 		if n := utf8.RuneCountInString(v); n > limit {
-			return kizuna.FieldError(path, "is longer than %d characters (%d)", limit, n)
+			bad(kizuna.FieldError(path, "is longer than %d characters (%d)", limit, n))
 		}
-		return nil
 	}
 	for _, c := range []struct {
 		path, v string
@@ -185,49 +190,42 @@ func checkLengths(p *customer.Profile, f func(string) string) error {
 		{f("family_name_kana"), p.FamilyNameKana, maxNameRunes}, {f("given_name_kana"), p.GivenNameKana, maxNameRunes},
 		{f("family_name_romaji"), p.FamilyNameRomaji, maxNameRunes}, {f("given_name_romaji"), p.GivenNameRomaji, maxNameRunes},
 	} {
-		if err := long(c.path, c.v, c.limit); err != nil {
-			return err
-		}
+		long(c.path, c.v, c.limit)
 	}
-	for name, n := range map[string]int{"emails": len(p.Emails), "phones": len(p.Phones), "member_cards": len(p.MemberCards), "addresses": len(p.Addresses), "tags": len(p.Tags)} {
-		if n > maxListItems {
-			return kizuna.FieldError(f(name), "holds %d values; at most %d", n, maxListItems)
+	for _, l := range []struct {
+		name string
+		n    int
+	}{{"emails", len(p.Emails)}, {"phones", len(p.Phones)}, {"member_cards", len(p.MemberCards)}, {"addresses", len(p.Addresses)}, {"tags", len(p.Tags)}} {
+		if l.n > maxListItems {
+			bad(kizuna.FieldError(f(l.name), "holds %d values; at most %d", l.n, maxListItems))
 		}
 	}
 	for i, e := range p.Emails {
 		if len(e) > 254 { // RFC 5321's limit on a path
-			return kizuna.FieldError(fmt.Sprintf("%s[%d]", f("emails"), i), "is longer than 254 bytes (%d)", len(e))
+			bad(kizuna.FieldError(fmt.Sprintf("%s[%d]", f("emails"), i), "is longer than 254 bytes (%d)", len(e)))
 		}
 	}
 	for i, c := range p.MemberCards {
-		if err := long(fmt.Sprintf("%s[%d]", f("member_cards"), i), c, maxNameRunes); err != nil {
-			return err
-		}
+		long(fmt.Sprintf("%s[%d]", f("member_cards"), i), c, maxNameRunes)
 	}
 	for i, t := range p.Tags {
-		if err := long(fmt.Sprintf("%s[%d]", f("tags"), i), t, maxNameRunes); err != nil {
-			return err
-		}
+		long(fmt.Sprintf("%s[%d]", f("tags"), i), t, maxNameRunes)
 	}
 	for i, a := range p.Addresses {
 		path := fmt.Sprintf("%s[%d]", f("addresses"), i)
 		for _, c := range []struct{ name, v string }{{"city", a.City}, {"street", a.Street}, {"building", a.Building}, {"prefecture", a.Prefecture}} {
-			if err := long(path+"."+c.name, c.v, maxAddressRunes); err != nil {
-				return err
-			}
+			long(path+"."+c.name, c.v, maxAddressRunes)
 		}
 	}
-	for name, v := range p.Attributes {
-		if sv, ok := v.(string); ok {
-			if err := long(f("attributes."+name), sv, maxTextRunes); err != nil {
-				return err
-			}
+	for _, name := range slices.Sorted(maps.Keys(p.Attributes)) {
+		if sv, ok := p.Attributes[name].(string); ok {
+			long(f("attributes."+name), sv, maxTextRunes)
 		}
 	}
-	return nil
 }
 
-func normalizeList(in []string, path string, norm func(string) (string, error)) ([]string, error) {
+// normalizeList normalizes each value, reporting each bad one to bad.
+func normalizeList(in []string, path string, norm func(string) (string, error), bad func(error)) []string {
 	var out []string
 	for i, s := range in {
 		if strings.TrimSpace(s) == "" {
@@ -235,13 +233,14 @@ func normalizeList(in []string, path string, norm func(string) (string, error)) 
 		}
 		v, err := norm(s)
 		if err != nil {
-			return nil, kizuna.FieldError(fmt.Sprintf("%s[%d]", path, i), "%v", err)
+			bad(kizuna.FieldError(fmt.Sprintf("%s[%d]", path, i), "%v", err))
+			continue
 		}
 		if v != "" && !slices.Contains(out, v) {
 			out = append(out, v)
 		}
 	}
-	return out, nil
+	return out
 }
 
 func checkAttribute(def customer.AttributeDef, v any) (any, error) {

@@ -86,12 +86,25 @@ type Result struct {
 	Evidence        []customer.Evidence `json:"match_evidence,omitempty" doc:"For a probabilistic join: each compared field's level and weight"`
 	Duplicates      []string            `json:"possible_duplicates,omitempty"`
 	Error           *ItemError          `json:"error,omitempty"`
+	Errors          []ItemError         `json:"errors,omitempty" doc:"For a rejected item with several problems: all of them, the first being error"`
 }
 
 // ItemError says what is wrong with one rejected item.
 type ItemError struct {
 	Field  string `json:"field"`
 	Reason string `json:"reason"`
+}
+
+// rejected is the result of item i, refused for err: its first problem,
+// and all of them when it has more than one.
+func rejected(i int, err error) Result {
+	r := Result{Index: i, Status: ResultRejected, Error: &ItemError{Field: kizuna.ErrorField(err), Reason: kizuna.ErrorMessage(err)}}
+	if all := kizuna.FieldErrors(err); len(all) > 1 {
+		for _, e := range all {
+			r.Errors = append(r.Errors, ItemError{Field: e.Field, Reason: e.Message})
+		}
+	}
+	return r
 }
 
 // prepared is a validated, normalized item.
@@ -239,7 +252,7 @@ func (s *Service) prepareBatch(ctx context.Context, allowed AllowedChannels, ite
 					p, err = s.prepare(ctx, e, allowed, i, items[i], now)
 				}
 				if err != nil {
-					results[i] = Result{Index: i, Status: ResultRejected, Error: &ItemError{Field: kizuna.ErrorField(err), Reason: kizuna.ErrorMessage(err)}}
+					results[i] = rejected(i, err)
 					continue
 				}
 				preps[i] = p

@@ -258,7 +258,7 @@ func (p *Plan) apply(ctx context.Context, svc Ingester, actor kizuna.Actor, c ch
 			case identity.ResultUnchanged:
 				pr.Unchanged++
 			case identity.ResultRejected:
-				rejects = append(rejects, importer.Reject{Line: c.lines[i], Column: p.Mapping.ColumnFor(x.Error.Field, c.rowsOf[i]), Reason: x.Error.Reason, Values: c.rowsOf[i]})
+				rejects = append(rejects, rowReject(p.Mapping, c.lines[i], x, c.rowsOf[i]))
 			}
 		}
 	}
@@ -270,6 +270,36 @@ func (p *Plan) apply(ctx context.Context, svc Ingester, actor kizuna.Actor, c ch
 	}
 	pr.Bytes = max(pr.Bytes, c.bytes)
 	return nil
+}
+
+// rowReject is the reject of a row One ID refused, naming every problem
+// it found, in the file's column order: "ＴＥＬ; メールアドレス" as the
+// column and each reason after its column when there are several, so the
+// row can be fixed in one go.
+func rowReject(m importer.Mapping, line int, x identity.Result, values []string) importer.Reject {
+	if len(x.Errors) < 2 {
+		return importer.Reject{Line: line, Column: m.ColumnFor(x.Error.Field, values), Reason: x.Error.Reason, Values: values}
+	}
+	type problem struct{ col, reason string }
+	var ps []problem
+	for _, e := range x.Errors {
+		ps = append(ps, problem{m.ColumnFor(e.Field, values), e.Reason})
+	}
+	at := func(col string) int { // a path no column maps to goes last
+		if i := slices.Index(m.Headers, col); i >= 0 {
+			return i
+		}
+		return len(m.Headers)
+	}
+	slices.SortStableFunc(ps, func(a, b problem) int { return cmp.Compare(at(a.col), at(b.col)) })
+	var cols, reasons []string
+	for _, p := range ps {
+		if !slices.Contains(cols, p.col) {
+			cols = append(cols, p.col)
+		}
+		reasons = append(reasons, p.col+": "+p.reason)
+	}
+	return importer.Reject{Line: line, Column: strings.Join(cols, "; "), Reason: strings.Join(reasons, "; "), Values: values}
 }
 
 // read reads the file into chunks of opts.Batch mapped rows, prepares
