@@ -54,7 +54,7 @@ func TestImportCSV(t *testing.T) {
 	mustContain(t, "import", out, "imported 4 rows", "2 created", "2 rejected", "members.csv.rejects.csv")
 	rej := mustRead(t, file+".rejects.csv")
 	// A cell Excel would run as a formula gets an apostrophe.
-	for _, want := range []string{"\uFEFFline,column,reason,会員番号", `3,ＴＥＬ; メールアドレス,ＴＥＬ: not a valid phone number: too short; メールアドレス: not a valid email address: more than one @,M002,'=cmd|' /C calc'!A0,`, `5,,"3 fields, the header has 9",M004,too,few`} {
+	for _, want := range []string{"\uFEFFline,column,reason,理由,会員番号", `3,ＴＥＬ; メールアドレス,ＴＥＬ: not a valid phone number: too short; メールアドレス: not a valid email address: more than one @,ＴＥＬ：電話番号の形式が正しくありません（桁数が足りません）／メールアドレス：メールアドレスの形式が正しくありません（@が複数あります）,M002,'=cmd|' /C calc'!A0,`, `5,,"3 fields, the header has 9",項目が3個あります（見出しは9個）,M004,too,few`} {
 		if !strings.Contains(rej, want) {
 			t.Errorf("rejects file lacks %q:\n%s", want, rej)
 		}
@@ -98,7 +98,7 @@ func TestImportXLSX(t *testing.T) {
 	out := k.ok("import", file, "--channel", "ec", "--sheet", "顧客一覧")
 	mustContain(t, "xlsx import", out, "xlsx, sheet 顧客一覧, 7 columns", "→ external_id", "imported 3 rows", "1 created", "2 rejected")
 	mustContain(t, "rejects", mustRead(t, file+".rejects.csv"), "3,E-Mail,not a valid email address", "X-2,田中",
-		`4,顧客ID,"the ID ""X-1"" is on line 2 of this file already; a file gives each ID once, so this row was not imported",X-1`)
+		`4,顧客ID,"the ID ""X-1"" is on line 2 of this file already; a file gives each ID once, so this row was not imported",ID「X-1」はこのファイルの2行目にあります。1つのファイルに同じIDは1回だけなので、この行は取り込んでいません,X-1`)
 	ids := identity.New(openStore(t, path), nil)
 	if found, err := ids.Lookup(context.Background(), "email", "misaki.t@example.jp"); err != nil || len(found) != 0 {
 		t.Errorf("the second row with ID X-1 was imported: %+v %v", found, err)

@@ -124,7 +124,7 @@ func runProducts(ctx context.Context, e *Env, args []string) error {
 		var buf bytes.Buffer
 		buf.WriteString("\uFEFF") // so that Excel reads it as UTF-8
 		rw := csv.NewWriter(&buf)
-		rw.Write(append([]string{"line", "column", "reason"}, header...))
+		rw.Write(importer.RejectHeader(header))
 		for _, r := range rejected {
 			rw.Write(r.Record())
 		}

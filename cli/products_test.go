@@ -36,8 +36,8 @@ func TestProductsImport(t *testing.T) {
 	if i4, i5 := strings.Index(rej, "\n4,"), strings.Index(rej, "\n5,"); i4 < 0 || i4 > i5 {
 		t.Errorf("rejects not in line order:\n%s", rej)
 	}
-	for _, want := range []string{"\uFEFFline,column,reason,商品コード", "4,JANコード,", "check digit 2", `5,税込価格,"price ""百円"" is not a whole amount`,
-		`6,税率,"tax rate ""5%""`, `7,,"2 fields, the header has 10",SHORT,row`} {
+	for _, want := range []string{"\uFEFFline,column,reason,理由,商品コード", "4,JANコード,", "check digit 2", `5,税込価格,"price ""百円"" is not a whole amount`,
+		`6,税率,"tax rate ""5%""`, `7,,"2 fields, the header has 10",項目が2個あります（見出しは10個）,SHORT,row`} {
 		if !strings.Contains(rej, want) {
 			t.Errorf("rejects file lacks %q:\n%s", want, rej)
 		}

@@ -86,7 +86,7 @@ func TestImportJob(t *testing.T) {
 			t.Fatalf("finished job: %+v", j)
 		}
 		rej := h.must(t, 200, "GET", "/api/v1/imports/"+j.ID+"/rejects", admin, nil)
-		if !bytes.HasPrefix(rej.Body, []byte("\ufeffline,column,reason,会員番号")) || !strings.Contains(string(rej.Body), "3,生年月日,") {
+		if !bytes.HasPrefix(rej.Body, []byte("\ufeffline,column,reason,理由,会員番号")) || !strings.Contains(string(rej.Body), "3,生年月日,not a valid date: no such calendar date,日付が正しくありません（存在しない日付です）,M2,") {
 			t.Errorf("rejects: %q", rej.Body)
 		}
 		// The same file again: nothing new.

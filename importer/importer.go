@@ -14,6 +14,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/kizuna-oss/kizuna/i18n"
 	"io"
 	"slices"
 	"strconv"
@@ -206,17 +207,36 @@ type Reject struct {
 	Line   int
 	Column string // header of the column at fault, or "" for the whole row
 	Reason string
-	Values []string
+	// Japanese is Reason in Japanese, when the one who made the reject
+	// has it; else the reject file translates Reason (i18n.Reason).
+	Japanese string
+	Values   []string
 }
 
-// Record is the reject as a line of the reject file: line, column, reason,
-// then the row. A value a spreadsheet would run as a formula (starting
+// RejectHeader is the header of a reject file for a file's header: the
+// line, the column and the reason in English (as the API and logs give
+// it) and Japanese (理由), then the file's own columns, neutralized as
+// the rows are.
+func RejectHeader(header []string) []string {
+	out := []string{"line", "column", "reason", "理由"}
+	for _, h := range header {
+		out = append(out, neutralize(h))
+	}
+	return out
+}
+
+// Record is the reject as a line of the reject file: line, column, reason
+// and 理由, then the row. A value a spreadsheet would run as a formula (starting
 // with =, +, -, @, tab or CR) gets a leading apostrophe, as exports do,
 // since staff open the file in Excel to fix it; Unformula takes it off
 // again when the fixed file is imported.
 func (r Reject) Record() []string {
-	out := make([]string, 0, 3+len(r.Values))
-	out = append(out, strconv.Itoa(r.Line), neutralize(r.Column), neutralize(r.Reason))
+	ja := r.Japanese
+	if ja == "" {
+		ja = i18n.Reason(r.Reason)
+	}
+	out := make([]string, 0, 4+len(r.Values))
+	out = append(out, strconv.Itoa(r.Line), neutralize(r.Column), neutralize(r.Reason), neutralize(ja))
 	for _, v := range r.Values {
 		out = append(out, neutralize(v))
 	}

@@ -14,6 +14,7 @@ import (
 	"encoding/csv"
 	"errors"
 	"fmt"
+	"github.com/kizuna-oss/kizuna/i18n"
 	"hash/maphash"
 	"io"
 	"slices"
@@ -292,14 +293,15 @@ func rowReject(m importer.Mapping, line int, x identity.Result, values []string)
 		return len(m.Headers)
 	}
 	slices.SortStableFunc(ps, func(a, b problem) int { return cmp.Compare(at(a.col), at(b.col)) })
-	var cols, reasons []string
+	var cols, reasons, ja []string
 	for _, p := range ps {
 		if !slices.Contains(cols, p.col) {
 			cols = append(cols, p.col)
 		}
 		reasons = append(reasons, p.col+": "+p.reason)
+		ja = append(ja, p.col+"："+i18n.Reason(p.reason))
 	}
-	return importer.Reject{Line: line, Column: strings.Join(cols, "; "), Reason: strings.Join(reasons, "; "), Values: values}
+	return importer.Reject{Line: line, Column: strings.Join(cols, "; "), Reason: strings.Join(reasons, "; "), Japanese: strings.Join(ja, "／"), Values: values}
 }
 
 // read reads the file into chunks of opts.Batch mapped rows, prepares
@@ -407,10 +409,4 @@ func CheckAttributes(m importer.Mapping, declared []customer.AttributeDef) error
 }
 
 // RejectHeader is the header line of a reject file for a file's columns.
-func RejectHeader(headers []string) []string {
-	out := []string{"line", "column", "reason"}
-	for _, h := range headers {
-		out = append(out, importer.Reject{Values: []string{h}}.Record()[3])
-	}
-	return out
-}
+func RejectHeader(headers []string) []string { return importer.RejectHeader(headers) }
