@@ -2,6 +2,7 @@ package loyalty_test
 
 import (
 	"context"
+	"fmt"
 	"testing"
 	"time"
 
@@ -196,4 +197,122 @@ func TestATimedOutHoldCannotBeCommitted(t *testing.T) {
 			t.Errorf("statement %q", s)
 		}
 	})
+}
+
+// Points a return takes back after they were spent become a debt; the
+// program's debt policy says whether it waits for later earnings, is
+// paid at once from the points the customer has, or is written off.
+func TestDebtPolicies(t *testing.T) {
+	for _, c := range []struct {
+		policy      string
+		statement   string
+		debt, avail int64
+	}{
+		{loyalty.DebtFromEarnings, "earn+100 adjust+50 hold-80 commit+0 reverse-75", 55, 50},
+		{loyalty.DebtFromBalance, "earn+100 adjust+50 hold-80 commit+0 reverse-75 repay-50", 5, 0},
+		{loyalty.DebtWriteOff, "earn+100 adjust+50 hold-80 commit+0 reverse-75 forgive+0", 0, 50},
+	} {
+		t.Run(c.policy, func(t *testing.T) {
+			sqltest.Each(t, func(t *testing.T, db *sqlstore.DB) {
+				f := setup(t, db)
+				ctx := context.Background()
+				f.setProgram(t, func(p *loyalty.Program) { p.DebtPolicy = c.policy })
+				o := f.buy(t, "R-1", line("CUP", 4, 2500)) // 100 points
+				f.clock.add(15 * day)
+				if _, err := f.points.Adjust(ctx, kizuna.System("cs"), "admin", f.cust, 50, "お詫び", ""); err != nil {
+					t.Fatal(err)
+				}
+				// 80 spent, from R-1's points, which expire first: 20 of them are left.
+				h, _, err := f.points.Hold(ctx, kizuna.System("pos"), f.cust, 80, "pos-1", "")
+				if err != nil {
+					t.Fatal(err)
+				}
+				if _, err := f.points.Commit(ctx, kizuna.System("pos"), h.ID, ""); err != nil {
+					t.Fatal(err)
+				}
+				// Three cups back: 75 points go, 20 from R-1, 55 owed.
+				if _, _, err := f.orders.AddReturn(ctx, kizuna.System("pos"), o.ID, commerce.Return{ID: "RT-1", Lines: []commerce.ReturnLine{{Line: 1, Quantity: 3}}}); err != nil {
+					t.Fatal(err)
+				}
+				for range 2 { // settled twice: applied once
+					if err := f.points.EarnForOrder(ctx, o.ID); err != nil {
+						t.Fatal(err)
+					}
+				}
+				if s := f.statement(t, f.cust); s != c.statement {
+					t.Errorf("statement %q, want %q", s, c.statement)
+				}
+				if b := f.balance(t); b.Debt != c.debt || b.Available != c.avail {
+					t.Errorf("balance %+v, want debt %d and %d available", b, c.debt, c.avail)
+				}
+				if rep := f.verify(t); len(rep.Problems) != 0 {
+					t.Fatalf("verify: %+v", rep.Problems)
+				}
+			})
+		})
+	}
+}
+
+// Points spent on an order come back in part when some of its goods are
+// returned, by the program's rule, and never twice.
+func TestAPartialReturnGivesBackPointsUsed(t *testing.T) {
+	for _, c := range []struct {
+		rule         string
+		first, total int64 // points back after one tea of two, and after both
+	}{
+		{loyalty.RefundProportional, 15, 30}, // half the goods: half the points
+		{loyalty.RefundPointsFirst, 30, 30},  // the ¥1,500 refund is more than the 30 points
+		{loyalty.RefundCashFirst, 0, 30},     // ¥2,970 was paid in cash: the first ¥1,500 comes back in cash
+	} {
+		t.Run(c.rule, func(t *testing.T) {
+			sqltest.Each(t, func(t *testing.T, db *sqlstore.DB) {
+				f := setup(t, db)
+				ctx := context.Background()
+				f.setProgram(t, func(p *loyalty.Program) { p.PointsRefund = c.rule })
+				f.buy(t, "C-0", line("CUP", 4, 2500)) // 100 points
+				f.clock.add(15 * day)
+				h, _, err := f.points.Hold(ctx, kizuna.System("ec"), f.cust, 30, "ec-C-1", "C-1")
+				if err != nil {
+					t.Fatal(err)
+				}
+				if _, err := f.points.Commit(ctx, kizuna.System("ec"), h.ID, ""); err != nil {
+					t.Fatal(err)
+				}
+				id := f.order(t, commerce.Order{Channel: "ec", ExternalID: "C-1", Status: commerce.OrderDelivered, PointsUsed: 30, Lines: []commerce.OrderLine{line("TEA", 2, 1500)}})
+				back := func() int64 {
+					t.Helper()
+					for range 2 { // settled twice: given back once
+						if err := f.points.EarnForOrder(ctx, id); err != nil {
+							t.Fatal(err)
+						}
+					}
+					entries, err := f.points.Statement(ctx, f.cust, 0, 100)
+					if err != nil {
+						t.Fatal(err)
+					}
+					var n int64
+					for _, e := range entries {
+						if e.Kind == loyalty.KindAdjust && e.OrderID == id {
+							n += e.Points
+						}
+					}
+					return n
+				}
+				if n := back(); n != 0 {
+					t.Fatalf("%d points back before any return", n)
+				}
+				for i, want := range []int64{c.first, c.total} {
+					if _, _, err := f.orders.AddReturn(ctx, kizuna.System("ec"), id, commerce.Return{ID: fmt.Sprint("RT-", i), Lines: []commerce.ReturnLine{{Line: 1, Quantity: 1}}}); err != nil {
+						t.Fatal(err)
+					}
+					if n := back(); n != want {
+						t.Errorf("after return %d: %d points back, want %d", i+1, n, want)
+					}
+				}
+				if rep := f.verify(t); len(rep.Problems) != 0 {
+					t.Fatalf("verify: %+v", rep.Problems)
+				}
+			})
+		})
+	}
 }

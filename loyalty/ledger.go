@@ -22,6 +22,8 @@ const (
 	KindReverse  Kind = "reverse"   // − points an order no longer earns (a return, a cancellation)
 	KindMergeOut Kind = "merge_out" // − every lot (and the debt), moved to the customer merged into
 	KindMergeIn  Kind = "merge_in"  // + the lots (and the debt) of a merged customer
+	KindRepay    Kind = "repay"     // − available points that pay off a debt (Program.DebtPolicy balance)
+	KindForgive  Kind = "forgive"   // 0: a debt written off (Program.DebtPolicy write_off), its amount in Debt
 )
 
 // LedgerEntry is one line of the ledger. Entries are only ever appended.
@@ -29,7 +31,7 @@ type LedgerEntry struct {
 	ID         string    `json:"id"`
 	CustomerID string    `json:"customer_id"`
 	Seq        int64     `json:"seq" doc:"The entry's number in the customer's ledger, from 1"`
-	Kind       Kind      `json:"kind" enum:"earn,hold,commit,release,expire,adjust,reverse,merge_out,merge_in"`
+	Kind       Kind      `json:"kind" enum:"earn,hold,commit,release,expire,adjust,reverse,merge_out,merge_in,repay,forgive"`
 	Points     int64     `json:"points" doc:"The change to the customer's points"`
 	Lot        string    `json:"lot,omitempty" doc:"For expire: the lot (the earn entry) that expired"`
 	HoldID     string    `json:"hold_id,omitempty"`
@@ -44,8 +46,9 @@ type LedgerEntry struct {
 	// Moved lots (merge_out, merge_in).
 	Moved []Lot `json:"moved,omitempty"`
 	// Debt moved by a merge (merge_out, merge_in): points reversed after
-	// they were spent, recovered from the receiving customer's earnings.
-	Debt int64 `json:"debt,omitempty" doc:"merge_out and merge_in: the point debt moved along with the lots"`
+	// they were spent, recovered from the receiving customer's earnings;
+	// or written off (forgive).
+	Debt int64 `json:"debt,omitempty" doc:"merge_out and merge_in: the point debt moved along with the lots; forgive: the debt written off"`
 	// Extends (earn, with Program.ExtendOnActivity): the purchase moved
 	// the expiry of every lot still valid to this entry's ExpiresAt.
 	Extends bool `json:"extends,omitempty" doc:"earn: this purchase extended the validity of all the customer's points to this entry's expires_at (extend_on_activity)"`
@@ -214,7 +217,7 @@ func (s *state) apply(e *LedgerEntry) error {
 	if e.Seq != s.acct.Seq+1 {
 		return fmt.Errorf("entry %s is number %d, after %d", e.ID, e.Seq, s.acct.Seq)
 	}
-	if e.Debt < 0 || (e.Debt != 0 && e.Kind != KindMergeOut && e.Kind != KindMergeIn) {
+	if e.Debt < 0 || (e.Debt != 0 && e.Kind != KindMergeOut && e.Kind != KindMergeIn && e.Kind != KindForgive) {
 		return fmt.Errorf("%s entry %s moves a debt of %d", e.Kind, e.ID, e.Debt)
 	}
 	if e.Extends && e.Kind != KindEarn {
@@ -325,6 +328,25 @@ func (s *state) apply(e *LedgerEntry) error {
 			}
 		}
 		s.acct.Debt += n
+	case KindRepay:
+		switch have := s.available(e.At); {
+		case e.Points >= 0:
+			return fmt.Errorf("repay entry %s takes %d points", e.ID, -e.Points)
+		case -e.Points > s.acct.Debt:
+			return fmt.Errorf("repay entry %s pays %d points of a debt of %d", e.ID, -e.Points, s.acct.Debt)
+		case -e.Points > have:
+			return fmt.Errorf("repay entry %s takes %d points, %d are available", e.ID, -e.Points, have)
+		}
+		s.take(-e.Points, e.At)
+		s.acct.Debt += e.Points
+	case KindForgive:
+		switch {
+		case e.Points != 0:
+			return fmt.Errorf("forgive entry %s changes the points by %d", e.ID, e.Points)
+		case e.Debt == 0 || e.Debt > s.acct.Debt:
+			return fmt.Errorf("forgive entry %s writes off %d points of a debt of %d", e.ID, e.Debt, s.acct.Debt)
+		}
+		s.acct.Debt -= e.Debt
 	case KindMergeOut:
 		var sum int64
 		for _, m := range e.Moved {

@@ -10,6 +10,7 @@ package loyalty
 import (
 	"fmt"
 	"math"
+	"math/bits"
 	"slices"
 	"strings"
 	"time"
@@ -47,6 +48,16 @@ type Program struct {
 	ExtendOnActivity bool `json:"extend_on_activity" doc:"Every purchase that earns points extends the validity of all the customer's points still valid to validity_months from that purchase (otherwise each earn expires on its own)"`
 	// EarnOnPointsPaid earns on the part of an order paid with points too.
 	EarnOnPointsPaid bool `json:"earn_on_points_paid" doc:"Earn on the part paid with points as well"`
+	// DebtPolicy says what happens to points a return takes back after
+	// they were spent (the debt): recovered from later earnings only (the
+	// default), first from the points the customer can spend now, or
+	// written off.
+	DebtPolicy string `json:"debt_policy,omitempty" enum:"earnings,balance,write_off" doc:"Points a return takes back after they were spent: earnings (the default) recovers them from later earnings; balance takes them from the points available now first, the rest from later earnings; write_off forgives them"`
+	// PointsRefund says how the points paid for an order come back when
+	// some of its goods are returned: in proportion to the refund (the
+	// default), points first or cash first. A cancelled order gives all
+	// of them back.
+	PointsRefund string `json:"points_refund,omitempty" enum:"proportional,points_first,cash_first" doc:"How points spent on an order come back on a partial return: proportional (the default) to the refund's share of the total; points_first up to the refund; cash_first only for the part of the refund beyond what was paid in cash"`
 	// HoldMinutes is how long a till's hold lasts before it is released.
 	HoldMinutes int `json:"hold_minutes" doc:"Minutes before an uncommitted hold is released" example:"15"`
 	// AdjustLimits caps a staff adjustment by role (points, either way);
@@ -68,6 +79,59 @@ type Campaign struct {
 	To         time.Time `json:"to"`
 	Multiplier float64   `json:"multiplier" example:"3"`
 	Channels   []string  `json:"channels,omitempty" doc:"Only these channels; all when empty"`
+}
+
+// Debt policies (Program.DebtPolicy); "" is DebtFromEarnings.
+const (
+	DebtFromEarnings = "earnings"
+	DebtFromBalance  = "balance"
+	DebtWriteOff     = "write_off"
+)
+
+// How points spent on an order come back on a return (Program.PointsRefund);
+// "" is RefundProportional.
+const (
+	RefundProportional = "proportional"
+	RefundPointsFirst  = "points_first"
+	RefundCashFirst    = "cash_first"
+)
+
+// PointsBack is how many of the points spent on an order come back to
+// the customer as it stands: all of them when it was cancelled, else a
+// part of them by the program's rule for the refunds of its returns.
+// paid is the points spent (the order's points_used, at most what the
+// customer's committed holds for it paid).
+func (p *Program) PointsBack(o *commerce.Order, paid int64) int64 {
+	if paid <= 0 {
+		return 0
+	}
+	if o.Status == commerce.OrderCancelled {
+		return paid
+	}
+	var refund int64
+	for _, r := range o.Returns {
+		refund += r.Refund
+	}
+	if refund <= 0 || o.Total <= 0 {
+		return 0
+	}
+	var back int64
+	switch p.PointsRefund {
+	case RefundPointsFirst:
+		back = refund
+	case RefundCashFirst:
+		back = refund - (o.Total - paid)
+	default:
+		// The refund's share of the total, rounded down: the customer
+		// gets the rest of the refund in cash.
+		back = paid
+		if refund < o.Total {
+			hi, lo := bits.Mul64(uint64(paid), uint64(refund))
+			q, _ := bits.Div64(hi, lo, uint64(o.Total)) // hi < Total, as refund < Total
+			back = int64(q)
+		}
+	}
+	return max(0, min(back, paid))
 }
 
 // APIRole is the role AdjustLimits knows API keys by.
@@ -96,6 +160,10 @@ func (p *Program) Validate() error {
 		return kizuna.FieldError("validity_months", "must be 1 to 120")
 	case p.HoldMinutes < 1 || p.HoldMinutes > 24*60:
 		return kizuna.FieldError("hold_minutes", "must be 1 to 1440")
+	case !slices.Contains([]string{"", DebtFromEarnings, DebtFromBalance, DebtWriteOff}, p.DebtPolicy):
+		return kizuna.FieldError("debt_policy", "must be earnings, balance or write_off")
+	case !slices.Contains([]string{"", RefundProportional, RefundPointsFirst, RefundCashFirst}, p.PointsRefund):
+		return kizuna.FieldError("points_refund", "must be proportional, points_first or cash_first")
 	}
 	for ch, r := range p.ChannelRates {
 		if r < 0 || r > 100 {

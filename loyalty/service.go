@@ -58,6 +58,9 @@ type Tx interface {
 	// CommittedHoldsFor are a customer's committed holds that paid for
 	// the sale orderRef names (a receipt or order number).
 	CommittedHoldsFor(ctx context.Context, customerID, orderRef string) ([]Hold, error)
+	// PointsGivenBack is the points given back so far for an order's
+	// points spent: the sum of its entries keyed RefundRefPrefix+order.
+	PointsGivenBack(ctx context.Context, orderID string) (int64, error)
 	// EntryByRef finds an entry by its idempotency key (nil when none).
 	EntryByRef(ctx context.Context, ref string) (*LedgerEntry, error)
 	// Save appends entries and writes the projection: the account, the
@@ -515,7 +518,13 @@ func (s *Service) earnTx(ctx context.Context, tx Tx, now time.Time, orderID stri
 		diff = 0
 	}
 	if diff != 0 {
-		err := s.change(ctx, tx, o.CustomerID, func(st *state, add func(*LedgerEntry) error) error {
+		// What becomes of a debt is the policy in force now, not when
+		// the order was placed.
+		policy, err := s.programFor(ctx, now)
+		if err != nil {
+			return "", err
+		}
+		err = s.change(ctx, tx, o.CustomerID, func(st *state, add func(*LedgerEntry) error) error {
 			e := LedgerEntry{Kind: KindEarn, Points: diff, OrderID: o.ID, Reason: "order", ActorID: "loyalty", At: now}
 			if diff < 0 {
 				e.Kind, e.Reason = KindReverse, "order_changed"
@@ -524,19 +533,23 @@ func (s *Service) earnTx(ctx context.Context, tx Tx, now time.Time, orderID stri
 				} else if len(o.Returns) > 0 {
 					e.Reason = "order_returned"
 				}
-			} else {
-				avail := from.AddDate(0, 0, prog.PendingDays)
-				exp := prog.expiry(o.PlacedAt)
-				e.AvailableAt, e.ExpiresAt = &avail, &exp
-				e.Extends = prog.ExtendOnActivity
+				owed := st.acct.Debt
+				if err := add(&e); err != nil {
+					return err
+				}
+				return settleDebt(st, add, policy.DebtPolicy, st.acct.Debt-owed, o.ID, now)
 			}
+			avail := from.AddDate(0, 0, prog.PendingDays)
+			exp := prog.expiry(o.PlacedAt)
+			e.AvailableAt, e.ExpiresAt = &avail, &exp
+			e.Extends = prog.ExtendOnActivity
 			return add(&e)
 		})
 		if err != nil {
 			return "", err
 		}
 	}
-	if o.Status == commerce.OrderCancelled && o.PointsUsed > 0 {
+	if o.PointsUsed > 0 && (o.Status == commerce.OrderCancelled || len(o.Returns) > 0) {
 		if err := s.giveBackPointsUsed(ctx, tx, prog, now, o); err != nil {
 			return "", err
 		}
@@ -544,15 +557,34 @@ func (s *Service) earnTx(ctx context.Context, tx Tx, now time.Time, orderID stri
 	return o.CustomerID, tx.SetOrderEarned(ctx, o.ID, o.Version)
 }
 
-// giveBackPointsUsed returns to the customer the points that paid for an
-// order that was then cancelled: those of the holds committed for it (by
-// its number, as the till and the API's order_ref give it), up to the
-// points the order says were used; once, as an adjustment valid from now.
-func (s *Service) giveBackPointsUsed(ctx context.Context, tx Tx, prog *Program, now time.Time, o *commerce.Order) error {
-	ref := "refund:" + o.ID
-	if e, err := tx.EntryByRef(ctx, ref); err != nil || e != nil {
-		return err
+// settleDebt applies the debt policy to the debt a reversal just made:
+// with balance, the points the customer can spend now pay it off first
+// (a repay entry); with write_off it is forgiven (a forgive entry); with
+// earnings it waits for later earnings.
+func settleDebt(st *state, add func(*LedgerEntry) error, policy string, debt int64, orderID string, now time.Time) error {
+	if debt <= 0 {
+		return nil
 	}
+	switch policy {
+	case DebtFromBalance:
+		if x := min(debt, st.available(now)); x > 0 {
+			return add(&LedgerEntry{Kind: KindRepay, Points: -x, OrderID: orderID, Reason: "debt_repaid_from_balance", ActorID: "loyalty", At: now})
+		}
+	case DebtWriteOff:
+		return add(&LedgerEntry{Kind: KindForgive, Debt: debt, OrderID: orderID, Reason: "debt_written_off", ActorID: "loyalty", At: now})
+	}
+	return nil
+}
+
+// giveBackPointsUsed returns to the customer the points that paid for an
+// order that was then cancelled or partly returned: those of the holds
+// committed for it (by its number, as the till and the API's order_ref
+// give it), up to the points the order says were used, all of them for a
+// cancellation and by the program's PointsRefund rule for returns. Each
+// change gives back what the order's returns now call for less what was
+// given back before, as an adjustment valid from now; its key names the
+// total reached, so that settling the order again gives nothing twice.
+func (s *Service) giveBackPointsUsed(ctx context.Context, tx Tx, prog *Program, now time.Time, o *commerce.Order) error {
 	holds, err := tx.CommittedHoldsFor(ctx, o.CustomerID, o.ExternalID)
 	if err != nil {
 		return err
@@ -561,16 +593,30 @@ func (s *Service) giveBackPointsUsed(ctx context.Context, tx Tx, prog *Program, 
 	for _, h := range holds {
 		paid += h.Points
 	}
-	give := min(paid, o.PointsUsed)
+	target := prog.PointsBack(o, min(paid, o.PointsUsed))
+	given, err := tx.PointsGivenBack(ctx, o.ID)
+	if err != nil {
+		return err
+	}
+	give := target - given
 	if give <= 0 {
 		return nil
 	}
+	reason := "order_returned_points_returned"
+	if o.Status == commerce.OrderCancelled {
+		reason = "order_cancelled_points_returned"
+	}
 	return s.change(ctx, tx, o.CustomerID, func(st *state, add func(*LedgerEntry) error) error {
 		exp := prog.expiry(now)
-		return add(&LedgerEntry{Kind: KindAdjust, Points: give, OrderID: o.ID, Reason: "order_cancelled_points_returned", Ref: ref,
+		return add(&LedgerEntry{Kind: KindAdjust, Points: give, OrderID: o.ID, Reason: reason, Ref: fmt.Sprintf("%s%s:%d", RefundRefPrefix, o.ID, target),
 			ActorID: "loyalty", At: now, AvailableAt: &now, ExpiresAt: &exp})
 	})
 }
+
+// RefundRefPrefix begins the key of an entry that gives back points spent
+// on an order ("refund:ORDER:TOTAL"; before partial returns gave points
+// back, "refund:ORDER").
+const RefundRefPrefix = "refund:"
 
 // EarnPending settles the orders changed since their points were last
 // settled, up to limit, in one transaction, and says how many it settled.

@@ -612,6 +612,18 @@ func (t *loyaltyTx) EntryByRef(ctx context.Context, ref string) (*loyalty.Ledger
 	return &es[0], nil
 }
 
+func (t *loyaltyTx) PointsGivenBack(ctx context.Context, orderID string) (int64, error) {
+	var n sql.NullInt64
+	// The key is "refund:ORDER" or "refund:ORDER:TOTAL"; order_id picks
+	// the order's entries (an ID's "_" is a LIKE wildcard, harmless here).
+	err := t.q.QueryRowContext(ctx, t.db.rebind(`SELECT SUM(points) FROM points_entries WHERE order_id = ? AND kind = 'adjust' AND (ref = ? OR ref LIKE ?)`),
+		orderID, loyalty.RefundRefPrefix+orderID, loyalty.RefundRefPrefix+orderID+":%").Scan(&n)
+	if err != nil {
+		return 0, fmt.Errorf("read points given back: %w", err)
+	}
+	return n.Int64, nil
+}
+
 func (t *loyaltyTx) Save(ctx context.Context, a loyalty.Account, entries []loyalty.LedgerEntry, lots []loyalty.Lot, holds []loyalty.Hold) error {
 	for _, e := range entries {
 		var ref, moved any
