@@ -686,3 +686,63 @@ func TestPointsWaitForDeliveryWhenTheProgramSaysSo(t *testing.T) {
 		}
 	})
 }
+
+// Verify checks what one customer's replay cannot: that a merge's two
+// sides move the same points, and that a lot's dates are the ledger's.
+func TestVerifyPairsMergesAndChecksLotDates(t *testing.T) {
+	sqltest.EachRaw(t, func(t *testing.T, db *sqlstore.DB, raw *sql.DB, rebind func(string) string) {
+		f := setup(t, db)
+		ctx := context.Background()
+		exec := func(q string, args ...any) {
+			t.Helper()
+			if _, err := raw.Exec(rebind(q), args...); err != nil {
+				t.Fatal(err)
+			}
+		}
+		ids, second := f.another(t)
+		staff := kizuna.Actor{Type: "user", ID: "usr_support"}
+		if _, err := f.points.Adjust(ctx, staff, "admin", second, 200, "入会特典", ""); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := ids.Merge(ctx, staff, f.cust, second, "same person"); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := f.points.MoveMerged(ctx, 100); err != nil {
+			t.Fatal(err)
+		}
+		if rep := f.verify(t); len(rep.Problems) != 0 {
+			t.Fatalf("a sound ledger: %+v", rep.Problems)
+		}
+		// The survivor's side of the merge is edited to bring 100 points
+		// more, with its lot and balance to match: its own replay agrees.
+		var id, moved string
+		if err := raw.QueryRow(rebind(`SELECT id, moved FROM points_entries WHERE customer_id = ? AND kind = 'merge_in'`), f.cust).Scan(&id, &moved); err != nil {
+			t.Fatal(err)
+		}
+		var lots []loyalty.Lot
+		if err := json.Unmarshal([]byte(moved), &lots); err != nil || len(lots) != 1 {
+			t.Fatalf("moved %s: %v", moved, err)
+		}
+		lots[0].Remaining += 100
+		b, _ := json.Marshal(lots)
+		exec(`UPDATE points_entries SET points = points + 100, moved = ? WHERE id = ?`, string(b), id)
+		exec(`UPDATE points_lots SET remaining = remaining + 100 WHERE id = ?`, lots[0].ID)
+		exec(`UPDATE points_accounts SET points = points + 100 WHERE customer_id = ?`, f.cust)
+		rep := f.verify(t)
+		if len(rep.Problems) != 1 || rep.Problems[0].EntryID != id || !strings.Contains(rep.Problems[0].Message, "100 points of lot "+lots[0].ID+" moved in") {
+			t.Fatalf("an unpaired merge: %+v", rep.Problems)
+		}
+		exec(`UPDATE points_entries SET points = points - 100, moved = ? WHERE id = ?`, moved, id)
+		exec(`UPDATE points_lots SET remaining = remaining - 100 WHERE id = ?`, lots[0].ID)
+		exec(`UPDATE points_accounts SET points = points - 100 WHERE customer_id = ?`, f.cust)
+		if rep := f.verify(t); len(rep.Problems) != 0 {
+			t.Fatalf("restored: %+v", rep.Problems)
+		}
+		// A lot's expiry is moved by hand.
+		exec(`UPDATE points_lots SET expires_at = ? WHERE id = ?`, time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC), lots[0].ID)
+		rep = f.verify(t)
+		if len(rep.Problems) != 1 || rep.Problems[0].CustomerID != f.cust || !strings.Contains(rep.Problems[0].Message, "expiring 2030-01-01") {
+			t.Fatalf("an edited expiry: %+v", rep.Problems)
+		}
+	})
+}

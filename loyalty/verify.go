@@ -3,7 +3,9 @@ package loyalty
 import (
 	"context"
 	"fmt"
+	"maps"
 	"slices"
+	"time"
 )
 
 // Problem is a broken invariant: whose ledger, which entry, what.
@@ -34,23 +36,91 @@ const maxProblems = 100
 
 // Verify replays every customer's ledger from its first entry and checks
 // that no entry breaks a rule (an overdraft, a hold settled twice, a lot
-// expired early or by the wrong amount, a gap in the numbering) and that
-// the stored balance, lots and holds are exactly what the entries make.
+// expired early or by the wrong amount, a gap in the numbering), that the
+// stored balance, lots (their points and dates) and holds are exactly what
+// the entries make, and that every merge's two sides, in two customers'
+// ledgers, move the same points and debt.
 func (s *Service) Verify(ctx context.Context, progress func(customers int64)) (*VerifyReport, error) {
 	rep := &VerifyReport{Problems: []Problem{}}
+	report := func(p *Problem) {
+		if p != nil && len(rep.Problems) < maxProblems {
+			rep.Problems = append(rep.Problems, *p)
+		}
+	}
+	moves := newMoves()
 	err := s.store.EachLedger(ctx, func(entries []LedgerEntry, acct Account, lots []Lot, holds []Hold) error {
 		rep.Customers++
 		rep.Entries += int64(len(entries))
 		rep.Points += acct.Points
-		if p := replay(entries, acct, lots, holds); p != nil && len(rep.Problems) < maxProblems {
-			rep.Problems = append(rep.Problems, *p)
+		report(replay(entries, acct, lots, holds))
+		for i := range entries {
+			moves.add(&entries[i])
 		}
 		if progress != nil && rep.Customers%10000 == 0 {
 			progress(rep.Customers)
 		}
 		return nil
 	})
-	return rep, err
+	if err != nil {
+		return rep, err
+	}
+	for _, p := range moves.unbalanced() {
+		report(&p)
+	}
+	return rep, nil
+}
+
+// moves pairs the two sides of every merge across customers: each lot's
+// points that a merge_out took from one customer must arrive, by a
+// merge_in, at another, and the debts moved out and in must be equal, so
+// that a merge neither makes nor loses points. A customer's own replay
+// cannot see this.
+type moves struct {
+	lots            map[string]int64                // lot → points moved out less points moved in
+	last            map[Kind]map[string]LedgerEntry // merge_out or merge_in → lot → the last such entry
+	debtOut, debtIn int64
+}
+
+func newMoves() *moves {
+	return &moves{lots: map[string]int64{}, last: map[Kind]map[string]LedgerEntry{KindMergeOut: {}, KindMergeIn: {}}}
+}
+
+func (m *moves) add(e *LedgerEntry) {
+	sign := int64(1)
+	switch e.Kind {
+	case KindMergeOut:
+		m.debtOut += e.Debt
+	case KindMergeIn:
+		sign = -1
+		m.debtIn += e.Debt
+	default:
+		return
+	}
+	for _, l := range e.Moved {
+		m.lots[l.ID] += sign * l.Remaining
+		m.last[e.Kind][l.ID] = LedgerEntry{ID: e.ID, CustomerID: e.CustomerID, Seq: e.Seq}
+	}
+}
+
+// unbalanced names each lot whose moves do not pair up, in lot order.
+func (m *moves) unbalanced() []Problem {
+	var out []Problem
+	for _, id := range slices.Sorted(maps.Keys(m.lots)) {
+		n := m.lots[id]
+		if n == 0 {
+			continue
+		}
+		e, what := m.last[KindMergeOut][id], "moved out"
+		if n < 0 {
+			e, what, n = m.last[KindMergeIn][id], "moved in", -n
+		}
+		out = append(out, Problem{CustomerID: e.CustomerID, EntryID: e.ID, Seq: e.Seq,
+			Message: fmt.Sprintf("merges leave %d points of lot %s %s with no matching move on the other side", n, id, what)})
+	}
+	if m.debtOut != m.debtIn {
+		out = append(out, Problem{Message: fmt.Sprintf("merges moved out a debt of %d points and moved in %d", m.debtOut, m.debtIn)})
+	}
+	return out
 }
 
 // replay checks one customer's ledger against its projection.
@@ -101,14 +171,28 @@ func replay(entries []LedgerEntry, stored Account, lots []Lot, holds []Hold) *Pr
 		}
 	}
 	have := map[string]int64{}
+	storedLots := map[string]Lot{}
 	for _, l := range lots {
 		if l.Remaining > 0 {
 			have[l.ID] = l.Remaining
 		}
+		storedLots[l.ID] = l
 	}
 	for id, n := range want {
 		if have[id] != n {
 			return bad(nil, "lot %s: the ledger leaves %d points, the lot says %d", id, n, have[id])
+		}
+	}
+	// The dates decide when the points can be spent and when the expiry
+	// run takes them: the lot must say what the ledger makes.
+	for _, l := range st.lots {
+		sl, ok := storedLots[l.ID]
+		if !ok || l.Remaining == 0 {
+			continue
+		}
+		if !sl.AvailableAt.Equal(l.AvailableAt) || !sl.ExpiresAt.Equal(l.ExpiresAt) {
+			return bad(nil, "lot %s says available %s, expiring %s; the ledger makes %s, %s", l.ID,
+				sl.AvailableAt.Format(time.RFC3339), sl.ExpiresAt.Format(time.RFC3339), l.AvailableAt.Format(time.RFC3339), l.ExpiresAt.Format(time.RFC3339))
 		}
 	}
 	for id, n := range have {
