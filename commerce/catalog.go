@@ -2,6 +2,7 @@ package commerce
 
 import (
 	"context"
+	"fmt"
 	"reflect"
 	"slices"
 	"time"
@@ -22,6 +23,8 @@ type Store interface {
 type CatalogTx interface {
 	// ProductsBySKU returns the stored products among skus.
 	ProductsBySKU(ctx context.Context, skus []string) (map[string]Product, error)
+	// SKUsByJAN maps those of jans that stored products have to their SKU.
+	SKUsByJAN(ctx context.Context, jans []string) (map[string]string, error)
 	// PutProducts creates or replaces products by SKU; a replaced product
 	// keeps its created_at.
 	PutProducts(ctx context.Context, ps []Product) error
@@ -94,10 +97,28 @@ func (c *Catalog) PutProducts(ctx context.Context, actor kizuna.Actor, ps []Prod
 		if err != nil {
 			return err
 		}
+		var jans []string
+		for _, i := range valid {
+			if ps[i].JAN != "" {
+				jans = append(jans, ps[i].JAN)
+			}
+		}
+		owners, err := tx.SKUsByJAN(ctx, jans)
+		if err != nil {
+			return err
+		}
 		var put []Product
 		var entries []audit.Entry
 		for _, i := range valid {
 			p := ps[i]
+			if owner, ok := owners[p.JAN]; ok && owner != p.SKU {
+				// A till scanning the code must find one product. A JAN
+				// moved between products in one load is refused too: the
+				// old one must give it up first.
+				results[i].Status, results[i].Field = ProductRejected, "jan"
+				results[i].Reason = fmt.Sprintf("%q is product %s's JAN: a JAN names one product (clear it there first)", p.JAN, owner)
+				continue
+			}
 			old, ok := stored[p.SKU]
 			switch {
 			case !ok:
@@ -133,7 +154,7 @@ func (c *Catalog) PutProducts(ctx context.Context, actor kizuna.Actor, ps []Prod
 // with its field and reason; the others a result with no status yet.
 func CheckProducts(ps []Product) []ProductResult {
 	results := make([]ProductResult, len(ps))
-	seen := map[string]int{}
+	seen, seenJAN := map[string]int{}, map[string]int{}
 	for i := range ps {
 		p := &ps[i]
 		p.Normalize()
@@ -142,11 +163,15 @@ func CheckProducts(ps []Product) []ProductResult {
 		if j, dup := seen[p.SKU]; err == nil && dup {
 			err = kizuna.FieldError("sku", "%q is also at index %d of this load", p.SKU, j)
 		}
+		if j, dup := seenJAN[p.JAN]; err == nil && dup && p.JAN != "" {
+			err = kizuna.FieldError("jan", "%q is also at index %d of this load: a JAN names one product", p.JAN, j)
+		}
 		if err != nil {
 			results[i].Status, results[i].Field, results[i].Reason = ProductRejected, kizuna.ErrorField(err), kizuna.ErrorMessage(err)
 			continue
 		}
 		seen[p.SKU] = i
+		seenJAN[p.JAN] = i
 	}
 	return results
 }

@@ -111,3 +111,42 @@ func TestCatalog(t *testing.T) {
 		}
 	})
 }
+
+// A JAN names one product: a till that scans it must find one. A load
+// that gives a product a JAN another product has, or gives one JAN to two
+// products, is refused for those products alone.
+func TestAJANNamesOneProduct(t *testing.T) {
+	sqltest.Each(t, func(t *testing.T, db *sqlstore.DB) {
+		ctx := context.Background()
+		c := commerce.NewCatalog(db)
+		actor := kizuna.System("test")
+		if _, err := c.PutProducts(ctx, actor, catalogProducts()[:3]); err != nil {
+			t.Fatal(err)
+		}
+		res, err := c.PutProducts(ctx, actor, []commerce.Product{
+			{SKU: "TEA-101", JAN: "4901234567894", Name: "深蒸し煎茶 詰め替え", Price: commerce.Yen(980), TaxRate: commerce.TaxReduced}, // TEA-100's
+			{SKU: "CUP-1", JAN: "4512345678906", Name: "湯呑み 青", Price: commerce.Yen(1500), TaxRate: commerce.TaxStandard},
+			{SKU: "CUP-2", JAN: "4512345678906", Name: "湯呑み 赤", Price: commerce.Yen(1500), TaxRate: commerce.TaxStandard}, // CUP-1's, in this load
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i, want := range []string{"rejected", "created", "rejected"} {
+			if res[i].Status != want {
+				t.Errorf("item %d: %+v, want %s", i, res[i], want)
+			}
+		}
+		if res[0].Field != "jan" || !strings.Contains(res[0].Reason, "TEA-100") || res[2].Field != "jan" || !strings.Contains(res[2].Reason, "index 1") {
+			t.Errorf("the refusals name the product that has the JAN: %+v / %+v", res[0], res[2])
+		}
+		// A product keeps its own JAN when it changes.
+		res, err = c.PutProducts(ctx, actor, []commerce.Product{{SKU: "TEA-100", JAN: "4901234567894", Name: "静岡 深蒸し煎茶 100g 新", Price: commerce.Yen(1080), TaxRate: commerce.TaxReduced}})
+		if err != nil || res[0].Status != "updated" {
+			t.Errorf("TEA-100 with its own JAN: %+v %v", res, err)
+		}
+		found, err := c.Products(ctx, commerce.ProductQuery{JAN: "4901234567894"})
+		if err != nil || len(found) != 1 || found[0].SKU != "TEA-100" {
+			t.Errorf("products with the JAN: %+v %v", found, err)
+		}
+	})
+}

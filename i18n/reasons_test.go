@@ -97,6 +97,8 @@ func TestReasonsCovered(t *testing.T) {
 		`attribute "rank" is not declared in the attribute schema`, "must be a integer", "must be a date",
 		"a quote opened in this row is never closed; the lines after it are read as rows of their own",
 		"this source record was erased on a deletion request",
+		`"4901234567894" is product TEA-100's JAN: a JAN names one product (clear it there first)`,
+		`"4901234567894" is also at index 3 of this load: a JAN names one product`, `"TEA-1" is also at index 3 of this load`,
 	} {
 		checkJapanese(t, m)
 	}

@@ -405,6 +405,11 @@ func (db *DB) migrateTo(ctx context.Context, to int) ([]Migration, error) {
 					return nil
 				}
 			}
+			if m.Version == 19 {
+				if err := uniqueJANs(ctx, tx); err != nil {
+					return fmt.Errorf("migration %s: %w", m.Name, err)
+				}
+			}
 			if _, err := tx.ExecContext(ctx, m.SQL); err != nil {
 				return fmt.Errorf("migration %s: %w", m.Name, err)
 			}
@@ -427,6 +432,42 @@ func (db *DB) migrateTo(ctx context.Context, to int) ([]Migration, error) {
 		applied = append(applied, m)
 	}
 	return applied, nil
+}
+
+// uniqueJANs fails, naming them, when products share a JAN code, which
+// schema 19's unique index would refuse with no word of which.
+func uniqueJANs(ctx context.Context, tx *sql.Tx) error {
+	rows, err := tx.QueryContext(ctx, `SELECT jan, sku FROM products WHERE jan IN
+		(SELECT jan FROM products WHERE jan <> '' GROUP BY jan HAVING COUNT(*) > 1) ORDER BY jan, sku`)
+	if err != nil {
+		return fmt.Errorf("look for shared JAN codes: %w", err)
+	}
+	defer rows.Close()
+	var shared []string
+	var last string
+	for rows.Next() {
+		var jan, sku string
+		if err := rows.Scan(&jan, &sku); err != nil {
+			return err
+		}
+		if jan != last {
+			shared = append(shared, jan+":")
+			last = jan
+		}
+		shared[len(shared)-1] += " " + sku
+	}
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	if len(shared) == 0 {
+		return nil
+	}
+	more := ""
+	if len(shared) > 20 {
+		more = fmt.Sprintf(" and %d more", len(shared)-20)
+		shared = shared[:20]
+	}
+	return kizuna.Errorf(kizuna.ECONFLICT, "products share JAN codes (%s%s): a JAN names one product; give each to one product (kizuna products import, or PUT /api/v1/products) and run kizuna migrate up again", strings.Join(shared, "; "), more)
 }
 
 // CheckSchema returns an error that says which command fixes it when the

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
+	"fmt"
 	"strconv"
 	"strings"
 	"testing"
@@ -207,6 +208,53 @@ func TestMigration18RebuildsTheSearchIndex(t *testing.T) {
 			found, err := svc.Search(ctx, "斉藤", 10)
 			if err != nil || len(found) != 1 || found[0].Customer.ID != res[0].CustomerID {
 				t.Fatalf("search 斉藤 after the migration: %+v %v", found, err)
+			}
+		})
+	}
+}
+
+// Migration 19 makes a JAN name one product. A catalog where products
+// share one stops the migration with their codes and SKUs; once fixed, it
+// goes through, and the index refuses a second product with the code.
+func TestMigration19NamesSharedJANs(t *testing.T) {
+	for _, dialect := range []string{sqlstore.SQLite, sqlstore.Postgres} {
+		t.Run(dialect, func(t *testing.T) {
+			ctx := context.Background()
+			db, rdb := openAt(t, dialect, 18)
+			rebind := func(q string) string {
+				if dialect == sqlstore.Postgres {
+					for i := 1; strings.Contains(q, "?"); i++ {
+						q = strings.Replace(q, "?", fmt.Sprintf("$%d", i), 1)
+					}
+				}
+				return q
+			}
+			insert := func(sku, jan string) {
+				t.Helper()
+				if _, err := rdb.ExecContext(ctx, rebind(`INSERT INTO products (sku, jan, name, price, currency, tax_rate, created_at, updated_at) VALUES (?, ?, 'x', 100, 'JPY', 10, ?, ?)`),
+					sku, jan, time.Now().UTC(), time.Now().UTC()); err != nil {
+					t.Fatal(err)
+				}
+			}
+			insert("TEA-1", "4901234567894")
+			insert("TEA-2", "4901234567894")
+			insert("CUP-1", "")
+			insert("CUP-2", "")
+			_, err := db.Migrate(ctx)
+			if err == nil || !strings.Contains(err.Error(), "4901234567894: TEA-1 TEA-2") || !strings.Contains(err.Error(), "kizuna migrate up") {
+				t.Fatalf("a shared JAN: %v", err)
+			}
+			if v, _ := db.SchemaVersion(ctx); v != 18 {
+				t.Fatalf("schema %d after a failed migration", v)
+			}
+			if _, err := rdb.ExecContext(ctx, rebind(`UPDATE products SET jan = '' WHERE sku = ?`), "TEA-2"); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := db.Migrate(ctx); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := rdb.ExecContext(ctx, rebind(`UPDATE products SET jan = '4901234567894' WHERE sku = ?`), "TEA-2"); err == nil {
+				t.Error("the index took a second product with the JAN")
 			}
 		})
 	}

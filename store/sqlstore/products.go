@@ -124,6 +124,29 @@ func (t *catalogTx) ProductsBySKU(ctx context.Context, skus []string) (map[strin
 	return out, nil
 }
 
+func (t *catalogTx) SKUsByJAN(ctx context.Context, jans []string) (map[string]string, error) {
+	out := map[string]string{}
+	for start := 0; start < len(jans); start += t.db.lookupChunk() {
+		in, args := t.db.inList(jans[start:min(start+t.db.lookupChunk(), len(jans))])
+		rows, err := t.tx.QueryContext(ctx, t.db.rebind(`SELECT jan, sku FROM products WHERE jan `+in), args...)
+		if err != nil {
+			return nil, fmt.Errorf("read JAN codes: %w", err)
+		}
+		for rows.Next() {
+			var jan, sku string
+			if err := rows.Scan(&jan, &sku); err != nil {
+				rows.Close()
+				return nil, err
+			}
+			out[jan] = sku
+		}
+		if err := errors.Join(rows.Err(), rows.Close()); err != nil {
+			return nil, fmt.Errorf("read JAN codes: %w", err)
+		}
+	}
+	return out, nil
+}
+
 func (t *catalogTx) PutProducts(ctx context.Context, ps []commerce.Product) error {
 	const cols = 13
 	for start := 0; start < len(ps); start += 60 {
@@ -152,6 +175,9 @@ func (t *catalogTx) PutProducts(ctx context.Context, ps []commerce.Product) erro
 			price = excluded.price, currency = excluded.currency, tax_rate = excluded.tax_rate, consumable = excluded.consumable,
 			repurchase_days = excluded.repurchase_days, attributes = excluded.attributes, updated_at = excluded.updated_at`
 		if _, err := t.tx.ExecContext(ctx, t.db.rebind(q), args...); err != nil {
+			if isUniqueViolation(err) { // a JAN another load took meanwhile
+				return kizuna.Errorf(kizuna.ECONFLICT, "a JAN code of this load was given to another product meanwhile; send the load again")
+			}
 			return fmt.Errorf("store products: %w", err)
 		}
 	}
