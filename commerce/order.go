@@ -99,7 +99,7 @@ type OrderLine struct {
 	Discount  int64   `json:"discount,omitempty" doc:"Tax-inclusive discount on the line (a coupon, a markdown)"`
 	TaxRate   TaxRate `json:"tax_rate" doc:"Percent: 10, 8 or 0"`
 	Amount    int64   `json:"amount" readOnly:"true" required:"false" doc:"quantity × unit_price − discount"`
-	Tax       int64   `json:"tax" readOnly:"true" required:"false" doc:"The consumption tax in amount, rounded down"`
+	Tax       int64   `json:"tax" readOnly:"true" required:"false" doc:"The consumption tax in amount, rounded down: for the line's own display; the order's tax is counted per rate (tax_by_rate)"`
 	Returned  int64   `json:"returned_quantity" readOnly:"true" required:"false" doc:"Units returned so far"`
 }
 
@@ -190,7 +190,8 @@ type Order struct {
 	Discount    int64          `json:"discount,omitempty" doc:"Tax-inclusive discount on the whole order"`
 	ShippingFee int64          `json:"shipping_fee,omitempty"`
 	Total       int64          `json:"total" readOnly:"true" required:"false" doc:"Lines − discount + shipping fee"`
-	Tax         int64          `json:"tax" readOnly:"true" required:"false" doc:"Consumption tax in the lines"`
+	Tax         int64          `json:"tax" readOnly:"true" required:"false" doc:"Consumption tax of the order: the sum of tax_by_rate's, each rounded down once per rate, as a qualified invoice (適格請求書) gives it"`
+	TaxByRate   []RateTax      `json:"tax_by_rate,omitempty" readOnly:"true" required:"false" doc:"The order's amount and consumption tax per rate (10 %, 8 %, 0), after its discount, the shipping fee at the standard rate"`
 	PointsUsed  int64          `json:"points_used,omitempty" doc:"Points spent on the order (1 point = 1 yen)"`
 	Payments    []Payment      `json:"payments,omitempty" doc:"When given, they and points_used add up to total"`
 	Shipments   []Shipment     `json:"shipments,omitempty"`
@@ -325,6 +326,11 @@ func (o *Order) normalize(now time.Time) error {
 		return kizuna.FieldError("points_used", "cannot be negative")
 	}
 	o.Total += o.ShippingFee - o.Discount
+	o.TaxByRate = o.taxByRate()
+	o.Tax = 0
+	for _, r := range o.TaxByRate {
+		o.Tax += r.Tax
+	}
 	if o.PointsUsed > o.Total {
 		return kizuna.FieldError("points_used", "%d points is more than the total %d", o.PointsUsed, o.Total)
 	}
@@ -526,6 +532,38 @@ func (o *Order) applyReturn(r *Return) error {
 	}
 	o.Returns = append(o.Returns, *r)
 	return nil
+}
+
+// RateTax is one tax rate's part of an order, as a qualified invoice
+// (適格請求書, the invoice system since October 2023) states it: the
+// tax-inclusive amount at the rate and the tax in it, rounded once for the
+// whole order rather than line by line.
+type RateTax struct {
+	Rate   TaxRate `json:"rate"`
+	Amount int64   `json:"amount" doc:"Tax-inclusive amount at this rate, after the order's discount"`
+	Tax    int64   `json:"tax" doc:"The consumption tax in amount, rounded down"`
+}
+
+// taxByRate sums the order's lines per rate, net of the order's discount
+// (shared by the lines in proportion to their amounts, as refunds share
+// it), the shipping fee at the standard rate; highest rate first.
+func (o *Order) taxByRate() []RateTax {
+	net := o.netAmounts()
+	sums := map[TaxRate]int64{}
+	for _, l := range o.Lines {
+		sums[l.TaxRate] += net[l.Line]
+	}
+	if o.ShippingFee > 0 {
+		sums[TaxStandard] += o.ShippingFee
+	}
+	out := make([]RateTax, 0, len(sums))
+	for _, rate := range []TaxRate{TaxStandard, TaxReduced, TaxExempt} {
+		if amount, ok := sums[rate]; ok {
+			_, tax := SplitInclusive(amount, rate, RoundDown)
+			out = append(out, RateTax{Rate: rate, Amount: amount, Tax: tax})
+		}
+	}
+	return out
 }
 
 // netAmounts is what each line's goods cost once the order's discount is

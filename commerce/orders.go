@@ -309,7 +309,7 @@ func (os *Orders) update(actor kizuna.Actor, old, in *Order, survivors map[strin
 	}
 	next := *old
 	next.Customer, next.Store, next.PlacedAt, next.Currency = in.Customer, in.Store, in.PlacedAt, in.Currency
-	next.Discount, next.ShippingFee, next.Total, next.Tax, next.PointsUsed, next.Payments = in.Discount, in.ShippingFee, in.Total, in.Tax, in.PointsUsed, in.Payments
+	next.Discount, next.ShippingFee, next.Total, next.Tax, next.TaxByRate, next.PointsUsed, next.Payments = in.Discount, in.ShippingFee, in.Total, in.Tax, in.TaxByRate, in.PointsUsed, in.Payments
 	next.Status = in.Status
 	returned := map[int]OrderLine{}
 	for _, l := range old.Lines {

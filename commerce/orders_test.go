@@ -73,9 +73,13 @@ func TestOrderLifecycle(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		// 3×1080 + 2200−200 + 550 shipping; tax: 3240×8/108 = 240, 2000×10/110 = 181.8 → 181.
-		if o.Total != 5790 || o.Tax != 240+181 || o.Lines[1].Amount != 2000 || o.Customer.Email != "hanako@example.jp" || len(o.History) != 1 {
+		// 3×1080 + 2200−200 + 550 shipping; tax per rate: 3240×8/108 =
+		// 240, (2000 + the shipping fee 550)×10/110 = 231.8 → 231.
+		if o.Total != 5790 || o.Tax != 240+231 || o.Lines[1].Amount != 2000 || o.Customer.Email != "hanako@example.jp" || len(o.History) != 1 {
 			t.Fatalf("amounts: total %d tax %d lines %+v history %+v", o.Total, o.Tax, o.Lines, o.History)
+		}
+		if got := fmt.Sprint(o.TaxByRate); got != "[{10 2550 231} {8 3240 240}]" {
+			t.Errorf("tax by rate %s", got)
 		}
 
 		// The same order again changes nothing; the channel's next status updates it.
@@ -310,6 +314,48 @@ func TestRetriedOrdersNeverDouble(t *testing.T) {
 		all, err := orders.List(context.Background(), commerce.OrderQuery{Limit: 1000})
 		if err != nil || len(all) != 200 {
 			t.Fatalf("%d orders stored (%v), want 200", len(all), err)
+		}
+	})
+}
+
+// An order's tax is rounded once per rate, as a qualified invoice states
+// it, not line by line: three ¥103 teas at 8 % hold 7.63 yen of tax each,
+// 21 yen rounded line by line but 22 yen (309 × 8 / 108 = 22.9) on the
+// invoice. The order's discount comes off each rate's amount in
+// proportion.
+func TestTaxIsCountedPerRate(t *testing.T) {
+	sqltest.Each(t, func(t *testing.T, db *sqlstore.DB) {
+		orders := commerce.NewOrders(db)
+		o := commerce.Order{Channel: "store", ExternalID: "R-1", Status: commerce.OrderDelivered, PlacedAt: time.Date(2026, 4, 1, 3, 0, 0, 0, time.UTC),
+			Lines: []commerce.OrderLine{
+				{SKU: "TEA-1", Quantity: 1, UnitPrice: 103, TaxRate: 8}, {SKU: "TEA-2", Quantity: 1, UnitPrice: 103, TaxRate: 8},
+				{SKU: "TEA-3", Quantity: 1, UnitPrice: 103, TaxRate: 8},
+			}}
+		res := upsert(t, orders, o)
+		got, err := orders.Order(context.Background(), res[0].OrderID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var lineTax int64
+		for _, l := range got.Lines {
+			lineTax += l.Tax
+		}
+		if lineTax != 21 || got.Tax != 22 || fmt.Sprint(got.TaxByRate) != "[{8 309 22}]" {
+			t.Errorf("tax %d by rate %v, lines %d; want 22 on the invoice", got.Tax, got.TaxByRate, lineTax)
+		}
+		// ¥1,000 off an order of ¥2,200 at 10 % and ¥1,080 at 8 %: the
+		// discount is shared 2,200 : 1,080, so ¥670 comes off the 10 %
+		// goods and ¥330 off the 8 % ones (cut at the running total).
+		o = commerce.Order{Channel: "store", ExternalID: "R-2", Status: commerce.OrderDelivered, PlacedAt: o.PlacedAt, Discount: 1000,
+			Lines: []commerce.OrderLine{{SKU: "CUP-1", Quantity: 1, UnitPrice: 2200, TaxRate: 10}, {SKU: "TEA-1", Quantity: 1, UnitPrice: 1080, TaxRate: 8}}}
+		res = upsert(t, orders, o)
+		got, err = orders.Order(context.Background(), res[0].OrderID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		// 2200 − 670 = 1530 → 139 (139.09); 1080 − 330 = 750 → 55 (55.6).
+		if fmt.Sprint(got.TaxByRate) != "[{10 1530 139} {8 750 55}]" || got.Tax != 194 || got.Total != 2280 {
+			t.Errorf("a discounted order: tax %d by rate %v, total %d", got.Tax, got.TaxByRate, got.Total)
 		}
 	})
 }

@@ -29,10 +29,11 @@ type orderDoc struct {
 	Billing   *commerce.Billing       `json:"billing,omitempty"`
 	Returns   []commerce.Return       `json:"returns,omitempty"`
 	History   []commerce.StatusChange `json:"history,omitempty"`
+	TaxByRate []commerce.RateTax      `json:"tax_by_rate,omitempty"`
 }
 
 func orderArgs(o *commerce.Order) ([]any, error) {
-	doc, err := json.Marshal(orderDoc{Customer: o.Customer, Payments: o.Payments, Shipments: o.Shipments, Billing: o.Billing, Returns: o.Returns, History: o.History})
+	doc, err := json.Marshal(orderDoc{Customer: o.Customer, Payments: o.Payments, Shipments: o.Shipments, Billing: o.Billing, Returns: o.Returns, History: o.History, TaxByRate: o.TaxByRate})
 	if err != nil {
 		return nil, err
 	}
@@ -60,7 +61,7 @@ func scanOrder(sc interface{ Scan(...any) error }) (*commerce.Order, error) {
 	if err := json.Unmarshal([]byte(doc), &d); err != nil {
 		return nil, fmt.Errorf("order %s: %w", o.ID, err)
 	}
-	o.Customer, o.Payments, o.Shipments, o.Billing, o.Returns, o.History = d.Customer, d.Payments, d.Shipments, d.Billing, d.Returns, d.History
+	o.Customer, o.Payments, o.Shipments, o.Billing, o.Returns, o.History, o.TaxByRate = d.Customer, d.Payments, d.Shipments, d.Billing, d.Returns, d.History, d.TaxByRate
 	o.PlacedAt, o.CreatedAt, o.UpdatedAt = o.PlacedAt.UTC(), o.CreatedAt.UTC(), o.UpdatedAt.UTC()
 	return &o, nil
 }
