@@ -316,3 +316,106 @@ func TestAPartialReturnGivesBackPointsUsed(t *testing.T) {
 		})
 	}
 }
+
+// Holds know a sale by its number alone. Two orders of one number in two
+// channels, both saying they used the points, get back together no more
+// than the holds paid; and points given back before a merge count after
+// it.
+func TestPointsGivenBackOncePerHold(t *testing.T) {
+	sqltest.Each(t, func(t *testing.T, db *sqlstore.DB) {
+		f := setup(t, db)
+		ctx := context.Background()
+		f.buy(t, "C-0", line("CUP", 4, 2500)) // 100 points
+		f.clock.add(15 * day)
+		h, _, err := f.points.Hold(ctx, kizuna.System("ec"), f.cust, 30, "ec-C-1", "C-1")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := f.points.Commit(ctx, kizuna.System("ec"), h.ID, ""); err != nil {
+			t.Fatal(err)
+		}
+		ec := f.order(t, commerce.Order{Channel: "ec", ExternalID: "C-1", Status: commerce.OrderDelivered, PointsUsed: 30, Lines: []commerce.OrderLine{line("TEA", 2, 1500)}})
+		other := f.order(t, commerce.Order{Channel: "app", ExternalID: "C-1", Status: commerce.OrderPaid, PointsUsed: 30, Lines: []commerce.OrderLine{line("TEA", 1, 1500)}})
+		back := func(id string) int64 {
+			t.Helper()
+			if err := f.points.EarnForOrder(ctx, id); err != nil {
+				t.Fatal(err)
+			}
+			entries, err := f.points.Statement(ctx, f.cust, 0, 100)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var n int64
+			for _, e := range entries {
+				if e.Kind == loyalty.KindAdjust && e.OrderID != "" {
+					n += e.Points
+				}
+			}
+			return n
+		}
+		if _, _, err := f.orders.AddReturn(ctx, kizuna.System("ec"), ec, commerce.Return{ID: "RT-1", Lines: []commerce.ReturnLine{{Line: 1, Quantity: 1}}}); err != nil {
+			t.Fatal(err)
+		}
+		if n := back(ec); n != 15 {
+			t.Fatalf("after half the ec order came back: %d points back, want 15", n)
+		}
+		if _, err := f.orders.SetStatus(ctx, kizuna.System("app"), other, commerce.OrderCancelled, ""); err != nil {
+			t.Fatal(err)
+		}
+		if n := back(other); n != 30 {
+			t.Errorf("after the app order of the same number was cancelled: %d points back in all, want the hold's 30", n)
+		}
+		if rep := f.verify(t); len(rep.Problems) != 0 {
+			t.Fatalf("verify: %+v", rep.Problems)
+		}
+	})
+}
+
+// A merge gives the order to the survivor, while the hold that paid for
+// it stays with the customer who made it: a cancellation after the merge
+// still gives the points back, to the survivor, once.
+func TestPointsGivenBackAfterAMerge(t *testing.T) {
+	sqltest.Each(t, func(t *testing.T, db *sqlstore.DB) {
+		f := setup(t, db)
+		ctx := context.Background()
+		ids, survivor := f.another(t)
+		f.buy(t, "C-0", line("CUP", 4, 2500)) // 100 points
+		f.clock.add(15 * day)
+		h, _, err := f.points.Hold(ctx, kizuna.System("ec"), f.cust, 30, "ec-C-1", "C-1")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := f.points.Commit(ctx, kizuna.System("ec"), h.ID, ""); err != nil {
+			t.Fatal(err)
+		}
+		id := f.order(t, commerce.Order{Channel: "ec", ExternalID: "C-1", Status: commerce.OrderPaid, PointsUsed: 30, Lines: []commerce.OrderLine{line("TEA", 1, 3000)}})
+		if err := f.points.EarnForOrder(ctx, id); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := ids.Merge(ctx, kizuna.Actor{Type: "user", ID: "usr_support"}, survivor, f.cust, "same person"); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := f.points.MoveMerged(ctx, 100); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := f.orders.SetStatus(ctx, kizuna.System("ec"), id, commerce.OrderCancelled, ""); err != nil {
+			t.Fatal(err)
+		}
+		for range 2 {
+			if err := f.points.EarnForOrder(ctx, id); err != nil {
+				t.Fatal(err)
+			}
+		}
+		b, err := f.points.Balance(ctx, survivor)
+		if err != nil {
+			t.Fatal(err)
+		}
+		// 70 moved by the merge, 30 given back; the order's 29 taken back.
+		if b.Available != 100 || b.Pending != 0 {
+			t.Errorf("the survivor after the cancellation: %+v, want 100 available", b)
+		}
+		if rep := f.verify(t); len(rep.Problems) != 0 {
+			t.Fatalf("verify: %+v", rep.Problems)
+		}
+	})
+}

@@ -55,12 +55,16 @@ type Tx interface {
 	// nil when there is none).
 	HoldByRef(ctx context.Context, ref string) (*Hold, error)
 	HoldByID(ctx context.Context, id string) (*Hold, error)
-	// CommittedHoldsFor are a customer's committed holds that paid for
-	// the sale orderRef names (a receipt or order number).
+	// CommittedHoldsFor are the committed holds of a customer, and of the
+	// customers merged into it, that paid for the sale orderRef names (a
+	// receipt or order number).
 	CommittedHoldsFor(ctx context.Context, customerID, orderRef string) ([]Hold, error)
-	// PointsGivenBack is the points given back so far for an order's
-	// points spent: the sum of its entries keyed RefundRefPrefix+order.
-	PointsGivenBack(ctx context.Context, orderID string) (int64, error)
+	// PointsGivenBack is the points given back so far for the points
+	// spent on a customer's orders of one number (entries keyed
+	// RefundRefPrefix+order): on the order orderID, and on the customer's
+	// other orders of that number (in other channels), which the holds
+	// committed for the number paid for too.
+	PointsGivenBack(ctx context.Context, customerID, orderID, number string) (this, others int64, err error)
 	// EntryByRef finds an entry by its idempotency key (nil when none).
 	EntryByRef(ctx context.Context, ref string) (*LedgerEntry, error)
 	// Save appends entries and writes the projection: the account, the
@@ -589,15 +593,17 @@ func (s *Service) giveBackPointsUsed(ctx context.Context, tx Tx, prog *Program, 
 	if err != nil {
 		return err
 	}
-	var paid int64
-	for _, h := range holds {
-		paid += h.Points
-	}
-	target := prog.PointsBack(o, min(paid, o.PointsUsed))
-	given, err := tx.PointsGivenBack(ctx, o.ID)
+	given, others, err := tx.PointsGivenBack(ctx, o.CustomerID, o.ID, o.ExternalID)
 	if err != nil {
 		return err
 	}
+	// Holds know the sale by its number alone: points another channel's
+	// order of the same number got back are not there to give again.
+	paid := -others
+	for _, h := range holds {
+		paid += h.Points
+	}
+	target := prog.PointsBack(o, max(0, min(paid, o.PointsUsed)))
 	give := target - given
 	if give <= 0 {
 		return nil

@@ -596,7 +596,10 @@ func (t *loyaltyTx) HoldByRef(ctx context.Context, ref string) (*loyalty.Hold, e
 }
 
 func (t *loyaltyTx) CommittedHoldsFor(ctx context.Context, customerID, orderRef string) ([]loyalty.Hold, error) {
-	return collect(ctx, t.db, t.q, scanHold, `SELECT `+holdCols+` FROM points_holds WHERE customer_id = ? AND order_ref = ? AND status = ? ORDER BY id`,
+	// Holds stay with the customer who made them; a merge gives the order
+	// to the survivor, so the customers merged into it count too.
+	return collect(ctx, t.db, t.q, scanHold, `WITH RECURSIVE merged(id) AS (SELECT ? UNION SELECT c.id FROM customers c JOIN merged m ON c.merged_into = m.id)
+		SELECT `+holdCols+` FROM points_holds WHERE customer_id IN (SELECT id FROM merged) AND order_ref = ? AND status = ? ORDER BY id`,
 		customerID, orderRef, loyalty.HoldCommitted)
 }
 
@@ -612,16 +615,30 @@ func (t *loyaltyTx) EntryByRef(ctx context.Context, ref string) (*loyalty.Ledger
 	return &es[0], nil
 }
 
-func (t *loyaltyTx) PointsGivenBack(ctx context.Context, orderID string) (int64, error) {
-	var n sql.NullInt64
-	// The key is "refund:ORDER" or "refund:ORDER:TOTAL"; order_id picks
-	// the order's entries (an ID's "_" is a LIKE wildcard, harmless here).
-	err := t.q.QueryRowContext(ctx, t.db.rebind(`SELECT SUM(points) FROM points_entries WHERE order_id = ? AND kind = 'adjust' AND (ref = ? OR ref LIKE ?)`),
-		orderID, loyalty.RefundRefPrefix+orderID, loyalty.RefundRefPrefix+orderID+":%").Scan(&n)
+func (t *loyaltyTx) PointsGivenBack(ctx context.Context, customerID, orderID, number string) (this, others int64, err error) {
+	// A give-back is an adjustment keyed "refund:ORDER" or
+	// "refund:ORDER:TOTAL" on the order, found by the order (not by the
+	// customer: one merged since keeps the entries in its own ledger).
+	rows, err := t.q.QueryContext(ctx, t.db.rebind(`SELECT order_id, SUM(points) FROM points_entries
+		WHERE order_id IN (SELECT id FROM orders WHERE customer_id = ? AND external_id = ? UNION SELECT ?)
+		AND kind = 'adjust' AND ref LIKE 'refund:%' GROUP BY order_id`), customerID, number, orderID)
 	if err != nil {
-		return 0, fmt.Errorf("read points given back: %w", err)
+		return 0, 0, fmt.Errorf("read points given back: %w", err)
 	}
-	return n.Int64, nil
+	defer rows.Close()
+	for rows.Next() {
+		var id string
+		var n int64
+		if err := rows.Scan(&id, &n); err != nil {
+			return 0, 0, err
+		}
+		if id == orderID {
+			this += n
+		} else {
+			others += n
+		}
+	}
+	return this, others, rows.Err()
 }
 
 func (t *loyaltyTx) Save(ctx context.Context, a loyalty.Account, entries []loyalty.LedgerEntry, lots []loyalty.Lot, holds []loyalty.Hold) error {
