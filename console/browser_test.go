@@ -375,6 +375,7 @@ func TestBrowserAdminWalk(t *testing.T) {
 		{"/audit", "audit", "table.audit"},
 		{"/admin", "admin", "#main table.data"},
 		{"/account", "account", "#main form"},
+		{"/points?days=366", "points", "#expiring"},
 	} {
 		if res := brOpen(b, s, p.path); res.Status != 200 {
 			t.Errorf("GET %s: %d", p.path, res.Status)
@@ -382,7 +383,10 @@ func TestBrowserAdminWalk(t *testing.T) {
 		b.Do(chromedp.WaitVisible(chromedp.CSS(p.want)))
 		browsertest.Screenshot(t, b.Context(), p.name)
 	}
-	errs.check(t, "duplicates, audit, admin and account pages")
+	// The points program's form opens on the points page.
+	b.Do(chromedp.Click(chromedp.CSS(`details.edit summary`)), chromedp.WaitVisible(chromedp.CSS(`form[action="/points/program"] select[name="debt_policy"]`)))
+	browsertest.Screenshot(t, b.Context(), "points-program")
+	errs.check(t, "duplicates, audit, admin, account and points pages")
 	if d := b.Dialogs(); len(d) != 0 {
 		t.Errorf("dialogs opened: %q", d)
 	}

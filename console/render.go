@@ -28,6 +28,7 @@ type pages struct {
 
 var funcs = template.FuncMap{
 	"join": strings.Join,
+	"list": func(v ...string) []string { return v },
 	// panel is replaced per page set (see loadPages): it renders a named
 	// panel template, so pages list their panels as data.
 	"panel": func(name string, data any) (template.HTML, error) { return "", fmt.Errorf("panel %s: not bound", name) },

@@ -3,6 +3,7 @@ package loyalty
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -159,6 +160,17 @@ func (s *Service) Program(ctx context.Context) (Program, error) {
 	s.program, s.versions, s.programAt = &p, versions, time.Now()
 	s.mu.Unlock()
 	return p, nil
+}
+
+// ProgramHistory is every program set, oldest first, each with the time
+// of the orders it is in force for.
+func (s *Service) ProgramHistory(ctx context.Context) ([]ProgramVersion, error) {
+	if _, err := s.Program(ctx); err != nil {
+		return nil, err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return slices.Clone(s.versions), nil
 }
 
 // programFor is the program in force when an order was placed: an order
