@@ -601,30 +601,33 @@ func settleDebt(st *state, add func(*LedgerEntry) error, policy string, debt int
 // given back before, as an adjustment valid from now; its key names the
 // total reached, so that settling the order again gives nothing twice.
 func (s *Service) giveBackPointsUsed(ctx context.Context, tx Tx, prog *Program, now time.Time, o *commerce.Order) error {
-	holds, err := tx.CommittedHoldsFor(ctx, o.CustomerID, o.ExternalID)
-	if err != nil {
-		return err
-	}
-	given, others, err := tx.PointsGivenBack(ctx, o.CustomerID, o.ID, o.ExternalID)
-	if err != nil {
-		return err
-	}
-	// Holds know the sale by its number alone: points another channel's
-	// order of the same number got back are not there to give again.
-	paid := -others
-	for _, h := range holds {
-		paid += h.Points
-	}
-	target := prog.PointsBack(o, max(0, min(paid, o.PointsUsed)))
-	give := target - given
-	if give <= 0 {
-		return nil
-	}
 	reason := "order_returned_points_returned"
 	if o.Status == commerce.OrderCancelled {
 		reason = "order_cancelled_points_returned"
 	}
+	// Read under the customer's lock: two orders of one number in two
+	// channels, settled at once, then see each other's give-backs.
 	return s.change(ctx, tx, o.CustomerID, func(st *state, add func(*LedgerEntry) error) error {
+		holds, err := tx.CommittedHoldsFor(ctx, o.CustomerID, o.ExternalID)
+		if err != nil {
+			return err
+		}
+		given, others, err := tx.PointsGivenBack(ctx, o.CustomerID, o.ID, o.ExternalID)
+		if err != nil {
+			return err
+		}
+		// Holds know the sale by its number alone: points another
+		// channel's order of the same number got back are not there to
+		// give again.
+		paid := -others
+		for _, h := range holds {
+			paid += h.Points
+		}
+		target := prog.PointsBack(o, max(0, min(paid, o.PointsUsed)))
+		give := target - given
+		if give <= 0 {
+			return nil
+		}
 		exp := prog.expiry(now)
 		return add(&LedgerEntry{Kind: KindAdjust, Points: give, OrderID: o.ID, Reason: reason, Ref: fmt.Sprintf("%s%s:%d", RefundRefPrefix, o.ID, target),
 			ActorID: "loyalty", At: now, AvailableAt: &now, ExpiresAt: &exp})
