@@ -738,6 +738,16 @@ func TestVerifyPairsMergesAndChecksLotDates(t *testing.T) {
 		if rep := f.verify(t); len(rep.Problems) != 0 {
 			t.Fatalf("restored: %+v", rep.Problems)
 		}
+		// A lot emptied by hand, and given points by hand.
+		exec(`UPDATE points_lots SET remaining = 0 WHERE id = ?`, lots[0].ID)
+		if rep := f.verify(t); len(rep.Problems) != 1 || !strings.Contains(rep.Problems[0].Message, "the lot says 0") {
+			t.Fatalf("an emptied lot: %+v", rep.Problems)
+		}
+		exec(`UPDATE points_lots SET remaining = 250 WHERE id = ?`, lots[0].ID)
+		if rep := f.verify(t); len(rep.Problems) != 1 || !strings.Contains(rep.Problems[0].Message, "the ledger leaves 200 points, the lot says 250") {
+			t.Fatalf("a lot given points: %+v", rep.Problems)
+		}
+		exec(`UPDATE points_lots SET remaining = 200 WHERE id = ?`, lots[0].ID)
 		// A lot's expiry is moved by hand.
 		exec(`UPDATE points_lots SET expires_at = ? WHERE id = ?`, time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC), lots[0].ID)
 		rep = f.verify(t)

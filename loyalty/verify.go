@@ -164,40 +164,38 @@ func replay(entries []LedgerEntry, stored Account, lots []Lot, holds []Hold) *Pr
 		return bad(nil, "the account says %d points, %d held, %d debt; the ledger makes %d, %d, %d",
 			stored.Points, stored.Held, stored.Debt, got.Points, got.Held, got.Debt)
 	}
-	want := map[string]int64{}
+	// The lots with points left must be the ledger's, with its points and
+	// its dates: the dates decide when the points can be spent and when
+	// the expiry run takes them.
+	want := map[string]*Lot{}
 	for _, l := range st.lots {
 		if l.Remaining > 0 {
-			want[l.ID] = l.Remaining
+			want[l.ID] = l
 		}
 	}
-	have := map[string]int64{}
-	storedLots := map[string]Lot{}
-	for _, l := range lots {
-		if l.Remaining > 0 {
-			have[l.ID] = l.Remaining
-		}
-		storedLots[l.ID] = l
-	}
-	for id, n := range want {
-		if have[id] != n {
-			return bad(nil, "lot %s: the ledger leaves %d points, the lot says %d", id, n, have[id])
-		}
-	}
-	// The dates decide when the points can be spent and when the expiry
-	// run takes them: the lot must say what the ledger makes.
-	for _, l := range st.lots {
-		sl, ok := storedLots[l.ID]
-		if !ok || l.Remaining == 0 {
+	matched := 0
+	for i := range lots {
+		sl := &lots[i]
+		if sl.Remaining <= 0 {
 			continue
 		}
-		if !sl.AvailableAt.Equal(l.AvailableAt) || !sl.ExpiresAt.Equal(l.ExpiresAt) {
+		matched++
+		l := want[sl.ID]
+		switch {
+		case l == nil:
+			return bad(nil, "lot %s says %d points the ledger does not give it", sl.ID, sl.Remaining)
+		case l.Remaining != sl.Remaining:
+			return bad(nil, "lot %s: the ledger leaves %d points, the lot says %d", l.ID, l.Remaining, sl.Remaining)
+		case !sl.AvailableAt.Equal(l.AvailableAt) || !sl.ExpiresAt.Equal(l.ExpiresAt):
 			return bad(nil, "lot %s says available %s, expiring %s; the ledger makes %s, %s", l.ID,
 				sl.AvailableAt.Format(time.RFC3339), sl.ExpiresAt.Format(time.RFC3339), l.AvailableAt.Format(time.RFC3339), l.ExpiresAt.Format(time.RFC3339))
 		}
 	}
-	for id, n := range have {
-		if want[id] != n {
-			return bad(nil, "lot %s says %d points the ledger does not give it", id, n)
+	if matched != len(want) { // a lot the ledger leaves points in is empty or missing
+		for _, l := range st.lots {
+			if l.Remaining > 0 && !slices.ContainsFunc(lots, func(sl Lot) bool { return sl.ID == l.ID && sl.Remaining > 0 }) {
+				return bad(nil, "lot %s: the ledger leaves %d points, the lot says 0", l.ID, l.Remaining)
+			}
 		}
 	}
 	var active []string
