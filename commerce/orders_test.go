@@ -2,6 +2,7 @@ package commerce_test
 
 import (
 	"context"
+	"database/sql"
 	"encoding/json"
 	"fmt"
 	"sync"
@@ -356,6 +357,34 @@ func TestTaxIsCountedPerRate(t *testing.T) {
 		// 2200 − 670 = 1530 → 139 (139.09); 1080 − 330 = 750 → 55 (55.6).
 		if fmt.Sprint(got.TaxByRate) != "[{10 1530 139} {8 750 55}]" || got.Tax != 194 || got.Total != 2280 {
 			t.Errorf("a discounted order: tax %d by rate %v, total %d", got.Tax, got.TaxByRate, got.Total)
+		}
+	})
+}
+
+// An order stored before the tax was counted per rate (no tax_by_rate in
+// its document, the lines' taxes summed) is unchanged when its channel
+// sends it again as it was: its version stays, so its points are not
+// settled again.
+func TestAnOrderFromBeforeTaxByRateIsUnchanged(t *testing.T) {
+	sqltest.EachRaw(t, func(t *testing.T, db *sqlstore.DB, raw *sql.DB, rebind func(string) string) {
+		orders := commerce.NewOrders(db)
+		o := ecOrder("EC-OLD", commerce.OrderCustomer{Email: "old@example.jp"})
+		res := upsert(t, orders, o)
+		var doc string
+		if err := raw.QueryRow(rebind(`SELECT doc FROM orders WHERE id = ?`), res[0].OrderID).Scan(&doc); err != nil {
+			t.Fatal(err)
+		}
+		var m map[string]any
+		if err := json.Unmarshal([]byte(doc), &m); err != nil || m["tax_by_rate"] == nil {
+			t.Fatalf("doc %s: %v", doc, err)
+		}
+		delete(m, "tax_by_rate")
+		b, _ := json.Marshal(m)
+		if _, err := raw.Exec(rebind(`UPDATE orders SET doc = ?, tax = 421 WHERE id = ?`), string(b), res[0].OrderID); err != nil {
+			t.Fatal(err)
+		}
+		if again := upsert(t, orders, o); again[0].Status != commerce.OrderUnchanged {
+			t.Errorf("the old order sent again: %+v, want unchanged", again[0])
 		}
 	})
 }

@@ -78,6 +78,11 @@ func TestPointsPage(t *testing.T) {
 	if r := admin.post("/points/program", form); r.Code != http.StatusUnprocessableEntity || !strings.Contains(r.Body, "validity_months") {
 		t.Errorf("a bad validity: %d", r.Code)
 	}
+	form.Set("validity_months", "12")
+	form.Set("rate", "NaN")
+	if r := admin.post("/points/program", form); r.Code != http.StatusUnprocessableEntity || !strings.Contains(r.Body, "rate") {
+		t.Errorf("a rate of NaN: %d", r.Code)
+	}
 	form.Set("rate", "たくさん")
 	if r := admin.post("/points/program", form); r.Code != http.StatusUnprocessableEntity || !strings.Contains(r.Body, "数値を入力") {
 		t.Errorf("a rate that is no number: %d", r.Code)

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/kizuna-oss/kizuna"
@@ -128,8 +129,9 @@ func (s *Service) Patch(ctx context.Context, actor kizuna.Actor, id, ifMatch str
 		}
 		p, err := ParseProfile(raw, "profile", customer.ManualChannel, now, e.attrs)
 		if err != nil {
-			if ke, ok := err.(*kizuna.Error); ok && len(ke.Field) > len("profile.") {
-				ke.Field = ke.Field[len("profile."):]
+			// A patch names fields as its body does, every problem's.
+			for _, fe := range kizuna.FieldErrors(err) {
+				fe.Field = strings.TrimPrefix(fe.Field, "profile.")
 			}
 			return err
 		}

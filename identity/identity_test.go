@@ -251,6 +251,15 @@ func TestPatchWithETag(t *testing.T) {
 		if _, err := svc.Patch(ctx, actor, c.ID, "", json.RawMessage(`{"birth_date":"1990-02-30"}`)); kizuna.ErrorField(err) != "birth_date" {
 			t.Fatalf("bad date: %v", err)
 		}
+		// Every problem of a patch is named as the patch names it.
+		_, err = svc.Patch(ctx, actor, c.ID, "", json.RawMessage(`{"birth_date":"1990-02-30","gender":"たぶん","emails":["ok@example.jp","`+strings.Repeat("a", 250)+`@example.jp"]}`))
+		var fields []string
+		for _, e := range kizuna.FieldErrors(err) {
+			fields = append(fields, e.Field)
+		}
+		if got := strings.Join(fields, " "); got != "emails[1] birth_date gender" {
+			t.Fatalf("a patch with three problems: %s (%v)", got, err)
+		}
 		// Unchanged customers list by tag.
 		l, err := db.ListCustomers(ctx, customer.ListFilter{Tag: "VIP", Limit: 10})
 		if err != nil || len(l) != 1 || l[0].ID != c.ID {

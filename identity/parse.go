@@ -75,13 +75,23 @@ func normalizeProfile(p *customer.Profile, prefix, channel string, observed time
 		problems = append(problems, kizuna.FieldErrors(err)...)
 	}
 	var err error
-	p.Emails = normalizeList(p.Emails, f("emails"), normalize.Email, bad)
+	p.Emails = normalizeList(p.Emails, f("emails"), func(s string) (string, error) {
+		e, err := normalize.Email(s)
+		if err == nil && len(e) > 254 { // RFC 5321's limit on a path
+			return "", fmt.Errorf("is longer than 254 bytes (%d)", len(e))
+		}
+		return e, err
+	}, bad)
 	p.Phones = normalizeList(p.Phones, f("phones"), func(s string) (string, error) {
 		e, _, err := normalize.Phone(s)
 		return e, err
 	}, bad)
 	p.MemberCards = normalizeList(p.MemberCards, f("member_cards"), func(s string) (string, error) {
-		return normalize.MemberCard(s), nil
+		c := normalize.MemberCard(s)
+		if n := utf8.RuneCountInString(c); n > maxNameRunes {
+			return "", fmt.Errorf("is longer than %d characters (%d)", maxNameRunes, n)
+		}
+		return c, nil
 	}, bad)
 	for i := range p.Addresses {
 		a := &p.Addresses[i]
@@ -200,14 +210,8 @@ func checkLengths(p *customer.Profile, f func(string) string, bad func(error)) {
 			bad(kizuna.FieldError(f(l.name), "holds %d values; at most %d", l.n, maxListItems))
 		}
 	}
-	for i, e := range p.Emails {
-		if len(e) > 254 { // RFC 5321's limit on a path
-			bad(kizuna.FieldError(fmt.Sprintf("%s[%d]", f("emails"), i), "is longer than 254 bytes (%d)", len(e)))
-		}
-	}
-	for i, c := range p.MemberCards {
-		long(fmt.Sprintf("%s[%d]", f("member_cards"), i), c, maxNameRunes)
-	}
+	// Emails and cards are checked as they are normalized, where their
+	// index is the one the caller sent.
 	for i, t := range p.Tags {
 		long(fmt.Sprintf("%s[%d]", f("tags"), i), t, maxNameRunes)
 	}

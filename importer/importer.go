@@ -355,9 +355,6 @@ func (m Mapping) ToSource(channel string, row Row) (customer.SourceProfileInput,
 	var addr map[string]string
 	attrs := map[string]any{}
 	ext := ""
-	fail := func(col int, reason string) (customer.SourceProfileInput, *Reject) {
-		return customer.SourceProfileInput{}, &Reject{Line: row.Line, Column: m.Headers[col], Reason: reason, Values: row.Values}
-	}
 	for i, f := range m.Fields {
 		v := strings.TrimSpace(Unformula(row.Values[i]))
 		if f == "" || v == "" {
@@ -383,11 +380,12 @@ func (m Mapping) ToSource(channel string, row Row) (customer.SourceProfileInput,
 		case "member_card":
 			p["member_cards"] = append(asList(p["member_cards"]), v)
 		case "birth_date":
-			d, err := normalize.Date(v)
-			if err != nil {
-				return fail(i, err.Error())
+			// A date that does not parse goes to One ID as written, which
+			// refuses the row there, with the row's other problems.
+			if d, err := normalize.Date(v); err == nil {
+				v = d
 			}
-			p["birth_date"] = d
+			p["birth_date"] = v
 		case "postal_code", "prefecture", "city", "address1", "address2":
 			if addr == nil {
 				addr = map[string]string{}

@@ -66,11 +66,10 @@ func TestReadXLSX(t *testing.T) {
 		json.Unmarshal(in.Profile, &p)
 		got = append(got, p["family_name"].(string))
 	}
-	if strings.Join(got, ",") != "山田,佐藤" {
-		t.Errorf("rows %q", got)
-	}
-	if len(rejects) != 1 || rejects[0].Line != 5 || rejects[0].Column != "生年月日" {
-		t.Errorf("rejects %+v", rejects)
+	// The row with a date that is no date (13月) maps, as written: One ID
+	// refuses it with the row's other problems.
+	if strings.Join(got, ",") != "山田,佐藤,鈴木" || len(rejects) != 0 {
+		t.Errorf("rows %q, rejects %+v", got, rejects)
 	}
 	if _, _, _, err := ReadXLSX(strings.NewReader("not a workbook"), ""); err == nil {
 		t.Error("garbage read as a workbook")

@@ -419,3 +419,30 @@ func TestPointsGivenBackAfterAMerge(t *testing.T) {
 		}
 	})
 }
+
+// PointsBack's rules on the order's points_used, capped by what the holds
+// paid: ¥3,000 with 30 points used, ¥2,990 of it returned.
+func TestPointsBackRules(t *testing.T) {
+	o := &commerce.Order{Status: commerce.OrderDelivered, Total: 3000, PointsUsed: 30, Returns: []commerce.Return{{Refund: 2990}}}
+	for _, c := range []struct {
+		rule       string
+		paid, want int64
+	}{
+		{loyalty.RefundProportional, 30, 29}, // 30 × 2990 / 3000 = 29.9
+		{loyalty.RefundPointsFirst, 30, 30},
+		{loyalty.RefundCashFirst, 30, 20}, // 2,990 − the 2,970 paid in cash
+		{loyalty.RefundCashFirst, 10, 10}, // the holds took only 10
+		{loyalty.RefundProportional, 10, 10},
+		{loyalty.RefundProportional, 0, 0},
+	} {
+		p := loyalty.Program{PointsRefund: c.rule}
+		if got := p.PointsBack(o, c.paid); got != c.want {
+			t.Errorf("%s with %d paid: %d back, want %d", c.rule, c.paid, got, c.want)
+		}
+	}
+	cancelled := *o
+	cancelled.Status = commerce.OrderCancelled
+	if got := (&loyalty.Program{}).PointsBack(&cancelled, 25); got != 25 {
+		t.Errorf("cancelled, 25 paid: %d back", got)
+	}
+}

@@ -233,8 +233,12 @@ func (s *state) apply(e *LedgerEntry) error {
 			for _, l := range e.Moved {
 				sum += l.Remaining
 				if ex := s.lot(l.ID); ex != nil { // a lot coming back (an unmerge)
+					// With the dates it has now: the other customer's
+					// purchases may have extended it (extend_on_activity).
 					ex.Remaining += l.Remaining
+					ex.AvailableAt, ex.ExpiresAt = l.AvailableAt, l.ExpiresAt
 					s.dirty[ex.ID] = true
+					s.sortLots()
 					continue
 				}
 				l.CustomerID = e.CustomerID

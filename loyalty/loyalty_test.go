@@ -756,3 +756,41 @@ func TestVerifyPairsMergesAndChecksLotDates(t *testing.T) {
 		}
 	})
 }
+
+// A lot that comes back on an unmerge keeps the expiry the survivor's
+// purchases gave it (extend_on_activity), in the store and in Verify's
+// replay alike.
+func TestUnmergeKeepsAnExtendedExpiry(t *testing.T) {
+	sqltest.Each(t, func(t *testing.T, db *sqlstore.DB) {
+		f := setup(t, db)
+		ctx := context.Background()
+		f.setProgram(t, func(p *loyalty.Program) { p.ExtendOnActivity = true })
+		ids, second := f.another(t)
+		staff := kizuna.Actor{Type: "user", ID: "usr_support"}
+		if _, err := f.points.Adjust(ctx, staff, "admin", second, 200, "入会特典", ""); err != nil {
+			t.Fatal(err)
+		}
+		m, err := ids.Merge(ctx, staff, f.cust, second, "same person")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := f.points.MoveMerged(ctx, 100); err != nil {
+			t.Fatal(err)
+		}
+		f.clock.add(60 * day)
+		f.buy(t, "R-1", line("TEA", 1, 5000)) // extends every lot to a year from now
+		if _, err := ids.Unmerge(ctx, staff, m.ID); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := f.points.MoveMerged(ctx, 100); err != nil {
+			t.Fatal(err)
+		}
+		b, err := f.points.Balance(ctx, second)
+		if err != nil || b.Available != 200 || len(b.Lots) != 1 || !b.Lots[0].ExpiresAt.Equal(f.clock.now().AddDate(1, 0, 0)) {
+			t.Fatalf("the lot back with its owner: %+v %v", b, err)
+		}
+		if rep := f.verify(t); len(rep.Problems) != 0 {
+			t.Fatalf("verify: %+v", rep.Problems)
+		}
+	})
+}

@@ -98,15 +98,17 @@ const (
 
 // PointsBack is how many of the points spent on an order come back to
 // the customer as it stands: all of them when it was cancelled, else a
-// part of them by the program's rule for the refunds of its returns.
-// paid is the points spent (the order's points_used, at most what the
-// customer's committed holds for it paid).
+// part of them by the program's rule for the refunds of its returns. The
+// rule works on the order's points_used (what the customer paid in points,
+// and so in cash); paid caps the answer at the points the customer's
+// committed holds for the order actually took.
 func (p *Program) PointsBack(o *commerce.Order, paid int64) int64 {
-	if paid <= 0 {
+	used := o.PointsUsed
+	if paid <= 0 || used <= 0 {
 		return 0
 	}
 	if o.Status == commerce.OrderCancelled {
-		return paid
+		return min(used, paid)
 	}
 	var refund int64
 	for _, r := range o.Returns {
@@ -120,18 +122,18 @@ func (p *Program) PointsBack(o *commerce.Order, paid int64) int64 {
 	case RefundPointsFirst:
 		back = refund
 	case RefundCashFirst:
-		back = refund - (o.Total - paid)
+		back = refund - (o.Total - used) // what the refund leaves after the cash paid
 	default:
 		// The refund's share of the total, rounded down: the customer
 		// gets the rest of the refund in cash.
-		back = paid
+		back = used
 		if refund < o.Total {
-			hi, lo := bits.Mul64(uint64(paid), uint64(refund))
+			hi, lo := bits.Mul64(uint64(used), uint64(refund))
 			q, _ := bits.Div64(hi, lo, uint64(o.Total)) // hi < Total, as refund < Total
 			back = int64(q)
 		}
 	}
-	return max(0, min(back, paid))
+	return max(0, min(back, used, paid))
 }
 
 // APIRole is the role AdjustLimits knows API keys by.
@@ -147,8 +149,10 @@ func DefaultProgram() Program {
 
 // Validate checks a program's settings.
 func (p *Program) Validate() error {
+	// NaN passes every comparison below; nothing here may be one.
+	bad := func(x float64) bool { return math.IsNaN(x) || math.IsInf(x, 0) }
 	switch {
-	case p.Rate < 0 || p.Rate > 100:
+	case bad(p.Rate) || p.Rate < 0 || p.Rate > 100:
 		return kizuna.FieldError("rate", "must be between 0 and 100 points per 100 yen")
 	case !p.Rounding.Valid():
 		return kizuna.FieldError("rounding", "must be down, half_up or up")
@@ -166,12 +170,12 @@ func (p *Program) Validate() error {
 		return kizuna.FieldError("points_refund", "must be proportional, points_first or cash_first")
 	}
 	for ch, r := range p.ChannelRates {
-		if r < 0 || r > 100 {
+		if bad(r) || r < 0 || r > 100 {
 			return kizuna.FieldError("channel_rates."+ch, "must be between 0 and 100")
 		}
 	}
 	for c, m := range p.CategoryMultipliers {
-		if m < 0 || m > 100 {
+		if bad(m) || m < 0 || m > 100 {
 			return kizuna.FieldError("category_multipliers."+c, "must be between 0 and 100")
 		}
 	}
@@ -182,7 +186,7 @@ func (p *Program) Validate() error {
 			return kizuna.FieldError(f+"name", "is required")
 		case !c.To.After(c.From):
 			return kizuna.FieldError(f+"to", "must be after from")
-		case c.Multiplier < 0 || c.Multiplier > 100:
+		case bad(c.Multiplier) || c.Multiplier < 0 || c.Multiplier > 100:
 			return kizuna.FieldError(f+"multiplier", "must be between 0 and 100")
 		}
 	}

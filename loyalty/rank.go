@@ -3,6 +3,7 @@ package loyalty
 import (
 	"context"
 	"fmt"
+	"math"
 	"slices"
 	"time"
 
@@ -132,7 +133,7 @@ func (p *Program) validateRanks() error {
 			return kizuna.FieldError(f+"code", "%q twice", r.Code)
 		case r.Name == "":
 			return kizuna.FieldError(f+"name", "is required")
-		case r.Multiplier <= 0 || r.Multiplier > 100:
+		case math.IsNaN(r.Multiplier) || r.Multiplier <= 0 || r.Multiplier > 100:
 			return kizuna.FieldError(f+"multiplier", "must be above 0 and at most 100")
 		case r.MinSpend < 0 || r.MinVisits < 0:
 			return kizuna.FieldError(f+"min_spend", "thresholds cannot be negative")

@@ -623,7 +623,7 @@ func (s *Service) giveBackPointsUsed(ctx context.Context, tx Tx, prog *Program, 
 		for _, h := range holds {
 			paid += h.Points
 		}
-		target := prog.PointsBack(o, max(0, min(paid, o.PointsUsed)))
+		target := prog.PointsBack(o, paid)
 		give := target - given
 		if give <= 0 {
 			return nil
