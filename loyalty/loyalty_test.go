@@ -713,6 +713,9 @@ func TestVerifyPairsMergesAndChecksLotDates(t *testing.T) {
 		if rep := f.verify(t); len(rep.Problems) != 0 {
 			t.Fatalf("a sound ledger: %+v", rep.Problems)
 		}
+		// Verify pairs the moves made before its last minute: this one,
+		// an hour on.
+		f.clock.add(time.Hour)
 		// The survivor's side of the merge is edited to bring 100 points
 		// more, with its lot and balance to match: its own replay agrees.
 		var id, moved string

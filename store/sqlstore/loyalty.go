@@ -348,14 +348,23 @@ func (db *DB) EachLedger(ctx context.Context, fn func([]loyalty.LedgerEntry, loy
 		// Large pages, but at least two a worker so that all of them work.
 		page = max(2000, min(pgLedgerPage, len(ids)/(2*workers)+1))
 	}
-	// Where each page starts: after every page-th customer with an account.
-	starts := []string{""}
-	for n := page; n <= len(ids); n += page {
-		starts = append(starts, ids[n-1])
+	// Each page is a range of customer IDs, after one bound and up to the
+	// next: every page-th customer with an account when the list was read.
+	// A range, not a count, so that an account opened meanwhile (a merge's
+	// survivor, a new member) cannot push a customer out of both pages.
+	type bounds struct{ after, upto string } // upto "": no end
+	var pages []bounds
+	for lo, n := "", page; ; n += page {
+		if n > len(ids) {
+			pages = append(pages, bounds{lo, ""})
+			break
+		}
+		pages = append(pages, bounds{lo, ids[n-1]})
+		lo = ids[n-1]
 	}
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	work := make(chan string)
+	work := make(chan bounds)
 	var mu sync.Mutex
 	var first error
 	fail := func(err error) {
@@ -371,18 +380,18 @@ func (db *DB) EachLedger(ctx context.Context, fn func([]loyalty.LedgerEntry, loy
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			for after := range work {
+			for b := range work {
 				var accts []loyalty.Account
 				var entries map[string][]loyalty.LedgerEntry
 				var lots map[string][]loyalty.Lot
 				var holds map[string][]loyalty.Hold
 				var err error
 				if db.dialect == Postgres {
-					accts, entries, lots, holds, err = db.pgLedgerPage(ctx, after, page)
+					accts, entries, lots, holds, err = db.pgLedgerPage(ctx, b.after, b.upto, page)
 				} else {
 					var tx *sql.Tx
 					if tx, err = db.read.BeginTx(ctx, nil); err == nil {
-						accts, entries, lots, holds, err = db.ledgerPage(ctx, tx, after, page)
+						accts, entries, lots, holds, err = db.ledgerPage(ctx, tx, b.after, b.upto)
 						tx.Rollback()
 					}
 				}
@@ -405,9 +414,9 @@ func (db *DB) EachLedger(ctx context.Context, fn func([]loyalty.LedgerEntry, loy
 		}()
 	}
 send:
-	for _, after := range starts {
+	for _, b := range pages {
 		select {
-		case work <- after:
+		case work <- b:
 		case <-ctx.Done():
 			break send
 		}
@@ -417,8 +426,18 @@ send:
 	return first
 }
 
-func (db *DB) ledgerPage(ctx context.Context, tx *sql.Tx, after string, page int) ([]loyalty.Account, map[string][]loyalty.LedgerEntry, map[string][]loyalty.Lot, map[string][]loyalty.Hold, error) {
-	accts, err := collect(ctx, db, tx, scanAccount, `SELECT `+accountCols+` FROM points_accounts WHERE customer_id > ? ORDER BY customer_id LIMIT ?`, after, page)
+// accountRange reads the accounts after one customer ID and up to another
+// ("": to the end), in ID order.
+func accountRange(upto string) (where string, args func(after string) []any) {
+	if upto == "" {
+		return `customer_id > ?`, func(after string) []any { return []any{after} }
+	}
+	return `customer_id > ? AND customer_id <= ?`, func(after string) []any { return []any{after, upto} }
+}
+
+func (db *DB) ledgerPage(ctx context.Context, tx *sql.Tx, after, upto string) ([]loyalty.Account, map[string][]loyalty.LedgerEntry, map[string][]loyalty.Lot, map[string][]loyalty.Hold, error) {
+	where, args := accountRange(upto)
+	accts, err := collect(ctx, db, tx, scanAccount, `SELECT `+accountCols+` FROM points_accounts WHERE `+where+` ORDER BY customer_id`, args(after)...)
 	if err != nil || len(accts) == 0 {
 		return nil, nil, nil, nil, err
 	}
@@ -464,7 +483,7 @@ const pgLedgerPage = 100_000
 // 121 s). With index scans off, the planner reads the heap in the table's
 // order (a bitmap heap scan or a sequential scan), each page once; the rows
 // are then put in customer and sequence order here.
-func (db *DB) pgLedgerPage(ctx context.Context, after string, page int) (accts []loyalty.Account, entries map[string][]loyalty.LedgerEntry, lots map[string][]loyalty.Lot, holds map[string][]loyalty.Hold, err error) {
+func (db *DB) pgLedgerPage(ctx context.Context, after, upto string, page int) (accts []loyalty.Account, entries map[string][]loyalty.LedgerEntry, lots map[string][]loyalty.Lot, holds map[string][]loyalty.Hold, err error) {
 	conn, err := db.read.Conn(ctx)
 	if err != nil {
 		return nil, nil, nil, nil, err
@@ -480,7 +499,8 @@ func (db *DB) pgLedgerPage(ctx context.Context, after string, page int) (accts [
 			return err
 		}
 		defer tx.Rollback(ctx)
-		if accts, err = pgCollect(ctx, tx, scanAccount, page, `SELECT `+accountCols+` FROM points_accounts WHERE customer_id > $1 ORDER BY customer_id LIMIT $2`, after, page); err != nil || len(accts) == 0 {
+		where, args := accountRange(upto)
+		if accts, err = pgCollect(ctx, tx, scanAccount, page, `SELECT `+accountCols+` FROM points_accounts WHERE `+db.rebind(where)+` ORDER BY customer_id`, args(after)...); err != nil || len(accts) == 0 {
 			return err
 		}
 		lo, hi := accts[0].CustomerID, accts[len(accts)-1].CustomerID
