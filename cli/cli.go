@@ -248,6 +248,9 @@ func runMigrate(ctx context.Context, e *Env, args []string) error {
 		applied, err := db.Migrate(ctx)
 		for _, m := range applied {
 			fmt.Fprintf(e.Stdout, "applied %s\n", m.Name)
+			for _, n := range m.Notes {
+				fmt.Fprintf(e.Stdout, "  note: %s\n", n)
+			}
 		}
 		if err != nil {
 			return err

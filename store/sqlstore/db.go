@@ -10,6 +10,7 @@ import (
 	"context"
 	"database/sql"
 	"embed"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -320,6 +321,9 @@ type Migration struct {
 	Version int
 	Name    string
 	SQL     string
+	// Notes say what applying it did to the data beyond its schema, for
+	// the one who ran it (kizuna migrate up prints them).
+	Notes []string
 }
 
 // Migrations returns the embedded migrations for the dialect, oldest first.
@@ -406,9 +410,11 @@ func (db *DB) migrateTo(ctx context.Context, to int) ([]Migration, error) {
 				}
 			}
 			if m.Version == 19 {
-				if err := uniqueJANs(ctx, tx); err != nil {
+				notes, err := db.uniqueJANs(ctx, tx)
+				if err != nil {
 					return fmt.Errorf("migration %s: %w", m.Name, err)
 				}
+				m.Notes = notes
 			}
 			if _, err := tx.ExecContext(ctx, m.SQL); err != nil {
 				return fmt.Errorf("migration %s: %w", m.Name, err)
@@ -434,40 +440,53 @@ func (db *DB) migrateTo(ctx context.Context, to int) ([]Migration, error) {
 	return applied, nil
 }
 
-// uniqueJANs fails, naming them, when products share a JAN code, which
-// schema 19's unique index would refuse with no word of which.
-func uniqueJANs(ctx context.Context, tx *sql.Tx) error {
-	rows, err := tx.QueryContext(ctx, `SELECT jan, sku FROM products WHERE jan IN
-		(SELECT jan FROM products WHERE jan <> '' GROUP BY jan HAVING COUNT(*) > 1) ORDER BY jan, sku`)
+// uniqueJANs gives each JAN code that products share to one of them, the
+// first created, before schema 19's unique index is built: the others
+// keep the code in their attribute shared_jan, so nothing is lost, and a
+// note names each. An upgrade that stopped instead would leave a server
+// down until someone edited the catalog by hand, since every command but
+// migrate refuses the old schema.
+func (db *DB) uniqueJANs(ctx context.Context, tx *sql.Tx) ([]string, error) {
+	rows, err := tx.QueryContext(ctx, `SELECT jan, sku, attributes FROM products WHERE jan IN
+		(SELECT jan FROM products WHERE jan <> '' GROUP BY jan HAVING COUNT(*) > 1) ORDER BY jan, created_at, sku`)
 	if err != nil {
-		return fmt.Errorf("look for shared JAN codes: %w", err)
+		return nil, fmt.Errorf("look for shared JAN codes: %w", err)
 	}
-	defer rows.Close()
-	var shared []string
-	var last string
+	type product struct{ jan, sku, attrs string }
+	var shared []product
 	for rows.Next() {
-		var jan, sku string
-		if err := rows.Scan(&jan, &sku); err != nil {
-			return err
+		var p product
+		if err := rows.Scan(&p.jan, &p.sku, &p.attrs); err != nil {
+			rows.Close()
+			return nil, err
 		}
-		if jan != last {
-			shared = append(shared, jan+":")
-			last = jan
+		shared = append(shared, p)
+	}
+	if err := errors.Join(rows.Err(), rows.Close()); err != nil {
+		return nil, err
+	}
+	var notes []string
+	keeper := ""
+	for i, p := range shared {
+		if i == 0 || shared[i-1].jan != p.jan {
+			keeper = p.sku
+			continue
 		}
-		shared[len(shared)-1] += " " + sku
+		attrs := map[string]string{}
+		if err := json.Unmarshal([]byte(p.attrs), &attrs); err != nil {
+			return nil, fmt.Errorf("product %s: attributes: %w", p.sku, err)
+		}
+		attrs["shared_jan"] = p.jan
+		b, err := json.Marshal(attrs)
+		if err != nil {
+			return nil, err
+		}
+		if _, err := tx.ExecContext(ctx, db.rebind(`UPDATE products SET jan = '', attributes = ? WHERE sku = ?`), string(b), p.sku); err != nil {
+			return nil, fmt.Errorf("clear the shared JAN of product %s: %w", p.sku, err)
+		}
+		notes = append(notes, fmt.Sprintf("JAN %s was on products %s and %s: a JAN now names one product, so it stays with %s (the first created) and %s keeps it in its attribute shared_jan; give %s its own JAN (kizuna products import, or PUT /api/v1/products)", p.jan, keeper, p.sku, keeper, p.sku, p.sku))
 	}
-	if err := rows.Err(); err != nil {
-		return err
-	}
-	if len(shared) == 0 {
-		return nil
-	}
-	more := ""
-	if len(shared) > 20 {
-		more = fmt.Sprintf(" and %d more", len(shared)-20)
-		shared = shared[:20]
-	}
-	return kizuna.Errorf(kizuna.ECONFLICT, "products share JAN codes (%s%s): a JAN names one product; give each to one product (kizuna products import, or PUT /api/v1/products) and run kizuna migrate up again", strings.Join(shared, "; "), more)
+	return notes, nil
 }
 
 // CheckSchema returns an error that says which command fixes it when the

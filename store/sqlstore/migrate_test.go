@@ -213,10 +213,11 @@ func TestMigration18RebuildsTheSearchIndex(t *testing.T) {
 	}
 }
 
-// Migration 19 makes a JAN name one product. A catalog where products
-// share one stops the migration with their codes and SKUs; once fixed, it
-// goes through, and the index refuses a second product with the code.
-func TestMigration19NamesSharedJANs(t *testing.T) {
+// Migration 19 makes a JAN name one product. Where products share one, it
+// stays with the first created; the others keep it in an attribute, and
+// the migration's notes name them. The index then refuses a second
+// product with the code.
+func TestMigration19GivesASharedJANToOneProduct(t *testing.T) {
 	for _, dialect := range []string{sqlstore.SQLite, sqlstore.Postgres} {
 		t.Run(dialect, func(t *testing.T) {
 			ctx := context.Background()
@@ -229,29 +230,35 @@ func TestMigration19NamesSharedJANs(t *testing.T) {
 				}
 				return q
 			}
-			insert := func(sku, jan string) {
+			at := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+			insert := func(sku, jan, attrs string, created time.Time) {
 				t.Helper()
-				if _, err := rdb.ExecContext(ctx, rebind(`INSERT INTO products (sku, jan, name, price, currency, tax_rate, created_at, updated_at) VALUES (?, ?, 'x', 100, 'JPY', 10, ?, ?)`),
-					sku, jan, time.Now().UTC(), time.Now().UTC()); err != nil {
+				if _, err := rdb.ExecContext(ctx, rebind(`INSERT INTO products (sku, jan, name, price, currency, tax_rate, attributes, created_at, updated_at) VALUES (?, ?, 'x', 100, 'JPY', 10, ?, ?, ?)`),
+					sku, jan, attrs, created, created); err != nil {
 					t.Fatal(err)
 				}
 			}
-			insert("TEA-1", "4901234567894")
-			insert("TEA-2", "4901234567894")
-			insert("CUP-1", "")
-			insert("CUP-2", "")
-			_, err := db.Migrate(ctx)
-			if err == nil || !strings.Contains(err.Error(), "4901234567894: TEA-1 TEA-2") || !strings.Contains(err.Error(), "kizuna migrate up") {
-				t.Fatalf("a shared JAN: %v", err)
-			}
-			if v, _ := db.SchemaVersion(ctx); v != 18 {
-				t.Fatalf("schema %d after a failed migration", v)
-			}
-			if _, err := rdb.ExecContext(ctx, rebind(`UPDATE products SET jan = '' WHERE sku = ?`), "TEA-2"); err != nil {
+			insert("TEA-2", "4901234567894", `{"産地":"静岡県"}`, at.Add(time.Hour))
+			insert("TEA-1", "4901234567894", `{}`, at)
+			insert("CUP-1", "", `{}`, at)
+			insert("CUP-2", "", `{}`, at)
+			applied, err := db.Migrate(ctx)
+			if err != nil {
 				t.Fatal(err)
 			}
-			if _, err := db.Migrate(ctx); err != nil {
+			var notes []string
+			for _, m := range applied {
+				notes = append(notes, m.Notes...)
+			}
+			if len(notes) != 1 || !strings.Contains(notes[0], "stays with TEA-1") || !strings.Contains(notes[0], "TEA-2 keeps it in its attribute shared_jan") {
+				t.Errorf("notes %q", notes)
+			}
+			var jan, attrs string
+			if err := rdb.QueryRowContext(ctx, rebind(`SELECT jan, attributes FROM products WHERE sku = ?`), "TEA-2").Scan(&jan, &attrs); err != nil {
 				t.Fatal(err)
+			}
+			if jan != "" || !strings.Contains(attrs, `"shared_jan":"4901234567894"`) || !strings.Contains(attrs, "静岡県") {
+				t.Errorf("TEA-2 after the migration: jan %q, attributes %s", jan, attrs)
 			}
 			if _, err := rdb.ExecContext(ctx, rebind(`UPDATE products SET jan = '4901234567894' WHERE sku = ?`), "TEA-2"); err == nil {
 				t.Error("the index took a second product with the JAN")
