@@ -43,9 +43,10 @@ func runImport(ctx context.Context, e *Env, args []string) error {
 			"records of one channel, through One ID. Columns are mapped from their Japanese or English headers\n"+
 			"(氏名, フリガナ, 〒, 住所1, 電話番号, メールアドレス, 生年月日, 会員番号, …); --map overrides.\n"+
 			"Fields: "+strings.Join(importer.Fields, ", ")+", attr.NAME.\n"+
-			"A bad row is written to FILE.rejects.csv (line, column, reason, the row) and never stops the\n"+
-			"others. After each batch a checkpoint (FILE.kizuna-checkpoint) records how far it got: run the same\n"+
-			"command again after a crash and it resumes there. Importing the same file twice changes nothing.")
+			"A bad row is written to FILE.rejects.csv (line, column, every reason in English and in Japanese,\n"+
+			"then the row) and never stops the others. After each batch a checkpoint (FILE.kizuna-checkpoint)\n"+
+			"records how far it got: run the same command again after a crash and it resumes there. Importing\n"+
+			"the same file twice changes nothing.")
 	cfg.BindDB(fs, e.Getenv)
 	channel := fs.String("channel", "", "channel code the records come from (required)")
 	encoding := fs.String("encoding", "", "utf-8, utf-8-bom or cp932 (default: detected; not for Excel files)")
@@ -179,6 +180,8 @@ func runImport(ctx context.Context, e *Env, args []string) error {
 		if fi, _ := rf.Stat(); fi != nil && fi.Size() == 0 {
 			rf.WriteString("\uFEFF") // Excel opens UTF-8 with a BOM correctly
 			rw.Write(importjob.RejectHeader(plan.Headers))
+		} else if first, err := readFirstLine(rejectPath); err == nil && importjob.OldRejectHeader(first) {
+			opts.RejectsWithoutJapanese = true // resumed after an upgrade: keep the file's columns
 		}
 	}
 	stopProfile, err := startCPUProfile(*cpuProfile)
@@ -308,4 +311,20 @@ func writeCheckpoint(path string, c checkpoint) error {
 		return err
 	}
 	return os.Rename(tmp, path)
+}
+
+// readFirstLine reads a file's first line (up to 64 KiB).
+func readFirstLine(path string) ([]byte, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	b := make([]byte, 64<<10)
+	n, err := io.ReadFull(f, b)
+	if err != nil && err != io.ErrUnexpectedEOF {
+		return nil, err
+	}
+	line, _, _ := bytes.Cut(b[:n], []byte("\n"))
+	return line, nil
 }

@@ -9,6 +9,7 @@
 package importjob
 
 import (
+	"bytes"
 	"cmp"
 	"context"
 	"encoding/csv"
@@ -45,6 +46,10 @@ type Options struct {
 	// PredictFirst limits the prediction to the first valid rows (0: all),
 	// so that a preview of a large file stays quick.
 	PredictFirst int
+	// RejectsWithoutJapanese writes rejects without the 理由 column, for a
+	// reject file an earlier version began (a resumed import keeps the
+	// columns of the file it appends to).
+	RejectsWithoutJapanese bool
 }
 
 // Progress is where a run is, reported after every batch.
@@ -184,7 +189,11 @@ func (p *Plan) Run(ctx context.Context, svc Ingester, actor kizuna.Actor, opts O
 		if rejects == nil {
 			return nil
 		}
-		return rejects.Write(r.Record())
+		rec := r.Record()
+		if opts.RejectsWithoutJapanese {
+			rec = slices.Delete(rec, 3, 4)
+		}
+		return rejects.Write(rec)
 	}
 	var runErr error
 	finished := false
@@ -410,3 +419,10 @@ func CheckAttributes(m importer.Mapping, declared []customer.AttributeDef) error
 
 // RejectHeader is the header line of a reject file for a file's columns.
 func RejectHeader(headers []string) []string { return importer.RejectHeader(headers) }
+
+// OldRejectHeader reports whether a reject file's first line is that of an
+// earlier version's file, without the 理由 column.
+func OldRejectHeader(firstLine []byte) bool {
+	line, _, _ := bytes.Cut(bytes.TrimPrefix(firstLine, []byte("\ufeff")), []byte("\n"))
+	return bytes.HasPrefix(line, []byte("line,column,reason,")) && !bytes.HasPrefix(line, []byte("line,column,reason,理由"))
+}

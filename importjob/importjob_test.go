@@ -205,3 +205,32 @@ func TestAnIDRepeatedInAFileIsRefusedAcrossAResume(t *testing.T) {
 		}
 	}
 }
+
+// A reject file begun by an earlier version (no 理由 column) keeps its
+// columns when an import resumes into it after an upgrade.
+func TestRejectsKeepAnOldFilesColumns(t *testing.T) {
+	if !OldRejectHeader([]byte("\ufeffline,column,reason,会員ID,氏名\n3,…")) || OldRejectHeader([]byte("\ufeffline,column,reason,理由,会員ID\n")) || OldRejectHeader([]byte("会員ID,氏名\n")) {
+		t.Fatal("OldRejectHeader tells the files apart wrongly")
+	}
+	src := file(3, map[int]bool{3: true}, nil)
+	for _, old := range []bool{false, true} {
+		plan, err := Open(strings.NewReader(src), Options{Map: map[string]string{"会員ID": "external_id"}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var rejects bytes.Buffer
+		rw := csv.NewWriter(&rejects)
+		f := &fakeOneID{items: map[*identity.Batch][]customer.SourceProfileInput{}}
+		if _, err := plan.Run(context.Background(), f, kizuna.Actor{}, Options{Channel: "store", RejectsWithoutJapanese: old}, rw, func(Progress) error { return nil }); err != nil {
+			t.Fatal(err)
+		}
+		rw.Flush()
+		want := "3,,\"2 fields, the header has 3\",項目が2個あります（見出しは3個）,m3,名無し\n"
+		if old {
+			want = "3,,\"2 fields, the header has 3\",m3,名無し\n"
+		}
+		if rejects.String() != want {
+			t.Errorf("old file %v: rejects %q, want %q", old, rejects.String(), want)
+		}
+	}
+}

@@ -255,6 +255,8 @@ func (m *Manager) run(ctx context.Context, j *Job) error {
 	if j.Progress.Line == 0 {
 		buf.WriteString("\ufeff")
 		rw.Write(RejectHeader(plan.Headers))
+	} else if before, err := m.store.ImportRejects(ctx, j.ID); err == nil && OldRejectHeader(before) {
+		opts.RejectsWithoutJapanese = true // resumed after an upgrade
 	}
 	actor := kizuna.System("import")
 	actor.Name = fmt.Sprintf("import job %s (%s, by %s)", j.ID, j.FileName, j.CreatedBy)
