@@ -98,7 +98,7 @@ func TestImportXLSX(t *testing.T) {
 	out := k.ok("import", file, "--channel", "ec", "--sheet", "顧客一覧")
 	mustContain(t, "xlsx import", out, "xlsx, sheet 顧客一覧, 7 columns", "→ external_id", "imported 3 rows", "1 created", "2 rejected")
 	mustContain(t, "rejects", mustRead(t, file+".rejects.csv"), "3,E-Mail,not a valid email address", "X-2,田中",
-		`4,顧客ID,"the ID ""X-1"" is on line 2 of this file already; a file gives each ID once, so this row was not imported",ID「X-1」はこのファイルの2行目にあります。1つのファイルに同じIDは1回だけなので、この行は取り込んでいません,X-1`)
+		`4,顧客ID,"the ID ""X-1"" is on line 2 of this file already; a file gives each ID once, so this row was not imported",ID「X-1」はこのファイルの2行目にもあります。同じIDは1つのファイルに1回しか書けないため、この行は取り込んでいません,X-1`)
 	ids := identity.New(openStore(t, path), nil)
 	if found, err := ids.Lookup(context.Background(), "email", "misaki.t@example.jp"); err != nil || len(found) != 0 {
 		t.Errorf("the second row with ID X-1 was imported: %+v %v", found, err)

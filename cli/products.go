@@ -7,7 +7,9 @@ import (
 	"encoding/csv"
 	"fmt"
 	"os"
+	"regexp"
 	"slices"
+	"strconv"
 	"time"
 
 	"github.com/kizuna-oss/kizuna"
@@ -86,7 +88,16 @@ func runProducts(ctx context.Context, e *Env, args []string) error {
 		for i, r := range res {
 			switch r.Status {
 			case commerce.ProductRejected:
-				reject(importer.Reject{Line: batchRows[i].Line, Column: m.ColumnFor(r.Field), Reason: r.Reason, Values: batchRows[i].Values})
+				// The catalog names another item of the load by its index;
+				// in a file it is a line.
+				reason := loadIndex.ReplaceAllStringFunc(r.Reason, func(x string) string {
+					n, _ := strconv.Atoi(loadIndex.FindStringSubmatch(x)[1])
+					if n < 0 || n >= len(batchRows) {
+						return x
+					}
+					return fmt.Sprintf("on line %d of this file", batchRows[n].Line)
+				})
+				reject(importer.Reject{Line: batchRows[i].Line, Column: m.ColumnFor(r.Field), Reason: reason, Values: batchRows[i].Values})
 			case "": // checked in a dry run, not stored
 				counts["valid"]++
 			default:
@@ -144,3 +155,6 @@ func runProducts(ctx context.Context, e *Env, args []string) error {
 	}
 	return runErr
 }
+
+// loadIndex is how the catalog names another item of a load.
+var loadIndex = regexp.MustCompile(`at index (\d+) of this load`)

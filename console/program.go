@@ -1,7 +1,10 @@
 package console
 
 import (
+	"crypto/sha256"
 	"encoding/csv"
+	"encoding/hex"
+	"io"
 	"net/http"
 	"strconv"
 	"strings"
@@ -155,8 +158,12 @@ func (s *Server) expiringCSV(w http.ResponseWriter, r *http.Request, rq *request
 	w.Header().Set("Content-Type", "text/csv; charset=utf-8")
 	w.Header().Set("Content-Disposition", `attachment; filename="kizuna-points-expiring-`+strconv.Itoa(days)+`d.csv"`)
 	w.Header().Set("Cache-Control", "no-store")
-	w.Write([]byte("\uFEFF"))
-	cw := csv.NewWriter(w)
+	// The audit entry keeps the file's hash, as a customer export's does,
+	// so that a copy found later can be traced to this download.
+	h := sha256.New()
+	out := io.MultiWriter(w, h)
+	out.Write([]byte("\uFEFF"))
+	cw := csv.NewWriter(out)
 	cw.Write([]string{"customer_id", "family_name_given_name", "kana", "points", "first_expiry"})
 	var rows int
 	for page := first; len(page) > 0; {
@@ -179,7 +186,7 @@ func (s *Server) expiringCSV(w http.ResponseWriter, r *http.Request, rq *request
 		}
 	}
 	cw.Flush()
-	s.audit(ctx, rq, "points.expiring.export", "points", "expiring", "", map[string]any{"days": days, "rows": rows, "format": "csv"})
+	s.audit(ctx, rq, "points.expiring.export", "points", "expiring", "", map[string]any{"days": days, "rows": rows, "format": "csv", "sha256": hex.EncodeToString(h.Sum(nil))})
 }
 
 // neutralizeCell keeps a name from running as a formula in Excel.
@@ -200,7 +207,7 @@ func (s *Server) saveProgram(w http.ResponseWriter, r *http.Request, rq *request
 		s.fail(w, r, rq, http.StatusServiceUnavailable, i18n.T(rq.Locale, "points.unavailable"))
 		return
 	}
-	p, err := s.Points.Program(ctx)
+	p, err := s.Points.CurrentProgram(ctx)
 	if err != nil {
 		s.serverError(w, r, rq, err)
 		return

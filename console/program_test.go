@@ -2,6 +2,8 @@ package console_test
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"io/fs"
 	"net/http"
 	"net/url"
@@ -11,6 +13,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/kizuna-oss/kizuna/audit"
 	"github.com/kizuna-oss/kizuna/i18n"
 	"github.com/kizuna-oss/kizuna/loyalty"
 	"github.com/kizuna-oss/kizuna/store/sqlstore"
@@ -49,6 +52,11 @@ func TestPointsPage(t *testing.T) {
 	csv := cl.get("/points/expiring.csv?days=366")
 	if csv.Code != http.StatusOK || !strings.HasPrefix(csv.Body, "\uFEFFcustomer_id,") || strings.Count(csv.Body, "\n") != len(next)+1 {
 		t.Errorf("expiring CSV (%d): %d lines for %d customers", csv.Code, strings.Count(csv.Body, "\n"), len(next))
+	}
+	sum := sha256.Sum256([]byte(csv.Body))
+	entries, err := s.db.AuditEntries(ctx, audit.Filter{Action: "points.expiring.export"})
+	if err != nil || len(entries) != 1 || !strings.Contains(string(entries[0].Detail), hex.EncodeToString(sum[:])) {
+		t.Errorf("the download's audit entry does not keep the file's hash: %+v %v", entries, err)
 	}
 	if r := cl.get("/points?days=0"); r.Code != http.StatusUnprocessableEntity {
 		t.Errorf("days=0: %d", r.Code)

@@ -34,7 +34,7 @@ var reasonRules = []reasonRule{
 	{regexp.MustCompile(`^empty local part$`), "@の前が空です"},
 	{regexp.MustCompile(`^empty domain$`), "@の後ろ（ドメイン）が空です"},
 	{regexp.MustCompile(`^domain has no dot$`), "ドメインに「.」がありません"},
-	{regexp.MustCompile(`^empty label in domain$`), "ドメインに空の区切りがあります"},
+	{regexp.MustCompile(`^empty label in domain$`), "ドメインの「.」が連続しているか、先頭か末尾にあります"},
 	// phone details
 	{regexp.MustCompile(`^unexpected character (.+)$`), "使えない文字「${1}」があります"},
 	{regexp.MustCompile(`^unknown country code$`), "国番号が不明です"},
@@ -42,10 +42,10 @@ var reasonRules = []reasonRule{
 	{regexp.MustCompile(`^too short$`), "桁数が足りません"},
 	{regexp.MustCompile(`^missing area code$`), "市外局番がありません"},
 	{regexp.MustCompile(`^wrong number of digits$`), "桁数が正しくありません"},
-	{regexp.MustCompile(`^not a number in use in its country$`), "使われていない番号です"},
+	{regexp.MustCompile(`^not a number in use in its country$`), "その国の電話番号として正しくありません"},
 	// date details
 	{regexp.MustCompile(`^era year must be 1 \(元年\) or later$`), "元号の年は1（元年）以上です"},
-	{regexp.MustCompile(`^(\S+) began on (\d{4}-\d\d-\d\d)$`), "${1}は${2}に始まりました"},
+	{regexp.MustCompile(`^(\S+) began on (\d{4})-0?(\d+)-0?(\d+)$`), "${1}は${2}年${3}月${4}日からです"},
 	{regexp.MustCompile(`^want a form like 1990-01-02 or 平成2年1月2日$`), "1990-01-02や平成2年1月2日のように書いてください"},
 	{regexp.MustCompile(`^year out of range (\d+)-(\d+)$`), "年は${1}〜${2}の範囲で書いてください"},
 	{regexp.MustCompile(`^no such calendar date$`), "存在しない日付です"},
@@ -75,23 +75,23 @@ var reasonRules = []reasonRule{
 	{regexp.MustCompile(`^a quoted value opened here runs over (\d+) lines and takes in what look like rows of their own; the lines after this one are read as rows$`),
 		"ここで始まる引用符付きの値が${1}行にわたり、別の行らしいものを含んでいます。後の行はそれぞれ別の行として読みました"},
 	{regexp.MustCompile(`^the ID "(.*)" is on line (\d+) of this file already; a file gives each ID once, so this row was not imported$`),
-		"ID「${1}」はこのファイルの${2}行目にあります。1つのファイルに同じIDは1回だけなので、この行は取り込んでいません"},
+		"ID「${1}」はこのファイルの${2}行目にもあります。同じIDは1つのファイルに1回しか書けないため、この行は取り込んでいません"},
 	{regexp.MustCompile(`^this source record was erased on a deletion request$`), "このレコードは削除依頼により消去済みです"},
 
 	// products
-	{regexp.MustCompile(`^price "(.*)" is not a whole amount \(yen\)$`), "価格「${1}」が円の整数ではありません"},
+	{regexp.MustCompile(`^price "(.*)" is not a whole amount \(yen\)$`), "価格「${1}」は円単位の整数で書いてください"},
 	{regexp.MustCompile(`^tax rate "(.*)": write 10, 8 \(or 軽減\) or 0$`), "税率「${1}」：10、8（または軽減）、0のいずれかを書いてください"},
 	{regexp.MustCompile(`^consumable "(.*)": write 1/0, true/false or はい/いいえ$`), "消耗品「${1}」：1/0、true/false、はい/いいえのいずれかを書いてください"},
-	{regexp.MustCompile(`^repurchase_days "(.*)" is not a number of days$`), "購入周期「${1}」が日数ではありません"},
-	{regexp.MustCompile(`^"(.*)" holds a space, a slash or a control character$`), "「${1}」に空白・スラッシュ・制御文字が含まれています"},
+	{regexp.MustCompile(`^repurchase_days "(.*)" is not a number of days$`), "購入周期「${1}」は日数で書いてください"},
+	{regexp.MustCompile(`^"(.*)" holds a space, a slash or a control character$`), "「${1}」に空白、スラッシュ、制御文字のいずれかが含まれています"},
 	{regexp.MustCompile(`^is negative$`), "マイナスの値です"},
 	{regexp.MustCompile(`^"(.*)" is product (.+)'s JAN: a JAN names one product \(clear it there first\)$`), "「${1}」は商品${2}のJANコードです。JANコードは1つの商品にだけ付けられます（先にそちらから外してください）"},
-	{regexp.MustCompile(`^"(.*)" is also at index (\d+) of this load: a JAN names one product$`), "「${1}」はこの読み込みの${2}番目にもあります。JANコードは1つの商品にだけ付けられます"},
-	{regexp.MustCompile(`^"(.*)" is also at index (\d+) of this load$`), "「${1}」はこの読み込みの${2}番目にもあります"},
+	{regexp.MustCompile(`^"(.*)" is also on line (\d+) of this file: a JAN names one product$`), "「${1}」はこのファイルの${2}行目にもあります。JANコードは1つの商品にだけ付けられます"},
+	{regexp.MustCompile(`^"(.*)" is also on line (\d+) of this file$`), "「${1}」はこのファイルの${2}行目にもあります"},
 	{regexp.MustCompile(`^"(.*)" is not an ISO 4217 code such as JPY$`), "「${1}」はJPYのような通貨コード（ISO 4217）ではありません"},
 	{regexp.MustCompile(`^has (\d+) levels, at most (\d+)$`), "階層が${1}段あります（${2}段まで）"},
 	{regexp.MustCompile(`^must be between 0 and (\d+)$`), "0〜${1}の範囲で書いてください"},
-	{regexp.MustCompile(`^is for consumables: set consumable too$`), "消耗品の項目です。消耗品も指定してください"},
+	{regexp.MustCompile(`^is for consumables: set consumable too$`), "消耗品にだけ指定できます。「消耗品」も指定してください"},
 	{regexp.MustCompile(`^has (\d+) entries, at most (\d+)$`), "${1}件あります（${2}件まで）"},
 	{regexp.MustCompile(`^level (\d+) is empty$`), "${1}段目が空です"},
 	{regexp.MustCompile(`^"(.*)" has (\d+) characters: a JAN code has 13 digits \(or 8 for a short JAN-8\)$`), "「${1}」は${2}文字です。JANコードは13桁（短縮JAN-8は8桁）です"},
@@ -101,9 +101,9 @@ var reasonRules = []reasonRule{
 }
 
 // Reason is a validation message in Japanese, or the message itself when
-// the table does not know it. A message of several problems, each after
-// its column ("ＴＥＬ: too short; メール: …"), is translated problem by
-// problem when every part is known.
+// the table does not know it. A "not a valid X: detail" message is
+// translated head and detail apart; a message of several problems is not
+// one the table knows (the importer translates each problem itself).
 func Reason(en string) string {
 	if ja, ok := reason(en); ok {
 		return ja

@@ -98,7 +98,7 @@ func TestReasonsCovered(t *testing.T) {
 		"a quote opened in this row is never closed; the lines after it are read as rows of their own",
 		"this source record was erased on a deletion request",
 		`"4901234567894" is product TEA-100's JAN: a JAN names one product (clear it there first)`,
-		`"4901234567894" is also at index 3 of this load: a JAN names one product`, `"TEA-1" is also at index 3 of this load`,
+		`"4901234567894" is also on line 4 of this file: a JAN names one product`, `"TEA-1" is also on line 4 of this file`,
 	} {
 		checkJapanese(t, m)
 	}
@@ -107,7 +107,7 @@ func TestReasonsCovered(t *testing.T) {
 func TestReasonExamples(t *testing.T) {
 	for en, want := range map[string]string{
 		"not a valid email address: more than one @": "メールアドレスの形式が正しくありません（@が複数あります）",
-		"not a valid date: 令和 began on 2019-05-01":   "日付が正しくありません（令和は2019-05-01に始まりました）",
+		"not a valid date: 令和 began on 2019-05-01":   "日付が正しくありません（令和は2019年5月1日からです）",
 		"is longer than 100 characters (101)":        "100文字を超えています（101文字）",
 		"something new":                              "something new", // unknown: left in English
 		"not a valid phone number: something new":    "電話番号の形式が正しくありません（something new）",

@@ -648,3 +648,36 @@ func TestPreparedBatchStoresWhatTheRecordsSay(t *testing.T) {
 		}
 	})
 }
+
+// Typed attributes take text as every cell of a CSV or Excel file is:
+// 「1,200」 for an integer, 「はい」 for a boolean. Text that is no such
+// value is refused with the attribute's type.
+func TestTypedAttributesFromText(t *testing.T) {
+	sqltest.Each(t, func(t *testing.T, db *sqlstore.DB) {
+		svc := identity.New(db, db)
+		ctx := context.Background()
+		for _, a := range []customer.AttributeDef{{Name: "visits", Type: "integer"}, {Name: "height", Type: "number"}, {Name: "dm_ok", Type: "boolean"}} {
+			if err := svc.UpsertAttribute(ctx, kizuna.System("test"), a); err != nil {
+				t.Fatal(err)
+			}
+		}
+		res := ingest(t, svc,
+			in("store", "T1", `{"family_name":"佐藤","attributes":{"visits":"１，２００","height":"158.5","dm_ok":"はい"}}`),
+			in("store", "T2", `{"family_name":"鈴木","attributes":{"visits":"たくさん"}}`),
+			in("store", "T3", `{"family_name":"田中","attributes":{"visits":12,"dm_ok":false}}`),
+		)
+		if res[0].Status != identity.ResultCreated || res[2].Status != identity.ResultCreated {
+			t.Fatalf("typed attributes as text and as JSON: %+v / %+v", res[0], res[2])
+		}
+		if res[1].Status != identity.ResultRejected || res[1].Error.Field != "profile.attributes.visits" || !strings.Contains(res[1].Error.Reason, "integer") {
+			t.Errorf("text that is no integer: %+v", res[1])
+		}
+		c, err := svc.Get(ctx, res[0].CustomerID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := fmt.Sprint(c.Profile.Attributes["visits"], " ", c.Profile.Attributes["height"], " ", c.Profile.Attributes["dm_ok"]); got != "1200 158.5 true" {
+			t.Errorf("stored attributes: %s (%+v)", got, c.Profile.Attributes)
+		}
+	})
+}

@@ -7,8 +7,10 @@ import (
 	"fmt"
 	"io"
 	"maps"
+	"math"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -247,7 +249,14 @@ func normalizeList(in []string, path string, norm func(string) (string, error), 
 	return out
 }
 
+// checkAttribute checks a value against its attribute's type. Numbers and
+// booleans may come as text too, as every cell of a CSV or Excel file does
+// (「1,200」, 「はい」): the text is read as the type.
 func checkAttribute(def customer.AttributeDef, v any) (any, error) {
+	text, isText := v.(string)
+	if isText {
+		text = strings.TrimSpace(normalize.Text(text))
+	}
 	switch def.Type {
 	case "string":
 		if s, ok := v.(string); ok {
@@ -259,15 +268,33 @@ func checkAttribute(def customer.AttributeDef, v any) (any, error) {
 				return i, nil
 			}
 		}
+		if isText {
+			if i, err := strconv.ParseInt(strings.ReplaceAll(text, ",", ""), 10, 64); err == nil {
+				return i, nil
+			}
+		}
 	case "number":
 		if n, ok := v.(json.Number); ok {
 			if f, err := n.Float64(); err == nil {
 				return f, nil
 			}
 		}
+		if isText {
+			if f, err := strconv.ParseFloat(strings.ReplaceAll(text, ",", ""), 64); err == nil && !math.IsNaN(f) && !math.IsInf(f, 0) {
+				return f, nil
+			}
+		}
 	case "boolean":
 		if b, ok := v.(bool); ok {
 			return b, nil
+		}
+		if isText {
+			switch strings.ToLower(text) {
+			case "true", "1", "yes", "y", "はい", "有", "あり", "○":
+				return true, nil
+			case "false", "0", "no", "n", "いいえ", "無", "なし", "×":
+				return false, nil
+			}
 		}
 	case "date":
 		if s, ok := v.(string); ok {

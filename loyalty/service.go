@@ -162,6 +162,17 @@ func (s *Service) Program(ctx context.Context) (Program, error) {
 	return p, nil
 }
 
+// CurrentProgram is the program as stored now, not as cached: what a form
+// that changes some of its rules must start from, so that it does not
+// undo a change made a moment before through the API.
+func (s *Service) CurrentProgram(ctx context.Context) (Program, error) {
+	p, ok, err := s.store.LoyaltyProgram(ctx)
+	if err != nil || !ok {
+		return DefaultProgram(), err
+	}
+	return p, nil
+}
+
 // ProgramHistory is every program set, oldest first, each with the time
 // of the orders it is in force for.
 func (s *Service) ProgramHistory(ctx context.Context) ([]ProgramVersion, error) {
