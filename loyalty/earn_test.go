@@ -112,13 +112,7 @@ func TestACancelledOrderGivesBackThePointsItUsed(t *testing.T) {
 		ctx := context.Background()
 		f.buy(t, "C-0", line("CUP", 4, 2500)) // 100 points
 		f.clock.add(15 * day)                 // past the return window
-		h, _, err := f.points.Hold(ctx, kizuna.System("pos"), f.cust, 30, "S001-20260416-0007", "C-1")
-		if err != nil {
-			t.Fatal(err)
-		}
-		if _, err := f.points.Commit(ctx, kizuna.System("pos"), h.ID, ""); err != nil {
-			t.Fatal(err)
-		}
+		f.spend(t, 30, "S001-20260416-0007", "C-1")
 		// An EC order paid in part with the points, cancelled before it ships.
 		id := f.order(t, commerce.Order{Channel: "ec", ExternalID: "C-1", Status: commerce.OrderPaid, PointsUsed: 30, Lines: []commerce.OrderLine{line("TEA", 1, 3000)}})
 		if err := f.points.EarnForOrder(ctx, id); err != nil {
@@ -223,13 +217,7 @@ func TestDebtPolicies(t *testing.T) {
 					t.Fatal(err)
 				}
 				// 80 spent, from R-1's points, which expire first: 20 of them are left.
-				h, _, err := f.points.Hold(ctx, kizuna.System("pos"), f.cust, 80, "pos-1", "")
-				if err != nil {
-					t.Fatal(err)
-				}
-				if _, err := f.points.Commit(ctx, kizuna.System("pos"), h.ID, ""); err != nil {
-					t.Fatal(err)
-				}
+				f.spend(t, 80, "pos-1", "")
 				// Three cups back: 75 points go, 20 from R-1, 55 owed.
 				if _, _, err := f.orders.AddReturn(ctx, kizuna.System("pos"), o.ID, commerce.Return{ID: "RT-1", Lines: []commerce.ReturnLine{{Line: 1, Quantity: 3}}}); err != nil {
 					t.Fatal(err)
@@ -271,41 +259,16 @@ func TestAPartialReturnGivesBackPointsUsed(t *testing.T) {
 				f.setProgram(t, func(p *loyalty.Program) { p.PointsRefund = c.rule })
 				f.buy(t, "C-0", line("CUP", 4, 2500)) // 100 points
 				f.clock.add(15 * day)
-				h, _, err := f.points.Hold(ctx, kizuna.System("ec"), f.cust, 30, "ec-C-1", "C-1")
-				if err != nil {
-					t.Fatal(err)
-				}
-				if _, err := f.points.Commit(ctx, kizuna.System("ec"), h.ID, ""); err != nil {
-					t.Fatal(err)
-				}
+				f.spend(t, 30, "ec-C-1", "C-1")
 				id := f.order(t, commerce.Order{Channel: "ec", ExternalID: "C-1", Status: commerce.OrderDelivered, PointsUsed: 30, Lines: []commerce.OrderLine{line("TEA", 2, 1500)}})
-				back := func() int64 {
-					t.Helper()
-					for range 2 { // settled twice: given back once
-						if err := f.points.EarnForOrder(ctx, id); err != nil {
-							t.Fatal(err)
-						}
-					}
-					entries, err := f.points.Statement(ctx, f.cust, 0, 100)
-					if err != nil {
-						t.Fatal(err)
-					}
-					var n int64
-					for _, e := range entries {
-						if e.Kind == loyalty.KindAdjust && e.OrderID == id {
-							n += e.Points
-						}
-					}
-					return n
-				}
-				if n := back(); n != 0 {
+				if n := f.givenBack(t, id); n != 0 {
 					t.Fatalf("%d points back before any return", n)
 				}
 				for i, want := range []int64{c.first, c.total} {
 					if _, _, err := f.orders.AddReturn(ctx, kizuna.System("ec"), id, commerce.Return{ID: fmt.Sprint("RT-", i), Lines: []commerce.ReturnLine{{Line: 1, Quantity: 1}}}); err != nil {
 						t.Fatal(err)
 					}
-					if n := back(); n != want {
+					if n := f.givenBack(t, id); n != want {
 						t.Errorf("after return %d: %d points back, want %d", i+1, n, want)
 					}
 				}
@@ -327,42 +290,20 @@ func TestPointsGivenBackOncePerHold(t *testing.T) {
 		ctx := context.Background()
 		f.buy(t, "C-0", line("CUP", 4, 2500)) // 100 points
 		f.clock.add(15 * day)
-		h, _, err := f.points.Hold(ctx, kizuna.System("ec"), f.cust, 30, "ec-C-1", "C-1")
-		if err != nil {
-			t.Fatal(err)
-		}
-		if _, err := f.points.Commit(ctx, kizuna.System("ec"), h.ID, ""); err != nil {
-			t.Fatal(err)
-		}
+		f.spend(t, 30, "ec-C-1", "C-1")
 		ec := f.order(t, commerce.Order{Channel: "ec", ExternalID: "C-1", Status: commerce.OrderDelivered, PointsUsed: 30, Lines: []commerce.OrderLine{line("TEA", 2, 1500)}})
 		other := f.order(t, commerce.Order{Channel: "app", ExternalID: "C-1", Status: commerce.OrderPaid, PointsUsed: 30, Lines: []commerce.OrderLine{line("TEA", 1, 1500)}})
-		back := func(id string) int64 {
-			t.Helper()
-			if err := f.points.EarnForOrder(ctx, id); err != nil {
-				t.Fatal(err)
-			}
-			entries, err := f.points.Statement(ctx, f.cust, 0, 100)
-			if err != nil {
-				t.Fatal(err)
-			}
-			var n int64
-			for _, e := range entries {
-				if e.Kind == loyalty.KindAdjust && e.OrderID != "" {
-					n += e.Points
-				}
-			}
-			return n
-		}
 		if _, _, err := f.orders.AddReturn(ctx, kizuna.System("ec"), ec, commerce.Return{ID: "RT-1", Lines: []commerce.ReturnLine{{Line: 1, Quantity: 1}}}); err != nil {
 			t.Fatal(err)
 		}
-		if n := back(ec); n != 15 {
+		if n := f.givenBack(t, ec); n != 15 {
 			t.Fatalf("after half the ec order came back: %d points back, want 15", n)
 		}
 		if _, err := f.orders.SetStatus(ctx, kizuna.System("app"), other, commerce.OrderCancelled, ""); err != nil {
 			t.Fatal(err)
 		}
-		if n := back(other); n != 30 {
+		f.givenBack(t, other) // settles the cancelled app order
+		if n := f.givenBack(t, ""); n != 30 {
 			t.Errorf("after the app order of the same number was cancelled: %d points back in all, want the hold's 30", n)
 		}
 		if rep := f.verify(t); len(rep.Problems) != 0 {
@@ -381,13 +322,7 @@ func TestPointsGivenBackAfterAMerge(t *testing.T) {
 		ids, survivor := f.another(t)
 		f.buy(t, "C-0", line("CUP", 4, 2500)) // 100 points
 		f.clock.add(15 * day)
-		h, _, err := f.points.Hold(ctx, kizuna.System("ec"), f.cust, 30, "ec-C-1", "C-1")
-		if err != nil {
-			t.Fatal(err)
-		}
-		if _, err := f.points.Commit(ctx, kizuna.System("ec"), h.ID, ""); err != nil {
-			t.Fatal(err)
-		}
+		f.spend(t, 30, "ec-C-1", "C-1")
 		id := f.order(t, commerce.Order{Channel: "ec", ExternalID: "C-1", Status: commerce.OrderPaid, PointsUsed: 30, Lines: []commerce.OrderLine{line("TEA", 1, 3000)}})
 		if err := f.points.EarnForOrder(ctx, id); err != nil {
 			t.Fatal(err)

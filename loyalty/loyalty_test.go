@@ -114,6 +114,46 @@ func (f *fixture) statement(t *testing.T, customerID string) string {
 	return strings.Join(kinds, " ")
 }
 
+// spend holds points of the fixture's member for the sale orderRef names
+// and commits the hold, as a till does when the sale completes.
+func (f *fixture) spend(t *testing.T, points int64, ref, orderRef string) {
+	t.Helper()
+	ctx := context.Background()
+	h, _, err := f.points.Hold(ctx, kizuna.System("pos"), f.cust, points, ref, orderRef)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.points.Commit(ctx, kizuna.System("pos"), h.ID, ""); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// givenBack settles an order's points and sums the points given back to
+// the fixture's member for points spent (on orderID, or on any order
+// when orderID is "").
+func (f *fixture) givenBack(t *testing.T, orderID string) int64 {
+	t.Helper()
+	ctx := context.Background()
+	if orderID != "" {
+		for range 2 { // settled twice: given back once
+			if err := f.points.EarnForOrder(ctx, orderID); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	entries, err := f.points.Statement(ctx, f.cust, 0, 100)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var n int64
+	for _, e := range entries {
+		if e.Kind == loyalty.KindAdjust && e.OrderID != "" && (orderID == "" || e.OrderID == orderID) {
+			n += e.Points
+		}
+	}
+	return n
+}
+
 func (f *fixture) balance(t *testing.T) *loyalty.Balance {
 	t.Helper()
 	b, err := f.points.Balance(context.Background(), f.cust)
