@@ -163,6 +163,23 @@ func (f *fixture) balance(t *testing.T) *loyalty.Balance {
 	return b
 }
 
+// returnUnits books a return (its ID retID) of units of an order's first
+// line.
+func (f *fixture) returnUnits(t *testing.T, orderID, retID string, units int64) {
+	t.Helper()
+	if _, _, err := f.orders.AddReturn(context.Background(), kizuna.System("pos"), orderID, commerce.Return{ID: retID, Lines: []commerce.ReturnLine{{Line: 1, Quantity: units}}}); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// sound fails the test unless Verify finds every ledger sound.
+func (f *fixture) sound(t *testing.T) {
+	t.Helper()
+	if rep := f.verify(t); len(rep.Problems) != 0 {
+		t.Fatalf("verify: %+v", rep.Problems)
+	}
+}
+
 func (f *fixture) verify(t *testing.T) *loyalty.VerifyReport {
 	t.Helper()
 	rep, err := f.points.Verify(context.Background(), nil)
@@ -264,9 +281,7 @@ func TestReturnsReverseAndSpentPointsBecomeDebt(t *testing.T) {
 			t.Fatal(err)
 		}
 		// Three of the four cups come back: 75 points go; 20 are left, 55 become a debt.
-		if _, _, err := f.orders.AddReturn(ctx, kizuna.System("pos"), o.ID, commerce.Return{ID: "RT-1", Lines: []commerce.ReturnLine{{Line: 1, Quantity: 3}}}); err != nil {
-			t.Fatal(err)
-		}
+		f.returnUnits(t, o.ID, "RT-1", 3)
 		if n, err := f.points.EarnPending(ctx, 100); err != nil || n != 1 {
 			t.Fatalf("settle the return: %d %v", n, err)
 		}
@@ -281,9 +296,7 @@ func TestReturnsReverseAndSpentPointsBecomeDebt(t *testing.T) {
 		if got := f.statement(t, f.cust); got != "earn+100 hold-80 commit+0 reverse-75 earn+80" {
 			t.Fatalf("statement: %s", got)
 		}
-		if rep := f.verify(t); len(rep.Problems) != 0 {
-			t.Fatalf("verify: %+v", rep.Problems)
-		}
+		f.sound(t)
 	})
 }
 
@@ -305,9 +318,7 @@ func TestReleaseRefillsAnEmptiedLot(t *testing.T) {
 		if b := f.balance(t); b.Available != 100 || b.Held != 0 {
 			t.Fatalf("after the release: %+v", b)
 		}
-		if rep := f.verify(t); len(rep.Problems) != 0 {
-			t.Fatalf("verify: %+v", rep.Problems)
-		}
+		f.sound(t)
 	})
 }
 
@@ -343,9 +354,7 @@ func TestPointsExpireFirstInFirstOut(t *testing.T) {
 		if b := f.balance(t); b.Available != 30 {
 			t.Fatalf("after expiry: %+v", b)
 		}
-		if rep := f.verify(t); len(rep.Problems) != 0 {
-			t.Fatalf("verify: %+v", rep.Problems)
-		}
+		f.sound(t)
 	})
 }
 
@@ -400,9 +409,7 @@ func TestConcurrentHoldsNeverOverdraw(t *testing.T) {
 		if b := f.balance(t); b.Available != 6 || b.Held != 994 {
 			t.Fatalf("after the rush: %+v", b)
 		}
-		if rep := f.verify(t); len(rep.Problems) != 0 {
-			t.Fatalf("verify: %+v", rep.Problems)
-		}
+		f.sound(t)
 	})
 }
 
@@ -505,9 +512,7 @@ func TestMergeMovesPointsAndUnmergeMovesThemBack(t *testing.T) {
 		if got := f.statement(t, second); got != "adjust+200 merge_out-200 merge_in+200" {
 			t.Fatalf("the restored customer's statement: %s", got)
 		}
-		if rep := f.verify(t); len(rep.Problems) != 0 {
-			t.Fatalf("verify: %+v", rep.Problems)
-		}
+		f.sound(t)
 	})
 }
 
@@ -544,9 +549,7 @@ func TestMergeMovesDebtAfterHolds(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if _, _, err := f.orders.AddReturn(ctx, pos, o.ID, commerce.Return{ID: "RT-1", Lines: []commerce.ReturnLine{{Line: 1, Quantity: 3}}}); err != nil {
-			t.Fatal(err)
-		}
+		f.returnUnits(t, o.ID, "RT-1", 3)
 		if _, err := f.points.EarnPending(ctx, 100); err != nil {
 			t.Fatal(err)
 		}
@@ -621,9 +624,7 @@ func TestMergeMovesDebtAfterHolds(t *testing.T) {
 		if s := strings.Join(got, " "); s != "adjust+200/0 merge_in+40/75 earn+30/0 hold-240/0 release+240/0 merge_out-40/45" {
 			t.Fatalf("the survivor's statement: %s", s)
 		}
-		if rep := f.verify(t); len(rep.Problems) != 0 {
-			t.Fatalf("verify: %+v", rep.Problems)
-		}
+		f.sound(t)
 	})
 }
 
@@ -654,9 +655,7 @@ func TestPurchasesExtendValidityWhenTheProgramSaysSo(t *testing.T) {
 		if b := f.balance(t); b.Available != 0 || b.Pending != 10 {
 			t.Fatalf("after expiry: %+v", b)
 		}
-		if rep := f.verify(t); len(rep.Problems) != 0 {
-			t.Fatalf("verify: %+v", rep.Problems)
-		}
+		f.sound(t)
 		// Off (the default), each lot keeps its own year.
 		f.setProgram(t, func(p *loyalty.Program) { p.ExtendOnActivity = false })
 		f.clock.t = time.Date(2027, 12, 1, 0, 0, 0, 0, time.UTC)
@@ -665,9 +664,7 @@ func TestPurchasesExtendValidityWhenTheProgramSaysSo(t *testing.T) {
 		if _, n, err := f.points.ExpireDue(ctx, 100); err != nil || n != 10 {
 			t.Fatalf("expired %d points (%v), want R-3's 10 alone", n, err)
 		}
-		if rep := f.verify(t); len(rep.Problems) != 0 {
-			t.Fatalf("verify: %+v", rep.Problems)
-		}
+		f.sound(t)
 	})
 }
 
@@ -721,9 +718,7 @@ func TestPointsWaitForDeliveryWhenTheProgramSaysSo(t *testing.T) {
 		if b := f.balance(t); b.Available != 50 {
 			t.Fatalf("after the return window: %+v", b)
 		}
-		if rep := f.verify(t); len(rep.Problems) != 0 {
-			t.Fatalf("verify: %+v", rep.Problems)
-		}
+		f.sound(t)
 	})
 }
 
@@ -832,8 +827,6 @@ func TestUnmergeKeepsAnExtendedExpiry(t *testing.T) {
 		if err != nil || b.Available != 200 || len(b.Lots) != 1 || !b.Lots[0].ExpiresAt.Equal(f.clock.now().AddDate(1, 0, 0)) {
 			t.Fatalf("the lot back with its owner: %+v %v", b, err)
 		}
-		if rep := f.verify(t); len(rep.Problems) != 0 {
-			t.Fatalf("verify: %+v", rep.Problems)
-		}
+		f.sound(t)
 	})
 }

@@ -149,9 +149,7 @@ func TestRanksCountGoodsNotShippingOrReturns(t *testing.T) {
 		order("S-1", 800, line("TEA", 1, 10000))
 		f.clock.add(day)
 		returned := order("S-2", 800, line("CUP", 2, 5000))
-		if _, _, err := f.orders.AddReturn(ctx, kizuna.System("ec"), returned, commerce.Return{ID: "RT-S2", Lines: []commerce.ReturnLine{{Line: 1, Quantity: 2}}}); err != nil {
-			t.Fatal(err)
-		}
+		f.returnUnits(t, returned, "RT-S2", 2)
 		f.clock.add(day)
 		if _, err := f.points.EvaluateRanks(ctx, []string{f.cust}); err != nil {
 			t.Fatal(err)
