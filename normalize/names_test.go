@@ -7,6 +7,22 @@ import (
 	"unicode/utf8"
 )
 
+// fixedPoint runs a key or folding function on a fuzzer's input and fails
+// unless its answer is UTF-8 and a fixed point (the function changes it no
+// further), the two properties every such function keeps; it returns the
+// answer for the fuzzer's own checks.
+func fixedPoint(t *testing.T, name string, fn func(string) string, s string) string {
+	t.Helper()
+	k := fn(s)
+	if !utf8.ValidString(k) {
+		t.Fatalf("%s(%q) = %q, not UTF-8", name, s, k)
+	}
+	if again := fn(k); again != k {
+		t.Fatalf("%s not idempotent: %q → %q → %q", name, s, k, again)
+	}
+	return k
+}
+
 func TestVariantTableIsValid(t *testing.T) {
 	m, err := parseVariants(kanjiVariantsTSV)
 	if err != nil {
@@ -74,13 +90,7 @@ func FuzzNameKey(f *testing.F) {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {
-		k := NameKey(s)
-		if !utf8.ValidString(k) {
-			t.Fatalf("NameKey(%q) = %q is not UTF-8", s, k)
-		}
-		if NameKey(k) != k {
-			t.Fatalf("NameKey not idempotent: %q → %q → %q", s, k, NameKey(k))
-		}
+		k := fixedPoint(t, "NameKey", NameKey, s)
 		if strings.ContainsAny(k, " \u3000・") {
 			t.Fatalf("NameKey(%q) = %q keeps a space or dot", s, k)
 		}
@@ -102,13 +112,7 @@ func FuzzReadingKey(f *testing.F) {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {
-		k := ReadingKey(s)
-		if !utf8.ValidString(k) {
-			t.Fatalf("ReadingKey(%q) = %q, not UTF-8", s, k)
-		}
-		if again := ReadingKey(k); again != k {
-			t.Fatalf("ReadingKey not idempotent: %q → %q → %q", s, k, again)
-		}
+		k := fixedPoint(t, "ReadingKey", ReadingKey, s)
 		// One reading, one key, whether typed in hiragana, half-width
 		// katakana or with spaces.
 		if got := ReadingKey(Kana(s)); got != k {
@@ -132,13 +136,7 @@ func FuzzFoldKanji(f *testing.F) {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {
-		k := FoldKanji(s)
-		if !utf8.ValidString(k) {
-			t.Fatalf("FoldKanji(%q) = %q, not UTF-8", s, k)
-		}
-		if again := FoldKanji(k); again != k {
-			t.Fatalf("FoldKanji not idempotent: %q → %q → %q", s, k, again)
-		}
+		k := fixedPoint(t, "FoldKanji", FoldKanji, s)
 		// FoldKanji is Text with each variant replaced by its folded
 		// form, rune for rune; nothing else changes.
 		text := []rune(Text(s))
