@@ -184,6 +184,11 @@ func activeCustomers(t *testing.T, db *sqlstore.DB) int {
 	return st.Active
 }
 
+// misakiAtTheStore is the store's record of 髙橋美咲: a mobile, an e-mail
+// address and a Shibuya address, which the other channels' records of her
+// share in part.
+const misakiAtTheStore = `{"family_name":"髙橋","given_name":"美咲","family_name_kana":"ﾀｶﾊｼ","given_name_kana":"ﾐｻｷ","phones":["090-7777-1234"],"emails":["misaki.t@example.jp"],"birth_date":"1990-04-01","addresses":[{"postal_code":"150-0043","prefecture":"東京都","city":"渋谷区","street":"道玄坂一丁目2番3号"}]}`
+
 // After a model is trained, every upsert is matched with it: a record that
 // shares a phone and an address with a customer joins her with its
 // evidence; a household member sharing the e-mail address does not join
@@ -194,7 +199,7 @@ func TestIncrementalMatching(t *testing.T) {
 		ctx := context.Background()
 		loadDemo(t, svc, 400)
 		before := ingest(t, svc,
-			in("store", "Y-S1", `{"family_name":"髙橋","given_name":"美咲","family_name_kana":"ﾀｶﾊｼ","given_name_kana":"ﾐｻｷ","phones":["090-7777-1234"],"emails":["misaki.t@example.jp"],"birth_date":"1990-04-01","addresses":[{"postal_code":"150-0043","prefecture":"東京都","city":"渋谷区","street":"道玄坂一丁目2番3号"}]}`))
+			in("store", "Y-S1", misakiAtTheStore))
 		// Without a model: the deterministic rules (a phone alone never joins).
 		r := ingest(t, svc, in("amazon", "Y-A0", `{"family_name":"Misaki Takahashi","phones":["090-7777-1234"]}`))[0]
 		if r.Status != identity.ResultCreated || r.Match != "new" {
@@ -226,7 +231,7 @@ func TestUpsertsUseTheThresholdsStoredWithTheModel(t *testing.T) {
 		ctx := context.Background()
 		loadDemo(t, svc, 400)
 		before := ingest(t, svc,
-			in("store", "Z-S1", `{"family_name":"髙橋","given_name":"美咲","family_name_kana":"ﾀｶﾊｼ","given_name_kana":"ﾐｻｷ","phones":["090-7777-1234"],"emails":["misaki.t@example.jp"],"birth_date":"1990-04-01","addresses":[{"postal_code":"150-0043","prefecture":"東京都","city":"渋谷区","street":"道玄坂一丁目2番3号"}]}`))
+			in("store", "Z-S1", misakiAtTheStore))
 		// Nothing merges on its own under this model: every pair above
 		// the review threshold goes to staff.
 		rep, err := svc.Resolve(ctx, kizuna.System(identity.ResolverActor), identity.ResolveOptions{Train: true, Match: resolve.Options{AutoMerge: 1, Review: 0.2}})
