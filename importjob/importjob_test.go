@@ -32,6 +32,9 @@ type fakeOneID struct {
 func (f *fakeOneID) PrepareBatch(_ context.Context, _ identity.AllowedChannels, items []customer.SourceProfileInput, _ bool) (*identity.Batch, error) {
 	b := &identity.Batch{}
 	f.mu.Lock()
+	if f.items == nil {
+		f.items = map[*identity.Batch][]customer.SourceProfileInput{}
+	}
 	f.items[b] = append([]customer.SourceProfileInput(nil), items...)
 	f.mu.Unlock()
 	if f.prepared != nil {
@@ -87,7 +90,7 @@ func TestRunKeepsFileOrderWhileReadingAhead(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	f := &fakeOneID{items: map[*identity.Batch][]customer.SourceProfileInput{}}
+	f := &fakeOneID{}
 	var rejects bytes.Buffer
 	rw := csv.NewWriter(&rejects)
 	var reports []Progress
@@ -141,7 +144,7 @@ func TestRunStopsAtAFailedCommitWithoutLeavingTheReader(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	f := &fakeOneID{items: map[*identity.Batch][]customer.SourceProfileInput{}, failAt: "m13"}
+	f := &fakeOneID{failAt: "m13"}
 	var last Progress
 	pr, err := plan.Run(context.Background(), f, kizuna.Actor{}, Options{Channel: "store", Batch: 5}, nil, func(p Progress) error {
 		last = p
@@ -170,7 +173,7 @@ func TestRunInterrupted(t *testing.T) {
 		t.Fatal(err)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	f := &fakeOneID{items: map[*identity.Batch][]customer.SourceProfileInput{}}
+	f := &fakeOneID{}
 	pr, err := plan.Run(ctx, f, kizuna.Actor{}, Options{Channel: "store", Batch: 5}, nil, func(p Progress) error {
 		if p.Line >= 11 {
 			cancel()
@@ -194,7 +197,7 @@ func TestAnIDRepeatedInAFileIsRefusedAcrossAResume(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		f := &fakeOneID{items: map[*identity.Batch][]customer.SourceProfileInput{}}
+		f := &fakeOneID{}
 		var rejects bytes.Buffer
 		rw := csv.NewWriter(&rejects)
 		if _, err := plan.Run(context.Background(), f, kizuna.Actor{}, Options{Channel: "store", Batch: 2, After: after}, rw, nil); err != nil {
@@ -220,7 +223,7 @@ func TestRejectsKeepAnOldFilesColumns(t *testing.T) {
 		}
 		var rejects bytes.Buffer
 		rw := csv.NewWriter(&rejects)
-		f := &fakeOneID{items: map[*identity.Batch][]customer.SourceProfileInput{}}
+		f := &fakeOneID{}
 		if _, err := plan.Run(context.Background(), f, kizuna.Actor{}, Options{Channel: "store", RejectsWithoutJapanese: old}, rw, func(Progress) error { return nil }); err != nil {
 			t.Fatal(err)
 		}
