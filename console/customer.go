@@ -129,8 +129,8 @@ func personOf(rq *request, c *customer.Customer, channels map[string]customer.Ch
 	full := rq.can(auth.PermPersonalData)
 	p := &c.Profile
 	v := person{ID: c.ID, Status: c.Status, MergedInto: c.MergedInto, Suppressed: c.Suppressed,
-		Name:     strings.TrimSpace(p.FamilyName + " " + p.GivenName),
-		NameKana: strings.TrimSpace(p.FamilyNameKana + " " + p.GivenNameKana), NameRomaji: strings.TrimSpace(p.GivenNameRomaji + " " + p.FamilyNameRomaji),
+		Name:     p.FullName(),
+		NameKana: p.FullNameKana(), NameRomaji: strings.TrimSpace(p.GivenNameRomaji + " " + p.FamilyNameRomaji),
 		Gender: p.Gender, Tags: p.Tags, Consents: p.Consents, Version: c.Version, CreatedAt: c.CreatedAt, UpdatedAt: c.UpdatedAt}
 	mk := func(ref, shown, masked string) field {
 		if full {
@@ -488,7 +488,7 @@ func (s *Server) customerData(ctx context.Context, rq *request, c *customer.Cust
 		}
 		dv := dupView{Duplicate: dp, Other: other}
 		if oc, err := s.Customers.GetCustomer(ctx, other); err == nil {
-			dv.OtherName = strings.TrimSpace(oc.Profile.FamilyName + " " + oc.Profile.GivenName)
+			dv.OtherName = oc.Profile.FullName()
 		}
 		d.Duplicates = append(d.Duplicates, dv)
 	}

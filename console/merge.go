@@ -180,8 +180,8 @@ func fieldValues(fs []field) string {
 // addresses, cards) are united by the merge.
 func scalarFields(p *customer.Profile) []choice {
 	return []choice{
-		{Field: customer.FieldName, A: strings.TrimSpace(p.FamilyName + " " + p.GivenName)},
-		{Field: customer.FieldNameKana, A: strings.TrimSpace(p.FamilyNameKana + " " + p.GivenNameKana)},
+		{Field: customer.FieldName, A: p.FullName()},
+		{Field: customer.FieldNameKana, A: p.FullNameKana()},
 		{Field: customer.FieldBirthDate, A: p.BirthDate},
 		{Field: customer.FieldGender, A: p.Gender},
 	}

@@ -1,6 +1,7 @@
 package console
 
 import (
+	"context"
 	"crypto/sha256"
 	"encoding/csv"
 	"encoding/hex"
@@ -89,15 +90,15 @@ func (s *Server) renderPoints(w http.ResponseWriter, r *http.Request, rq *reques
 		rows = rows[:expiringPage]
 		d.Next = rows[len(rows)-1].CustomerID
 	}
-	names, err := s.namesOf(r, rows)
+	people, err := s.profilesOf(ctx, rows)
 	if err != nil {
 		s.serverError(w, r, rq, err)
 		return
 	}
 	ids := make([]string, 0, len(rows))
 	for _, x := range rows {
-		n := names[x.CustomerID]
-		d.Expiring = append(d.Expiring, expiringRow{Expiring: x, Name: n[0], NameKana: n[1]})
+		p := people[x.CustomerID]
+		d.Expiring = append(d.Expiring, expiringRow{Expiring: x, Name: p.FullName(), NameKana: p.FullNameKana()})
 		d.Total += x.Points
 		ids = append(ids, x.CustomerID)
 	}
@@ -111,25 +112,22 @@ func (s *Server) renderPoints(w http.ResponseWriter, r *http.Request, rq *reques
 	s.render(w, r, "points", v)
 }
 
-// namesOf reads the names of the customers of rows: [name, kana] by ID.
-func (s *Server) namesOf(r *http.Request, rows []loyalty.Expiring) (map[string][2]string, error) {
+// profilesOf reads the profiles of the customers of rows, by ID (an
+// unknown ID has none: the zero profile, with no name).
+func (s *Server) profilesOf(ctx context.Context, rows []loyalty.Expiring) (map[string]customer.Profile, error) {
 	ids := make([]string, len(rows))
 	for i, x := range rows {
 		ids[i] = x.CustomerID
 	}
-	cs, err := s.Customers.CustomersByID(r.Context(), ids)
+	cs, err := s.Customers.CustomersByID(ctx, ids)
 	if err != nil {
 		return nil, err
 	}
-	out := make(map[string][2]string, len(cs))
+	out := make(map[string]customer.Profile, len(cs))
 	for _, c := range cs {
-		out[c.ID] = [2]string{displayName(c), strings.TrimSpace(c.Profile.FamilyNameKana + " " + c.Profile.GivenNameKana)}
+		out[c.ID] = c.Profile
 	}
 	return out, nil
-}
-
-func displayName(c customer.Customer) string {
-	return strings.TrimSpace(c.Profile.FamilyName + " " + c.Profile.GivenName)
 }
 
 // expiringCSV downloads every customer whose points expire within the
@@ -167,14 +165,14 @@ func (s *Server) expiringCSV(w http.ResponseWriter, r *http.Request, rq *request
 	cw.Write([]string{"customer_id", "family_name_given_name", "kana", "points", "first_expiry"})
 	var rows int
 	for page := first; len(page) > 0; {
-		names, err := s.namesOf(r, page)
+		people, err := s.profilesOf(ctx, page)
 		if err != nil {
 			s.log.Error("expiring points export stopped", "err", err)
 			break
 		}
 		for _, x := range page {
-			n := names[x.CustomerID]
-			cw.Write([]string{x.CustomerID, neutralizeCell(n[0]), neutralizeCell(n[1]), strconv.FormatInt(x.Points, 10), x.FirstAt.In(i18n.Tokyo).Format("2006-01-02")})
+			p := people[x.CustomerID]
+			cw.Write([]string{x.CustomerID, neutralizeCell(p.FullName()), neutralizeCell(p.FullNameKana()), strconv.FormatInt(x.Points, 10), x.FirstAt.In(i18n.Tokyo).Format("2006-01-02")})
 			rows++
 		}
 		if len(page) < 1000 {

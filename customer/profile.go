@@ -6,6 +6,7 @@ package customer
 
 import (
 	"encoding/json"
+	"strings"
 	"time"
 )
 
@@ -28,6 +29,14 @@ type Profile struct {
 	Consents         []Consent      `json:"consents,omitempty"`
 	Attributes       map[string]any `json:"attributes,omitempty" doc:"Custom attributes declared in the attribute schema"`
 	Tags             []string       `json:"tags,omitempty"`
+}
+
+// FullName is the name as staff say it, family name first (山田 花子).
+func (p Profile) FullName() string { return strings.TrimSpace(p.FamilyName + " " + p.GivenName) }
+
+// FullNameKana is the reading of FullName (ヤマダ ハナコ).
+func (p Profile) FullNameKana() string {
+	return strings.TrimSpace(p.FamilyNameKana + " " + p.GivenNameKana)
 }
 
 // Address is a Japanese postal address.
