@@ -54,16 +54,12 @@ func (s *Server) renderPoints(w http.ResponseWriter, r *http.Request, rq *reques
 		return
 	}
 	q := r.URL.Query()
-	d := pointsPageData{Days: expiringDays}
-	if v := strings.TrimSpace(q.Get("days")); v != "" {
-		n, err := strconv.Atoi(v)
-		if err != nil {
-			s.domainError(w, r, rq, kizuna.FieldError("query.days", "%s", i18n.T(rq.Locale, "points.not_a_number")))
-			return
-		}
-		d.Days = n
+	days, err := expiringDaysOf(r, rq)
+	if err != nil {
+		s.domainError(w, r, rq, err)
+		return
 	}
-	var err error
+	d := pointsPageData{Days: days}
 	if d.Program, err = s.Points.Program(ctx); err != nil {
 		s.serverError(w, r, rq, err)
 		return
@@ -112,6 +108,20 @@ func (s *Server) renderPoints(w http.ResponseWriter, r *http.Request, rq *reques
 	s.render(w, r, "points", v)
 }
 
+// expiringDaysOf is the days the request asks about (30 when it does
+// not say); ExpiringWithin checks the range.
+func expiringDaysOf(r *http.Request, rq *request) (int, error) {
+	v := strings.TrimSpace(r.URL.Query().Get("days"))
+	if v == "" {
+		return expiringDays, nil
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil {
+		return 0, kizuna.FieldError("query.days", "%s", i18n.T(rq.Locale, "points.not_a_number"))
+	}
+	return n, nil
+}
+
 // profilesOf reads the profiles of the customers of rows, by ID (an
 // unknown ID has none: the zero profile, with no name).
 func (s *Server) profilesOf(ctx context.Context, rows []loyalty.Expiring) (map[string]customer.Profile, error) {
@@ -139,14 +149,10 @@ func (s *Server) expiringCSV(w http.ResponseWriter, r *http.Request, rq *request
 		s.fail(w, r, rq, http.StatusServiceUnavailable, i18n.T(rq.Locale, "points.unavailable"))
 		return
 	}
-	days := expiringDays
-	if v := strings.TrimSpace(r.URL.Query().Get("days")); v != "" {
-		n, err := strconv.Atoi(v)
-		if err != nil {
-			s.domainError(w, r, rq, kizuna.FieldError("query.days", "%s", i18n.T(rq.Locale, "points.not_a_number")))
-			return
-		}
-		days = n
+	days, err := expiringDaysOf(r, rq)
+	if err != nil {
+		s.domainError(w, r, rq, err)
+		return
 	}
 	first, err := s.Points.ExpiringWithin(ctx, days, "", 1000)
 	if err != nil {
